@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// charrnn — a literate teaching shell for character-level recurrent language models.
+//
+// Layers (dependencies point one way; see README.md):
+//   CharRNN -> Rendering -> Lessons -> Shell -> Terminal (+ CReadline) -> CharRNNCommand (product `charrnn`)
+import PackageDescription
+
+/// The engine is numeric code: a debug build is 10–100× slower. It is optimised in every
+/// configuration, so `swift run charrnn` and `swift test` give the learner the engine's real speed.
+/// `-target-cpu native`-style host tuning is opt-in (`CHARRNN_NATIVE=1`), see README "Performance".
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"])]
+
+let package = Package(
+    name: "charrnn",
+    products: [
+        .executable(name: "charrnn", targets: ["CharRNNCommand"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        .target(name: "CharRNN", swiftSettings: engineFlags),
+        .target(name: "Rendering"),
+        .target(name: "Lessons"),
+        .target(name: "Shell", dependencies: ["CharRNN", "Rendering", "Lessons"]),
+        .target(name: "Terminal", dependencies: ["Shell", "CReadline"]),
+        .executableTarget(
+            name: "CharRNNCommand",
+            dependencies: [
+                "CharRNN", "Shell", "Terminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "CharRNNTests", dependencies: ["CharRNN"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+    ]
+)
