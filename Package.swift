@@ -8,7 +8,7 @@ import PackageDescription
 /// The engine is numeric code: a debug build is 10–100× slower. It is optimised in every
 /// configuration, so `swift run charrnn` and `swift test` give the learner the engine's real speed.
 /// `-target-cpu native`-style host tuning is opt-in (`CHARRNN_NATIVE=1`), see README "Performance".
-let engineFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"])]
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 let package = Package(
     name: "charrnn",

@@ -1,0 +1,315 @@
+// The forward pass over B streams × T steps, keeping every intermediate value: the cache IS the
+// trace the shell shows, and the backward pass (Model+Backward.swift) walks it in reverse.
+//
+// Legend: B streams, T steps, H hidden, V vocabulary, G gates (RNN 1, LSTM 4, GRU 3).
+// Arrays are time-major: (T, B, ·) — the rows of one step are contiguous.
+//
+//   RNN   a_t = W_xh x_t + W_hh h_{t-1} + b_h                  h_t = tanh(a_t)
+//   LSTM  [i f g o] = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh    i, f, o = σ(·), g = tanh(·)
+//         c_t = f ⊙ c_{t-1} + i ⊙ g                            h_t = o ⊙ tanh(c_t)
+//   GRU   r = σ(W_ir x + b_ir + W_hr h + b_hr)   z = σ(W_iz x + b_iz + W_hz h + b_hz)
+//         n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))        h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+//   then  y_t = W_hy h_t + b_y,   p_t = softmax(y_t),   loss_t = −ln p_t[target_t]
+//   (layer k > 0 reads the h_t of layer k − 1 as its x_t)
+
+import Foundation
+
+/// The hidden state carried between chunks: h (and c for the LSTM) of every layer, for B streams.
+public struct RecurrentState: Sendable, Equatable {
+    /// B, the number of streams.
+    public var batchSize: Int
+    /// h of each layer: (B, H).
+    public var hidden: [[Float]]
+    /// c of each layer (LSTM only; zeros otherwise): (B, H).
+    public var cell: [[Float]]
+
+    /// h_0 = 0 (and c_0 = 0) for every layer and stream.
+    public static func zero(_ shape: ModelShape, batchSize: Int) -> RecurrentState {
+        let layer = [Float](repeating: 0, count: batchSize * shape.hiddenSize)
+        return RecurrentState(
+            batchSize: batchSize, hidden: Array(repeating: layer, count: shape.layers),
+            cell: Array(repeating: layer, count: shape.layers))
+    }
+}
+
+/// Everything one layer computed at every step.
+public struct LayerTrace: Sendable, Equatable {
+    /// W_xh x_t, without bias: (T, B, G·H). For layer 0 a gathered column of W_xh.
+    public var inputProjection: [Float] = []
+    /// W_hh h_{t-1}, without bias: (T, B, G·H).
+    public var recurrentProjection: [Float] = []
+    /// a_t, the pre-activation of each gate, biases included: (T, B, G·H).
+    /// For the GRU's n block: W_in x + b_in + r ⊙ (W_hn h + b_hn).
+    public var preactivation: [Float] = []
+    /// The gates after their nonlinearity (LSTM i f g o, GRU r z n; RNN: empty): (T, B, G·H).
+    public var gates: [Float] = []
+    /// h_0 … h_T: (T + 1, B, H); h_0 is the carried state.
+    public var hidden: [Float] = []
+    /// c_0 … c_T (LSTM; empty otherwise): (T + 1, B, H).
+    public var cell: [Float] = []
+}
+
+/// The forward pass's record of a chunk: inputs, every layer's trace, logits, probabilities, losses.
+public struct ForwardCache: Sendable, Equatable {
+    /// The model's shape.
+    public var shape: ModelShape
+    /// B, the number of streams.
+    public var batchSize: Int
+    /// T, the number of steps.
+    public var steps: Int
+    /// x_t as vocabulary indices: (T, B).
+    public var inputs: [Int]
+    /// The targets (T, B), or empty when there are none (sampling).
+    public var targets: [Int]
+    /// One trace per layer, bottom first.
+    public var layers: [LayerTrace]
+    /// y_t: (T, B, V).
+    public var logits: [Float]
+    /// p_t = softmax(y_t): (T, B, V).
+    public var probabilities: [Float]
+    /// loss_t = −ln p_t[target]: (T, B); empty without targets.
+    public var losses: [Float]
+
+    /// An empty cache, to be filled by `Model.forward(…, into:)`.
+    public init(shape: ModelShape) {
+        self.shape = shape
+        batchSize = 0
+        steps = 0
+        inputs = []
+        targets = []
+        layers = Array(repeating: LayerTrace(), count: shape.layers)
+        logits = []
+        probabilities = []
+        losses = []
+    }
+
+    /// Σ loss_t over all steps and streams, in nats.
+    public var totalLoss: Double { losses.reduce(0.0) { $0 + Double($1) } }
+
+    /// The mean loss per character, in nats.
+    public var meanLoss: Double { losses.isEmpty ? .nan : totalLoss / Double(losses.count) }
+
+    /// The state after the last step: the next chunk starts from it.
+    public var finalState: RecurrentState {
+        let H = shape.hiddenSize, n = batchSize * H
+        var state = RecurrentState.zero(shape, batchSize: batchSize)
+        for k in 0..<shape.layers {
+            state.hidden[k] = Array(layers[k].hidden[(steps * n)..<((steps + 1) * n)])
+            if shape.cell == .lstm { state.cell[k] = Array(layers[k].cell[(steps * n)..<((steps + 1) * n)]) }
+        }
+        return state
+    }
+
+    /// The values of one step (0-based) and one stream of a (T, B, width) array.
+    public func slice(_ array: [Float], step t: Int, stream b: Int = 0, width: Int) -> [Float] {
+        let start = (t * batchSize + b) * width
+        return Array(array[start..<(start + width)])
+    }
+
+    /// h_t of a layer after step t (0-based), i.e. row t + 1 of `hidden`.
+    public func hidden(layer k: Int = 0, step t: Int, stream b: Int = 0) -> [Float] {
+        let H = shape.hiddenSize, start = ((t + 1) * batchSize + b) * H
+        return Array(layers[k].hidden[start..<(start + H)])
+    }
+
+    /// c_t of an LSTM layer after step t (0-based).
+    public func cell(layer k: Int = 0, step t: Int, stream b: Int = 0) -> [Float] {
+        let H = shape.hiddenSize, start = ((t + 1) * batchSize + b) * H
+        return Array(layers[k].cell[start..<(start + H)])
+    }
+}
+
+extension Model {
+    /// Runs the model over B streams × T steps from `state`, keeping every intermediate value.
+    /// - Parameters:
+    ///   - inputs: (B, T) row-major vocabulary indices — stream b's characters are
+    ///     `inputs[b*T ..< (b+1)*T]`, as `BatchCursor` gives them.
+    ///   - targets: the same layout, or nil (no loss).
+    public func forward(
+        inputs: [Int], targets: [Int]?, batchSize: Int, from state: RecurrentState
+    ) -> ForwardCache {
+        var cache = ForwardCache(shape: shape)
+        forward(inputs: inputs, targets: targets, batchSize: batchSize, from: state, into: &cache)
+        return cache
+    }
+
+    /// `forward(inputs:targets:batchSize:from:)`, reusing the arrays of `cache` (no allocation
+    /// once the sizes are stable).
+    public func forward(
+        inputs: [Int], targets: [Int]?, batchSize B: Int, from state: RecurrentState,
+        into cache: inout ForwardCache
+    ) {
+        precondition(B >= 1 && inputs.count % B == 0, "inputs must be (B, T)")
+        let T = inputs.count / B, H = shape.hiddenSize, V = shape.vocabularySize
+        cache.shape = shape
+        cache.batchSize = B
+        cache.steps = T
+        // (B, T) → (T, B): one step's characters side by side.
+        resize(&cache.inputs, T * B)
+        for b in 0..<B { for t in 0..<T { cache.inputs[t * B + b] = inputs[b * T + t] } }
+        if let targets {
+            resize(&cache.targets, T * B)
+            for b in 0..<B { for t in 0..<T { cache.targets[t * B + b] = targets[b * T + t] } }
+        } else {
+            cache.targets.removeAll(keepingCapacity: true)
+        }
+        if cache.layers.count != shape.layers { cache.layers = Array(repeating: LayerTrace(), count: shape.layers) }
+
+        for k in 0..<shape.layers {
+            let below: [Float] = k == 0 ? [] : cache.layers[k - 1].hidden
+            forwardLayer(k, &cache.layers[k], inputs: cache.inputs, below: below, state: state, B: B, T: T)
+        }
+
+        // y_t = W_hy h_t + b_y for every step and stream at once: (T·B, H) · W_hyᵀ → (T·B, V).
+        let (wy, by) = decoderIndices
+        resize(&cache.logits, T * B * V)
+        resize(&cache.probabilities, T * B * V)
+        let top = cache.layers[shape.layers - 1].hidden
+        parameters[wy].values.withUnsafeBufferPointer { Why in
+            parameters[by].values.withUnsafeBufferPointer { by in
+                top.withUnsafeBufferPointer { h in
+                    cache.logits.withUnsafeMutableBufferPointer { y in
+                        for row in 0..<(T * B) { for v in 0..<V { y[row * V + v] = by[v] } }
+                        Kernels.multiplyAddTransposedB(
+                            T * B, V, H, h.baseAddress! + B * H, Why.baseAddress!, y.baseAddress!)
+                    }
+                }
+            }
+        }
+        // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
+        let hasTargets = !cache.targets.isEmpty
+        resize(&cache.losses, hasTargets ? T * B : 0)
+        cache.logits.withUnsafeBufferPointer { y in
+            cache.probabilities.withUnsafeMutableBufferPointer { p in
+                for row in 0..<(T * B) {
+                    let yr = y.baseAddress! + row * V, pr = p.baseAddress! + row * V
+                    var maximum = -Float.infinity
+                    for v in 0..<V { maximum = max(maximum, yr[v]) }
+                    var sum: Float = 0
+                    for v in 0..<V {
+                        pr[v] = expf(yr[v] - maximum)
+                        sum += pr[v]
+                    }
+                    let inverse = 1 / sum
+                    for v in 0..<V { pr[v] *= inverse }
+                    if hasTargets {
+                        cache.losses[row] = logf(sum) - (yr[cache.targets[row]] - maximum)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One layer over all T steps: the input projections at once, then the recurrence step by step.
+    private func forwardLayer(
+        _ k: Int, _ trace: inout LayerTrace, inputs: [Int], below: [Float], state: RecurrentState,
+        B: Int, T: Int
+    ) {
+        let H = shape.hiddenSize, G = shape.cell.gateCount, GH = G * H, In = shape.inputSize(layer: k)
+        let (wi, wh, bi, bh) = layerIndices(k)
+        resize(&trace.inputProjection, T * B * GH)
+        resize(&trace.recurrentProjection, T * B * GH)
+        resize(&trace.preactivation, T * B * GH)
+        resize(&trace.gates, shape.cell == .rnn ? 0 : T * B * GH)
+        resize(&trace.hidden, (T + 1) * B * H)
+        resize(&trace.cell, shape.cell == .lstm ? (T + 1) * B * H : 0)
+        for i in 0..<(B * H) { trace.hidden[i] = state.hidden[k][i] }
+        if shape.cell == .lstm { for i in 0..<(B * H) { trace.cell[i] = state.cell[k][i] } }
+
+        let cell = shape.cell
+        parameters[wi].values.withUnsafeBufferPointer { Wih in
+        parameters[wh].values.withUnsafeBufferPointer { Whh in
+        parameters[bi].values.withUnsafeBufferPointer { bih in
+        (bh.map { parameters[$0].values } ?? []).withUnsafeBufferPointer { bhh in
+        trace.inputProjection.withUnsafeMutableBufferPointer { ip in
+        trace.recurrentProjection.withUnsafeMutableBufferPointer { rp in
+        trace.preactivation.withUnsafeMutableBufferPointer { a in
+        trace.gates.withUnsafeMutableBufferPointer { gates in
+        trace.hidden.withUnsafeMutableBufferPointer { h in
+        trace.cell.withUnsafeMutableBufferPointer { c in
+            // W_xh x_t for all steps: layer 0 gathers one column per character; upper layers
+            // multiply the layer below's h_1 … h_T: (T·B, H) · W_ihᵀ → (T·B, G·H).
+            ip.update(repeating: 0)
+            if k == 0 {
+                inputs.withUnsafeBufferPointer { x in
+                    Kernels.addColumns(T * B, GH, In, x.baseAddress!, Wih.baseAddress!, ip.baseAddress!)
+                }
+            } else {
+                below.withUnsafeBufferPointer { x in
+                    Kernels.multiplyAddTransposedB(T * B, GH, In, x.baseAddress! + B * H, Wih.baseAddress!, ip.baseAddress!)
+                }
+            }
+            rp.update(repeating: 0)
+            for t in 0..<T {
+                let hPrev = h.baseAddress! + t * B * H, hNext = h.baseAddress! + (t + 1) * B * H
+                let rpt = rp.baseAddress! + t * B * GH, ipt = ip.baseAddress! + t * B * GH
+                let at = a.baseAddress! + t * B * GH
+                // W_hh h_{t-1}: (B, H) · W_hhᵀ → (B, G·H)
+                Kernels.multiplyAddTransposedB(B, GH, H, hPrev, Whh.baseAddress!, rpt)
+                switch cell {
+                case .rnn:
+                    for b in 0..<B {
+                        for j in 0..<H {
+                            let i = b * H + j
+                            at[i] = ipt[i] + rpt[i] + bih[j]  // a_t = W_xh x_t + W_hh h_{t-1} + b_h
+                            hNext[i] = tanhf(at[i])  // h_t = tanh(a_t)
+                        }
+                    }
+                case .lstm:
+                    let gt = gates.baseAddress! + t * B * GH
+                    let cPrev = c.baseAddress! + t * B * H, cNext = c.baseAddress! + (t + 1) * B * H
+                    for b in 0..<B {
+                        let row = b * GH
+                        for q in 0..<GH { at[row + q] = ipt[row + q] + bih[q] + rpt[row + q] + bhh[q] }
+                        for j in 0..<H {
+                            let ig = sigmoid(at[row + j])  // i = σ(a_i)
+                            let fg = sigmoid(at[row + H + j])  // f = σ(a_f)
+                            let gg = tanhf(at[row + 2 * H + j])  // g = tanh(a_g)
+                            let og = sigmoid(at[row + 3 * H + j])  // o = σ(a_o)
+                            gt[row + j] = ig
+                            gt[row + H + j] = fg
+                            gt[row + 2 * H + j] = gg
+                            gt[row + 3 * H + j] = og
+                            let cj = fg * cPrev[b * H + j] + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
+                            cNext[b * H + j] = cj
+                            hNext[b * H + j] = og * tanhf(cj)  // h_t = o ⊙ tanh(c_t)
+                        }
+                    }
+                case .gru:
+                    let gt = gates.baseAddress! + t * B * GH
+                    for b in 0..<B {
+                        let row = b * GH
+                        for j in 0..<H {
+                            let ar = ipt[row + j] + bih[j] + rpt[row + j] + bhh[j]
+                            let az = ipt[row + H + j] + bih[H + j] + rpt[row + H + j] + bhh[H + j]
+                            let r = sigmoid(ar), z = sigmoid(az)  // r, z = σ(·)
+                            let an = ipt[row + 2 * H + j] + bih[2 * H + j] + r * (rpt[row + 2 * H + j] + bhh[2 * H + j])
+                            let n = tanhf(an)  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+                            at[row + j] = ar
+                            at[row + H + j] = az
+                            at[row + 2 * H + j] = an
+                            gt[row + j] = r
+                            gt[row + H + j] = z
+                            gt[row + 2 * H + j] = n
+                            hNext[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]  // h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                        }
+                    }
+                }
+            }
+        }}}}}}}}}}
+    }
+}
+
+/// σ(x) = 1 / (1 + e^{−x}).
+@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+
+/// Makes `array` hold exactly `count` elements, keeping its storage when it can.
+@inline(__always) func resize<T: Numeric>(_ array: inout [T], _ count: Int) {
+    if array.count != count {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else {
+            array.append(contentsOf: repeatElement(0, count: count - array.count))
+        }
+    }
+}
