@@ -1,0 +1,185 @@
+// Training by truncated backpropagation through time: B streams × T steps per iteration, the hidden
+// state carried from chunk to chunk, the gradient stopped at each chunk's start.
+//
+// The loss of one iteration is (1/B) Σ_b Σ_t loss_t,b — each stream's summed loss, as min-char-rnn
+// sums over its 25 steps, averaged over the streams. With B = 1 this is min-char-rnn exactly.
+// The loss *reported* is the mean per character, (1/(B·T)) Σ loss, in nats.
+
+import Foundation
+
+/// The hyper-parameters of training.
+public struct TrainingConfiguration: Sendable, Equatable, Codable {
+    /// The learning rate (before the schedule).
+    public var learningRate: Double = 0.1
+    /// The update rule.
+    public var optimizer: OptimizerKind = .adagrad
+    /// Gradient clipping.
+    public var clipping: Clipping = .value(5)
+    /// B, the number of parallel streams.
+    public var batchSize: Int = 1
+    /// T, the steps of truncated backpropagation through time.
+    public var sequenceLength: Int = 25
+    /// The learning-rate decay.
+    public var schedule: LearningRateSchedule = .constant
+
+    public init(
+        learningRate: Double = 0.1, optimizer: OptimizerKind = .adagrad, clipping: Clipping = .value(5),
+        batchSize: Int = 1, sequenceLength: Int = 25, schedule: LearningRateSchedule = .constant
+    ) {
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.clipping = clipping
+        self.batchSize = batchSize
+        self.sequenceLength = sequenceLength
+        self.schedule = schedule
+    }
+}
+
+/// What one training iteration did.
+public struct IterationReport: Sendable, Equatable {
+    /// The iteration's number, counted from 1.
+    public var iteration: Int
+    /// The mean loss per character of this iteration's batch, before its update, in nats.
+    public var loss: Double
+    /// How many characters the iteration read (B · T).
+    public var characters: Int
+    /// ‖g‖, the global gradient norm before clipping.
+    public var gradientNorm: Double
+    /// How many gradient entries clipping changed.
+    public var clippedEntries: Int
+    /// The learning rate used.
+    public var learningRate: Double
+    /// True when the cursor went back to the start of the text (h was reset to 0).
+    public var restarted: Bool
+}
+
+/// Why an iteration was refused.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// The loss or a gradient or a weight became NaN or infinite; the model was left as it was.
+    case nonFinite(iteration: Int, what: String, learningRate: Double, clipping: Clipping)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let iteration, let what, let lr, let clipping):
+            var advice = "the learning rate \(lr) is too high: try \(lr / 10)"
+            if clipping == .none { advice += ", and turn clipping on (set clip 5)" }
+            return "iteration \(iteration): the \(what) became NaN or infinite — \(advice); the weights and optimizer state are as they were before this iteration"
+        }
+    }
+}
+
+/// A training run: the model, its optimizer, the position in the text and the carried hidden state.
+/// Everything that must be saved to resume exactly is here.
+public struct Trainer: Sendable, Equatable {
+    /// The model being trained.
+    public var model: Model
+    /// The optimizer and its state.
+    public var optimizer: Optimizer
+    /// The hyper-parameters. A change of `learningRate` takes effect at the next iteration.
+    public var configuration: TrainingConfiguration
+    /// Where the next chunk starts.
+    public var cursor: BatchCursor
+    /// The hidden state carried into the next chunk.
+    public var state: RecurrentState
+    /// Iterations done so far.
+    public var iteration: Int
+
+    /// A trainer at iteration 0 over `count` training characters.
+    public init(model: Model, configuration: TrainingConfiguration, trainingCount count: Int) throws(CorpusError) {
+        self.model = model
+        self.configuration = configuration
+        self.cursor = try BatchCursor(
+            count: count, batchSize: configuration.batchSize, sequenceLength: configuration.sequenceLength)
+        self.optimizer = Optimizer(kind: configuration.optimizer, parameters: model.parameters)
+        self.state = .zero(model.shape, batchSize: configuration.batchSize)
+        self.iteration = 0
+    }
+
+    /// The learning rate the next iteration will use.
+    public var currentLearningRate: Double {
+        configuration.schedule.rate(configuration.learningRate, iteration: iteration)
+    }
+
+    /// One iteration: the next chunk, forward, backward, clip, update. If anything becomes
+    /// non-finite, throws and leaves the trainer exactly as it was.
+    @discardableResult
+    public mutating func step(on data: [Int], workspace: inout TrainingWorkspace) throws(TrainingError) -> IterationReport {
+        let before = self
+        let B = configuration.batchSize, T = configuration.sequenceLength
+        let (inputs, targets, restarted) = cursor.next(from: data)
+        if restarted { state = .zero(model.shape, batchSize: B) }
+        let lr = currentLearningRate
+        model.forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &workspace.cache)
+        let loss = workspace.cache.meanLoss
+        guard loss.isFinite else {
+            self = before
+            throw .nonFinite(iteration: iteration + 1, what: "loss", learningRate: lr, clipping: configuration.clipping)
+        }
+        if workspace.gradients.count != model.parameters.count { workspace.gradients = model.zeroGradients() }
+        model.backward(workspace.cache, lossScale: 1 / Float(B), gradients: &workspace.gradients, trace: &workspace.trace)
+        let (norm, changed) = configuration.clipping.apply(&workspace.gradients)
+        guard norm.isFinite else {
+            self = before
+            throw .nonFinite(iteration: iteration + 1, what: "gradient", learningRate: lr, clipping: configuration.clipping)
+        }
+        optimizer.update(&model.parameters, gradients: workspace.gradients, learningRate: Float(lr))
+        guard model.parameters.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
+            self = before
+            throw .nonFinite(iteration: iteration + 1, what: "weights", learningRate: lr, clipping: configuration.clipping)
+        }
+        state = workspace.cache.finalState
+        iteration += 1
+        return IterationReport(
+            iteration: iteration, loss: loss, characters: B * T, gradientNorm: norm,
+            clippedEntries: changed.reduce(0) { $0 + $1.count }, learningRate: lr, restarted: restarted)
+    }
+}
+
+/// Reusable arrays for training, so iterations allocate as little as possible.
+public struct TrainingWorkspace: Sendable {
+    public var cache: ForwardCache
+    public var gradients: [Tensor] = []
+    public var trace = BackwardTrace()
+
+    public init(shape: ModelShape) { cache = ForwardCache(shape: shape) }
+}
+
+extension Model {
+    /// The mean loss per character (nats) over `data`, read as B streams in chunks of T steps from
+    /// h_0 = 0 with the state carried — at most `limit` characters per stream.
+    public func evaluate(_ data: [Int], batchSize: Int = 1, sequenceLength: Int = 100, limit: Int = .max) -> Double {
+        var B = batchSize
+        while B > 1 && data.count / B < 2 { B -= 1 }
+        let streamLength = min(data.count / B, limit)
+        guard streamLength >= 2 else { return .nan }
+        var state = RecurrentState.zero(shape, batchSize: B)
+        var cache = ForwardCache(shape: shape)
+        var total = 0.0, count = 0
+        var position = 0
+        while position + 1 < streamLength {
+            let T = min(sequenceLength, streamLength - 1 - position)
+            var inputs = [Int](repeating: 0, count: B * T), targets = inputs
+            for b in 0..<B {
+                let start = b * (data.count / B) + position
+                for t in 0..<T {
+                    inputs[b * T + t] = data[start + t]
+                    targets[b * T + t] = data[start + t + 1]
+                }
+            }
+            forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &cache)
+            total += cache.totalLoss
+            count += B * T
+            state = cache.finalState
+            position += T
+        }
+        return total / Double(count)
+    }
+}
+
+/// Ways of stating a loss in nats per character.
+public enum LossUnits {
+    /// Bits per character: nats / ln 2.
+    public static func bitsPerCharacter(_ nats: Double) -> Double { nats / log(2.0) }
+    /// Perplexity: e^nats — the number of equally likely characters the model is choosing among.
+    public static func perplexity(_ nats: Double) -> Double { exp(nats) }
+}
