@@ -1,0 +1,68 @@
+import Foundation
+
+/// Every lesson in a directory, and the errors of the files that did not load.
+///
+/// Lesson files end in `.md`; `README.md` and names starting with `.` or `_` are not lessons.
+/// Lessons are ordered by file name, so an ordering prefix (`01-hello.md`, `02-shakespeare.md`)
+/// sets the order without being part of the lesson's name.
+public struct Catalog: Sendable, Equatable {
+    /// The lessons that loaded, in file-name order.
+    public let lessons: [Lesson]
+    /// One error per file that did not load (`FILE:LINE: message`).
+    public let errors: [LessonFileError]
+
+    /// Creates a catalog from lessons and errors.
+    public init(lessons: [Lesson], errors: [LessonFileError]) {
+        self.lessons = lessons
+        self.errors = errors
+    }
+
+    /// The lesson named `name`, if it loaded.
+    public func lesson(named name: String) -> Lesson? {
+        lessons.first { $0.name == name }
+    }
+
+    /// Lesson names, for completion and suggestions.
+    public var names: [String] { lessons.map(\.name) }
+
+    /// Loads every lesson file in `directory`. A malformed file adds an error and the others
+    /// still load; a directory that cannot be read gives one error and no lessons.
+    public static func load(directory: String) -> Catalog {
+        let files: [String]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            return Catalog(
+                lessons: [],
+                errors: [
+                    LessonFileError(
+                        file: directory, line: 0, problem: .unreadable(error.localizedDescription))
+                ])
+        }
+        var lessons: [Lesson] = []
+        var errors: [LessonFileError] = []
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        for name in files.filter(isLessonFile).sorted() {
+            let path = base + "/" + name
+            do {
+                let lesson = try LessonParser.parse(contentsOf: URL(fileURLWithPath: path), file: path)
+                if let first = lessons.first(where: { $0.name == lesson.name }) {
+                    errors.append(
+                        LessonFileError(
+                            file: path, line: 0, problem: .duplicateName(lesson.name, other: first.file)))
+                } else {
+                    lessons.append(lesson)
+                }
+            } catch {
+                errors.append(error)
+            }
+        }
+        return Catalog(lessons: lessons, errors: errors)
+    }
+
+    /// Whether a file name is a lesson: `*.md`, not `README.md`, not hidden or `_`-prefixed.
+    static func isLessonFile(_ name: String) -> Bool {
+        name.hasSuffix(".md") && name.lowercased() != "readme.md" && !name.hasPrefix(".")
+            && !name.hasPrefix("_")
+    }
+}
