@@ -2,7 +2,9 @@
 //
 // Legend: B streams, T steps, H hidden, V vocabulary, G gates. Arrays are time-major (T, B, ·).
 // The loss differentiated is `lossScale · Σ_t Σ_b loss_t,b`: scale 1 is min-char-rnn's summed
-// loss, 1/(T·B) the mean loss PyTorch's cross_entropy uses.
+// loss, 1/(T·B) the mean loss PyTorch's cross_entropy uses. Optional per-step weights w_t
+// differentiate `lossScale · Σ_t w_t Σ_b loss_t,b` instead: w = onehot(T) is the loss at step T
+// alone, which the gradient-flow analysis (Analysis/GradientFlow.swift) backpropagates.
 //
 //   dy_t      = (p_t − onehot(target_t)) · lossScale            dW_hy += dy_tᵀ h_t,  db_y += dy_t
 //   dh_t      = W_hyᵀ dy_t (or the layer above's dx_t) + dh_next_{t+1}
@@ -52,9 +54,21 @@ extension Model {
         return (gradients, trace)
     }
 
+    /// The gradients of `lossScale · Σ_t w_t Σ_b loss_t,b`: each step's loss weighted by
+    /// `stepWeights[t]` (T values; 0 drops a step's loss, onehot(T) keeps only step T's).
+    public func backward(
+        _ cache: ForwardCache, lossScale: Float = 1, stepWeights: [Float]
+    ) -> (gradients: [Tensor], trace: BackwardTrace) {
+        var gradients = zeroGradients()
+        var trace = BackwardTrace()
+        backward(cache, lossScale: lossScale, gradients: &gradients, trace: &trace, stepWeights: stepWeights)
+        return (gradients, trace)
+    }
+
     /// `backward(_:lossScale:)` into existing arrays (gradients are overwritten, not added to).
     public func backward(
-        _ cache: ForwardCache, lossScale: Float, gradients: inout [Tensor], trace: inout BackwardTrace
+        _ cache: ForwardCache, lossScale: Float, gradients: inout [Tensor], trace: inout BackwardTrace,
+        stepWeights: [Float]? = nil
     ) {
         precondition(!cache.targets.isEmpty, "backward needs targets")
         let B = cache.batchSize, T = cache.steps, H = shape.hiddenSize, V = shape.vocabularySize
@@ -65,6 +79,10 @@ extension Model {
         resize(&trace.dLogits, T * B * V)
         for i in 0..<(T * B * V) { trace.dLogits[i] = cache.probabilities[i] * lossScale }
         for row in 0..<(T * B) { trace.dLogits[row * V + cache.targets[row]] -= lossScale }
+        if let stepWeights {  // dy_t ·= w_t (row t·B + b is step t)
+            precondition(stepWeights.count == T, "stepWeights needs one weight per step")
+            for row in 0..<(T * B) { for v in 0..<V { trace.dLogits[row * V + v] *= stepWeights[row / B] } }
+        }
 
         // Decoder, all steps at once: dW_hy += dYᵀ H_top, db_y += Σ dY, dH_top = dY · W_hy.
         let (wy, by) = decoderIndices
