@@ -17,6 +17,11 @@ public struct TrainingState: Sendable, Equatable {
     public var trainer: Trainer
     /// The generator's state (dropout, samples during training), if the caller keeps one.
     public var generator: SplitMix64?
+
+    public init(trainer: Trainer, generator: SplitMix64?) {
+        self.trainer = trainer
+        self.generator = generator
+    }
 }
 
 /// A model and, optionally, its training state; plus any extra metadata the caller stored.
