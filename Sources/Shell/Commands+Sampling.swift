@@ -1,0 +1,93 @@
+import CharRNN
+import Foundation
+import Rendering
+
+extension Commands {
+    static let sample = Command(
+        name: "sample", summary: "generate N characters, each drawn from p and fed back in",
+        usage: "sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]",
+        help: """
+            The prediction at one step becomes the next step's input, so the model writes text of
+            any length (default 200). --prime warms the hidden state with a text first (default: the
+            vocabulary's first character); --temperature divides the logits (below 1 sharper);
+            --top-k draws only among the k most likely; --argmax always takes the most likely;
+            --seed draws from a generator of its own (the same seed gives the same text).
+            Without options, the temperature and topk settings apply. Ctrl-C stops it.
+            """,
+        complete: { _, previous, word in
+            word.hasPrefix("-") ? ["--prime", "--temperature", "--top-k", "--argmax", "--seed"] : []
+        },
+        run: { session, words in
+            let arguments = try Arguments(words, options: ["prime", "temperature", "top-k", "seed"], flags: ["argmax"])
+            guard arguments.positional.count <= 1 else {
+                throw CommandError.usage("sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]")
+            }
+            let length = try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) } ?? 200
+            var options = session.settings.sampling
+            if let t = arguments.options["temperature"] { options.temperature = try parseNumber(t, "the temperature", in: 0...10) }
+            if let k = arguments.options["top-k"] {
+                let value = try parseInteger(k, "top-k", in: 0...10_000)
+                options.topK = value > 0 ? value : nil
+            }
+            options.argmax = arguments.flags.contains("argmax")
+            let seed = try arguments.options["seed"].map { s throws(CommandError) in UInt64(try parseInteger(s, "the seed", in: 0...Int.max)) }
+            let prime = arguments.options["prime"] ?? ""
+            let model = session.model
+            do { _ = try model.vocabulary.encode(prime) } catch {
+                throw CommandError("--prime: \(String(describing: error))")
+            }
+            var generator = seed.map { SplitMix64(seed: $0) } ?? session.generator
+            session.output.write(session.style.dim(prime))
+            let interrupted = session.interrupted
+            let output = session.output
+            _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
+                output.write(String(c))
+                return !interrupted()
+            }
+            session.output.write("\n")
+            if seed == nil { session.generator = generator }
+        })
+
+    static let predict = Command(
+        name: "predict", summary: "the next-character distribution after a text, before and after temperature",
+        usage: "predict [TEXT]",
+        help: """
+            Feeds TEXT from h_0 = 0 (default: the stepped text) and shows the most likely next
+            characters: p = softmax(y) and the distribution `sample` would draw from with the
+            temperature and topk settings.
+            """,
+        run: { session, words in
+            guard words.count <= 1 else { throw CommandError.usage("predict [TEXT]  (quote a text with spaces)") }
+            let model = session.model
+            let text: String
+            if let given = words.first {
+                text = given
+            } else if session.position > 0 {
+                text = String(session.corpus.text.prefix(session.position))
+            } else {
+                throw CommandError("predict TEXT: give a text (quote it if it has spaces), or step first")
+            }
+            let indices: [Int]
+            do { indices = try model.vocabulary.encode(text) } catch { throw CommandError(String(describing: error)) }
+            guard !indices.isEmpty else { throw CommandError("predict TEXT: the text is empty") }
+            var stepper = Stepper(model: model)
+            var logits: [Float] = []
+            for i in indices { logits = stepper.feed(i) }
+            let before = SamplingOptions(temperature: 1).distribution(logits: logits)
+            let options = session.settings.sampling
+            let after = options.distribution(logits: logits)
+            let V = logits.count
+            let k = min(V, 10)
+            let order = (0..<V).sorted { before[$0] != before[$1] ? before[$0] > before[$1] : $0 < $1 }.prefix(k)
+            let labels = model.vocabulary.labels
+            let rows = order.enumerated().map { rank, v in
+                [String(rank + 1), labels[v], String(format: "%.4f", before[v]), String(format: "%.4f", after[v])]
+            }
+            let shownText = visible(String(text.suffix(30)))
+            session.output.line("after \"\(text.count > 30 ? "…" : "")\(shownText)\" the model predicts:")
+            session.output.line(
+                table(
+                    headers: ["#", "next", "p (T = 1)", "p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))"],
+                    rows: rows, alignments: [.right, .left, .right, .right], style: session.style))
+        })
+}

@@ -1,0 +1,324 @@
+import CharRNN
+import Foundation
+import Rendering
+
+/// The commands, one static declaration each (see `CommandRegistry` for the order of `help`).
+enum Commands {}
+
+// MARK: - corpus
+
+extension Commands {
+    static let corpus = Command(
+        name: "corpus", summary: "load a text to learn from, or show the current one",
+        usage: "corpus [hello|shakespeare|c|latex|FILE]",
+        help: """
+            With a name, loads one of the texts in corpora/ (or `hello`, the lecture's five letters);
+            with a path, loads any UTF-8 text file. The vocabulary is the text's characters (hello:
+            in order of first appearance, [h, e, l, o]; other texts: sorted). A new text means a new
+            model: it is initialised from the settings and the seed, with the text's preset sizes
+            (hello: hidden 3, seq 4; others: hidden 100, seq 25). Without an argument, shows the
+            current text: its size, vocabulary and training/validation split.
+            """,
+        complete: { context, previous, word in
+            previous.isEmpty ? context.corpora + context.paths(word) : []
+        },
+        run: { session, words in
+            guard words.count <= 1 else { throw CommandError.usage("corpus [hello|shakespeare|c|latex|FILE]") }
+            guard let name = words.first else {
+                session.output.line(session.corpusSummary())
+                return
+            }
+            try session.requireIdle()
+            let corpus = try session.loadCorpus(name)
+            var settings = session.settings
+            if corpus.name == "hello" && corpus.text == "hello" {
+                settings.hiddenSize = 3
+                settings.sequenceLength = 4
+                settings.batchSize = 1
+            } else {
+                settings.hiddenSize = 100
+                settings.sequenceLength = max(1, min(25, corpus.training.count - 1))
+                settings.batchSize = 1
+            }
+            let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: settings)
+            try session.replaceModel(model, settings: settings, corpus: corpus)
+            session.output.line(session.corpusSummary())
+            session.output.note(
+                "new model: \(settings.cell.rawValue), V = \(model.shape.vocabularySize), H = \(settings.hiddenSize), "
+                    + "seq \(settings.sequenceLength), \(model.parameterCount) parameters (seed \(settings.seed))")
+        })
+}
+
+extension Session {
+    /// The corpus called `name` (a corpora name or a file path), or an error saying what was looked for.
+    func loadCorpus(_ name: String) throws(CommandError) -> Corpus {
+        if name == "hello" { return Session.helloCorpus() }
+        let path: String
+        if let known = library.path(of: name) {
+            path = known
+        } else if FileManager.default.fileExists(atPath: name) {
+            path = name
+        } else {
+            let near = nearest(name, among: library.names)
+            var message = "no corpus or file '\(shown(name))'" + didYouMean(near)
+            if library.directory == nil {
+                message += "; the corpora directory was not found (looked in ./corpora, beside the executable and above it, and $CHARRNN_CORPORA)"
+            } else if near.isEmpty {
+                message += " (corpora: \(library.names.joined(separator: ", ")))"
+            }
+            throw CommandError(message)
+        }
+        let displayName = library.path(of: name) != nil ? name : URL(fileURLWithPath: path).lastPathComponent
+        do {
+            return try Corpus.load(path: path, name: displayName, order: .sorted)
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+
+    /// The current text: size, vocabulary, split.
+    func corpusSummary() -> String {
+        let c = corpus
+        let labels = c.vocabulary.labels
+        let shownLabels = labels.prefix(80).joined(separator: " ") + (labels.count > 80 ? " … (\(labels.count - 80) more)" : "")
+        var preview = String(c.text.prefix(60)).replacingOccurrences(of: "\n", with: "↵")
+        if c.text.count > 60 { preview += "…" }
+        return [
+            style.bold("corpus \(c.name)") + ": \(c.indices.count) characters, vocabulary of \(c.vocabulary.count)",
+            "  vocabulary  " + shownLabels,
+            "  split       \(c.training.count) training, \(c.validation.count) validation",
+            "  text        \(preview)",
+        ].joined(separator: "\n")
+    }
+}
+
+// MARK: - model
+
+extension Commands {
+    static let model = Command(
+        name: "model", summary: "show the model's cell, sizes and tensors; `model new` re-initialises it",
+        usage: "model [new]",
+        help: """
+            Shows the cell, V (vocabulary), H (hidden), the layers, the parameter count, and each
+            tensor with its lecture name (W_xh, W_hh, b_h, W_hy, b_y), its PyTorch name and shape.
+            `model new` draws fresh weights from the settings (init, seed) and starts a fresh
+            optimizer; the loss history is cleared and the cursor goes back to t = 0.
+            """,
+        complete: { _, previous, _ in previous.isEmpty ? ["new"] : [] },
+        run: { session, words in
+            switch words {
+            case []:
+                session.output.line(session.modelSummary())
+            case ["new"]:
+                try session.requireIdle()
+                let model = Session.makeModel(vocabulary: session.corpus.vocabulary, settings: session.settings)
+                try session.replaceModel(model, settings: session.settings, corpus: session.corpus)
+                session.generator = SplitMix64(seed: session.settings.seed)
+                session.output.line(
+                    "a new model from seed \(session.settings.seed) (\(session.settings.initialization.rawValue) init): "
+                        + "\(model.parameterCount) parameters; optimizer state and loss history cleared; t = 0")
+            default:
+                throw CommandError.usage("model [new]")
+            }
+        })
+}
+
+extension Session {
+    func modelSummary() -> String {
+        let trainer = currentTrainer, model = trainer.model, shape = model.shape
+        var lines = [
+            style.bold("model") + ": \(shape.cell.rawValue), V = \(shape.vocabularySize), H = \(shape.hiddenSize), "
+                + "\(shape.layers) layer\(shape.layers == 1 ? "" : "s"), \(model.parameterCount) parameters",
+            "  optimizer \(trainer.configuration.optimizer.rawValue), lr \(formatPlain(settings.learningRate)), "
+                + "clip \(clippingText(trainer.configuration.clipping)), iteration \(trainer.iteration)"
+                + (job != nil ? " (training in the background)" : ""),
+        ]
+        let rows = model.parameters.map { p in
+            [p.mathName, p.name, p.shape.map(String.init).joined(separator: "×"), String(p.values.count)]
+        }
+        lines.append(table(headers: ["tensor", "PyTorch name", "shape", "count"], rows: rows, style: style))
+        return lines.joined(separator: "\n")
+    }
+}
+
+// MARK: - set
+
+extension Commands {
+    static let set = Command(
+        name: "set", summary: "change a setting (learning rate, optimizer, sizes, sampling…)",
+        usage: "set [NAME [VALUE]]",
+        help: """
+            `set NAME VALUE` changes one setting; `set NAME` explains it; `set` alone lists them all
+            (as `show settings`). A setting that reshapes the model (hidden, cell, layers)
+            re-initialises it and says so; a new optimizer starts with a fresh state; seq and batch
+            cut the text anew. While training runs in the background, `set lr` takes effect at its
+            next iteration; settings that would change the model or the trainer must wait for `stop`.
+            """,
+        complete: { _, previous, _ in
+            switch previous.count {
+            case 0: return SettingSpec.all.map(\.name)
+            case 1: return SettingSpec.all.first { $0.name == previous[0] }?.choices ?? []
+            default: return []
+            }
+        },
+        run: { session, words in
+            switch words.count {
+            case 0:
+                session.output.line(session.settingsTable())
+            case 1:
+                let spec = try SettingSpec.named(words[0])
+                session.output.line("\(spec.name) = \(spec.value(session.settings))  (\(spec.range))  \(spec.doc)")
+            case 2:
+                try session.set(words[0], to: words[1])
+            default:
+                throw CommandError.usage("set [NAME [VALUE]]")
+            }
+        })
+}
+
+extension Session {
+    /// `show settings`: name, value, range and one line of documentation each.
+    func settingsTable() -> String {
+        let rows = SettingSpec.all.map { spec in
+            [spec.name, spec.value(settings), spec.range, spec.doc]
+        }
+        return table(headers: ["setting", "value", "range", "what it does"], rows: rows, alignments: [.left, .left, .left, .left], style: style)
+    }
+
+    /// Changes one setting: validates everything first, then applies it with its effect.
+    func set(_ name: String, to text: String) throws(CommandError) {
+        let spec = try SettingSpec.named(name)
+        var new = settings
+        try spec.apply(text, &new)
+        let value = spec.value(new)
+        collectFinishedJob()
+        if let job {
+            guard spec.effect == .none || spec.name == "lr" || spec.name == "seed" else { throw .trainingRunning }
+            if spec.name == "lr" {
+                job.learningRate.store(new.learningRate, ordering: .relaxed)
+                settings = new
+                output.line("lr = \(value): the background training uses it from its next iteration")
+                return
+            }
+        }
+        switch spec.effect {
+        case .none:
+            settings = new
+            output.line("\(spec.name) = \(value)")
+        case .training:
+            trainer.configuration = new.training
+            settings = new
+            output.line("\(spec.name) = \(value)")
+        case .optimizer:
+            trainer.configuration = new.training
+            trainer.optimizer = Optimizer(kind: new.optimizer, parameters: trainer.model.parameters)
+            settings = new
+            output.line("optimizer = \(value): a fresh optimizer state (all zero)")
+        case .batching:
+            var newTrainer = try Session.makeTrainer(model: trainer.model, settings: new, corpus: corpus)
+            newTrainer.optimizer = trainer.optimizer
+            newTrainer.iteration = trainer.iteration
+            trainer = newTrainer
+            settings = new
+            output.line("\(spec.name) = \(value): training reads \(new.batchSize) stream\(new.batchSize == 1 ? "" : "s") × \(new.sequenceLength) steps per iteration, from the start of the text")
+        case .reshape:
+            guard value != spec.value(settings) else {
+                output.line("\(spec.name) = \(value) (unchanged)")
+                return
+            }
+            let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: new)
+            try replaceModel(model, settings: new, corpus: corpus)
+            output.line(
+                "\(spec.name) = \(value): the model changed shape and was re-initialised "
+                    + "(\(new.cell.rawValue), H = \(new.hiddenSize), \(new.layers) layer\(new.layers == 1 ? "" : "s"), \(model.parameterCount) parameters); t = 0")
+        case .nextModel:
+            settings = new
+            if spec.name == "seed" { generator = SplitMix64(seed: new.seed) }
+            output.line("\(spec.name) = \(value): applies at the next `model new`" + (spec.name == "seed" ? " (sampling restarts from this seed now)" : ""))
+        }
+    }
+}
+
+// MARK: - help
+
+extension Commands {
+    static let help = Command(
+        name: "help", aliases: ["?"], summary: "list the commands, or explain one", usage: "help [COMMAND|settings]",
+        help: "`help` lists every command with one line each; `help NAME` gives its usage and a longer explanation; `help settings` lists the settings.",
+        complete: { _, previous, _ in previous.isEmpty ? CommandRegistry.all.map(\.name) + ["settings"] : [] },
+        run: { session, words in
+            let style = session.style
+            switch words.count {
+            case 0:
+                var lines: [String] = []
+                let nameWidth = CommandRegistry.all.map { displayWidth($0.name) }.max() ?? 8
+                for group in CommandRegistry.groups {
+                    lines.append(style.bold(group.title))
+                    for command in group.commands {
+                        lines.append("  " + padded(command.name, to: nameWidth) + "  " + command.summary)
+                    }
+                }
+                lines.append("")
+                lines.append("help COMMAND explains one; help settings lists the settings. Tab completes names.")
+                lines.append("New here? Type lessons to start a guided lesson, or step to walk through \"hello\".")
+                session.output.line(lines.joined(separator: "\n"))
+            case 1 where words[0] == "settings":
+                session.output.line(session.settingsTable())
+            case 1:
+                guard let command = CommandRegistry.command(named: words[0]) else {
+                    let near = nearest(words[0], among: CommandRegistry.allNames)
+                    throw CommandError("no command '\(shown(words[0]))'" + didYouMean(near) + (near.isEmpty ? " (help lists them)" : ""))
+                }
+                var lines = [style.bold(command.name) + " — " + command.summary, "usage: " + command.usage]
+                if !command.aliases.isEmpty { lines.append("also: " + command.aliases.joined(separator: ", ")) }
+                if !command.help.isEmpty { lines.append(""); lines.append(command.help) }
+                session.output.line(lines.joined(separator: "\n"))
+            default:
+                throw CommandError.usage("help [COMMAND|settings]")
+            }
+        })
+}
+
+// MARK: - quit, run
+
+extension Commands {
+    static let quit = Command(
+        name: "quit", aliases: ["exit"], summary: "leave the shell (stops background training)", usage: "quit",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("quit") }
+            if let job = session.job {
+                job.stopRequested.store(true, ordering: .relaxed)
+                session.adopt(job)
+            }
+            session.quitRequested = true
+        })
+
+    static let runScript = Command(
+        name: "run", summary: "run the commands of a file, echoing each one", usage: "run FILE",
+        help: "Runs a file of commands, one per line, as if typed (lines starting with # are comments). It stops at the first command that fails.",
+        complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
+        run: { session, words in
+            guard words.count == 1 else { throw CommandError.usage("run FILE") }
+            guard session.scriptDepth < 8 else { throw CommandError("scripts nest more than 8 deep (does a script run itself?)") }
+            guard let data = FileManager.default.contents(atPath: words[0]) else {
+                throw CommandError("cannot read \(shown(words[0]))")
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw CommandError("\(shown(words[0])) is not UTF-8 text") }
+            session.scriptDepth += 1
+            defer { session.scriptDepth -= 1 }
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                session.output.line(session.echo(String(line)))
+                if !session.run(line: String(line)) {
+                    throw CommandError("\(shown(words[0])) line \(number + 1) failed; the script stopped there")
+                }
+                if session.quitRequested { return }
+            }
+        })
+}
+
+extension Session {
+    /// A command as it is echoed in a script's transcript: `charrnn> step`.
+    func echo(_ line: String) -> String { style.bold("charrnn>") + " " + line }
+}
