@@ -28,33 +28,37 @@ struct CompletionContext: Sendable {
 
 // MARK: - Suggestions
 
-/// The Levenshtein distance between two words, in characters.
+/// The edit distance between two words, counting a swap of two neighbours as one edit
+/// (optimal string alignment), so `stpe` is 1 away from `step`.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
     for i in 1...a.count {
-        current[0] = i
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        swap(&previous, &current)
     }
-    return previous[b.count]
+    return d[a.count][b.count]
 }
 
-/// The names closest to `word` (at most 2 edits away, or starting with it), nearest first, at most 3.
+/// The names closest to `word`: those it is a prefix of, else those at the smallest edit distance
+/// (at most 1 for words of up to 3 characters, 2 otherwise), at most 3, alphabetical.
 func nearest(_ word: String, among names: [String]) -> [String] {
-    guard word.count <= 64 else { return [] }
+    guard !word.isEmpty, word.count <= 64 else { return [] }
     let lower = word.lowercased()
-    let scored = names.map { name in (name, name.hasPrefix(lower) && !lower.isEmpty ? 0 : editDistance(lower, name)) }
+    let unique = Array(Set(names)).sorted()
+    let prefixed = unique.filter { $0.hasPrefix(lower) && $0 != lower }
+    if !prefixed.isEmpty { return Array(prefixed.prefix(3)) }
+    let scored = unique.map { ($0, editDistance(lower, $0)) }
     let limit = lower.count <= 3 ? 1 : 2
-    let close = scored.filter { $0.1 <= limit }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
-    var seen = Set<String>()
-    return close.map(\.0).filter { seen.insert($0).inserted }.prefix(3).map { $0 }
+    guard let best = scored.map(\.1).min(), best <= limit else { return [] }
+    return Array(scored.filter { $0.1 == best }.map(\.0).prefix(3))
 }
 
 /// ` — did you mean 'a' or 'b'?`, or nothing.
