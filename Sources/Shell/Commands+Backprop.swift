@@ -40,14 +40,14 @@ extension Commands {
             guard words.isEmpty else { throw CommandError.usage("backstep") }
             guard var state = session.backwardState else { throw CommandError("nothing to walk: step, then backward") }
             if state.next == 0 {
-                session.output.line(session.gradientsView(state))
+                session.output.line(session.gradientsView(state, full: !session.compact))
                 return
             }
             session.output.line(session.backstepView(state, step: state.next))
             state.next -= 1
             if state.next == 0 {
                 session.output.line()
-                session.output.line(session.gradientsView(state))
+                session.output.line(session.gradientsView(state, full: !session.compact))
             }
             session.backwardState = state
         })

@@ -258,10 +258,21 @@ extension Session {
     }
 
     /// The summed (and clipped) gradients, with what clipping changed.
-    func gradientsView(_ state: BackwardState) -> String {
+    /// With `full` false (a big model), one line per tensor instead of every entry.
+    func gradientsView(_ state: BackwardState, full: Bool = true) -> String {
         var lines: [String] = [style.bold("gradients summed over t = 1 … \(state.cache.steps)") + style.dim("  (after clipping: \(clippingText(settings.clipping)))")]
-        for g in state.clipped {
-            lines.append(render(g, name: "d" + g.mathName))
+        if full {
+            for g in state.clipped { lines.append(render(g, name: "d" + g.mathName)) }
+        } else {
+            let rows = state.clipped.enumerated().map { i, g in
+                let norm = g.values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+                return [
+                    "d" + g.mathName, g.shape.map(String.init).joined(separator: "×"), String(format: "%.4g", norm),
+                    String(format: "%.4g", g.values.map(abs).max() ?? 0), String(state.changed[i].count),
+                ]
+            }
+            lines.append(table(headers: ["gradient", "shape", "norm", "largest |entry|", "clipped"], rows: rows, style: style))
+            lines.append(style.dim("show grads shows every entry"))
         }
         let count = state.changed.reduce(0) { $0 + $1.count }
         let norm = String(format: "%.4f", state.norm)
