@@ -16,6 +16,8 @@ extension Kernels {
         public static func multiplyAddTransposedA(_ M: Int, _ N: Int, _ K: Int, _ A: [Float], _ B: [Float], _ C: inout [Float]) {
             for m in 0..<M { for n in 0..<N { for k in 0..<K { C[m * N + n] += A[k * M + m] * B[k * N + n] } } }
         }
+        /// True when every value is finite.
+        public static func allFinite(_ values: [Float]) -> Bool { values.allSatisfy(\.isFinite) }
         /// C[m, :] += W[:, index[m]], W stored as (N, V).
         public static func addColumns(_ M: Int, _ N: Int, _ V: Int, _ index: [Int], _ W: [Float], _ C: inout [Float]) {
             for m in 0..<M { for n in 0..<N { C[m * N + n] += W[n * V + index[m]] } }

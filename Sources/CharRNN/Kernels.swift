@@ -4,6 +4,8 @@
 // dimension K. Every kernel has a plain twin in `Kernels+Reference.swift`, the tests' reference.
 // Pointers, not arrays, so the time loop allocates nothing and checks no bounds.
 
+import Dispatch
+
 /// The engine's fast kernels.
 public enum Kernels {
     /// The SIMD width used by the kernels (16 floats: 512 bits).
@@ -26,12 +28,12 @@ public enum Kernels {
         var s0 = Vector(), s1 = Vector()
         var i = 0
         while i + 2 * width <= count {
-            s0 += load(a + i) * load(b + i)  // `a += b * c`: vectorises without FMA (no addProduct)
-            s1 += load(a + i + width) * load(b + i + width)
+            multiplyAccumulate(&s0, load(a + i), load(b + i))
+            multiplyAccumulate(&s1, load(a + i + width), load(b + i + width))
             i += 2 * width
         }
         if i + width <= count {
-            s0 += load(a + i) * load(b + i)
+            multiplyAccumulate(&s0, load(a + i), load(b + i))
             i += width
         }
         var sum = (s0 + s1).sum()
@@ -57,46 +59,31 @@ public enum Kernels {
         }
     }
 
+    // MARK: - Products
+    //
+    // All three products are one register-blocked micro-kernel, C += A · B with B read as rows
+    // (K, N): a tile of C of 4 rows × 32 columns (eight vectors) stays in registers while k runs,
+    // each step loading two vectors of B's row k and broadcasting four entries of A's column k:
+    //   C[m, n..n+32] += A[m, k] · B[k, n..n+32]      for m in the tile's 4 rows, k = 0 ..< K
+    // A is read through strides (element (m, k) at A[m·rowStride + k·columnStride]), so A and Aᵀ
+    // are the same kernel. B is first packed into 32-column panels read sequentially (`pack`);
+    // Bᵀ (the forward products, B stored (N, K)) is transposed while packing — once per chunk for
+    // W_hh, see `multiplyAddPacked`. Products large enough are split by
+    // columns of C over both cores; small ones (the hello model, batch 1) stay on one.
+
     /// C (M, N) += A (M, K) · Bᵀ with B stored as (N, K): each entry is a dot product of two rows.
     /// The forward products: a_t += h_{t-1} · W_hhᵀ, y = h · W_hyᵀ.
     public static func multiplyAddTransposedB(
         _ M: Int, _ N: Int, _ K: Int,
         _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
     ) {
-        // Four rows of A at a time share each load of a row of B.
-        var m = 0
-        while m + 4 <= M {
-            let a0 = A + m * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K
-            for n in 0..<N {
-                let b = B + n * K
-                var s0 = Vector(), s1 = Vector(), s2 = Vector(), s3 = Vector()
-                var k = 0
-                while k + width <= K {
-                    let bv = load(b + k)
-                    s0 += load(a0 + k) * bv
-                    s1 += load(a1 + k) * bv
-                    s2 += load(a2 + k) * bv
-                    s3 += load(a3 + k) * bv
-                    k += width
-                }
-                var r0 = s0.sum(), r1 = s1.sum(), r2 = s2.sum(), r3 = s3.sum()
-                while k < K {
-                    r0 += a0[k] * b[k]
-                    r1 += a1[k] * b[k]
-                    r2 += a2[k] * b[k]
-                    r3 += a3[k] * b[k]
-                    k += 1
-                }
-                C[m * N + n] += r0
-                C[(m + 1) * N + n] += r1
-                C[(m + 2) * N + n] += r2
-                C[(m + 3) * N + n] += r3
-            }
-            m += 4
+        if M < 4 {  // matrix × vector (sampling, batch 1): dot products on B's contiguous rows
+            for m in 0..<M { multiplyVectorTransposed(N, K, A + m * K, B, C + m * N) }
+            return
         }
-        while m < M {
-            for n in 0..<N { C[m * N + n] += dot(A + m * K, B + n * K, K) }
-            m += 1
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
+            pack(K, N, B, transposed: true, into: P.baseAddress!)  // Bᵀ (K, N), in panels
+            multiplyAddPacked(M, N, K, A, rowStride: K, columnStride: 1, P.baseAddress!, C)
         }
     }
 
@@ -106,13 +93,7 @@ public enum Kernels {
         _ M: Int, _ N: Int, _ K: Int,
         _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
     ) {
-        for m in 0..<M {
-            let c = C + m * N
-            for k in 0..<K {
-                let alpha = A[m * K + k]
-                if alpha != 0 { axpy(alpha, B + k * N, c, N) }
-            }
-        }
+        multiplyAddRows(M, N, K, A, rowStride: K, columnStride: 1, B, C)
     }
 
     /// C (M, N) += Aᵀ · B with A stored as (K, M) and B as (K, N): a sum of K outer products.
@@ -121,12 +102,261 @@ public enum Kernels {
         _ M: Int, _ N: Int, _ K: Int,
         _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
     ) {
-        for k in 0..<K {
-            let b = B + k * N
-            for m in 0..<M {
-                let alpha = A[k * M + m]
-                if alpha != 0 { axpy(alpha, b, C + m * N, N) }
+        multiplyAddRows(M, N, K, A, rowStride: 1, columnStride: M, B, C)
+    }
+
+    /// c (N) += Bᵀ a: a (K) against each row of B (N, K), four rows at a time sharing a's loads.
+    /// The sampler's matrix × vector product.
+    public static func multiplyVectorTransposed(
+        _ N: Int, _ K: Int, _ a: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+    ) {
+        if N * K >= parallelThreshold {  // a large layer: rows of B split over the cores
+            let chunks = 2, rowsPerChunk = (N / chunks + 3) & ~3
+            parallel(chunks) { chunk in
+                let n0 = chunk * rowsPerChunk, n1 = min(N, n0 + rowsPerChunk)
+                if n0 < n1 { multiplyVectorTransposedSerial(n0, n1, K, a, B, c) }
             }
+        } else {
+            multiplyVectorTransposedSerial(0, N, K, a, B, c)
+        }
+    }
+
+    static func multiplyVectorTransposedSerial(
+        _ n0: Int, _ n1: Int, _ K: Int, _ a: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>
+    ) {
+        var n = n0
+        while n + 4 <= n1 {
+            let b0 = B + n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K
+            var s0 = Vector(), s1 = Vector(), s2 = Vector(), s3 = Vector()
+            var k = 0
+            while k + width <= K {
+                let av = load(a + k)
+                multiplyAccumulate(&s0, av, load(b0 + k))
+                multiplyAccumulate(&s1, av, load(b1 + k))
+                multiplyAccumulate(&s2, av, load(b2 + k))
+                multiplyAccumulate(&s3, av, load(b3 + k))
+                k += width
+            }
+            var r0 = s0.sum(), r1 = s1.sum(), r2 = s2.sum(), r3 = s3.sum()
+            while k < K {
+                r0 += a[k] * b0[k]
+                r1 += a[k] * b1[k]
+                r2 += a[k] * b2[k]
+                r3 += a[k] * b3[k]
+                k += 1
+            }
+            c[n] += r0
+            c[n + 1] += r1
+            c[n + 2] += r2
+            c[n + 3] += r3
+            n += 4
+        }
+        while n < n1 {
+            c[n] += dot(a, B + n * K, K)
+            n += 1
+        }
+    }
+
+    /// Runs `body(0)`, …, `body(chunks − 1)` on both cores and returns when all are done. The chunks
+    /// write disjoint parts of their output, so the raw pointers they capture may cross threads.
+    static func parallel(_ chunks: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(value: body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { shared.value($0) }
+        }
+    }
+
+    /// A value handed to another thread by a caller that guarantees it is safe.
+    struct UncheckedSendable<Value>: @unchecked Sendable { let value: Value }
+
+    /// Multiply-adds (M·N·K) from which a product is split over both cores.
+    static let parallelThreshold = 1 << 18
+
+    /// acc += a ⊙ b: a fused multiply-add where the target has FMA (`-D CHARRNN_FMA`, set with
+    /// host tuning), else a multiply then an add — `addProduct` without FMA is a call per lane.
+    @inline(__always)
+    static func multiplyAccumulate(_ acc: inout Vector, _ a: Vector, _ b: Vector) {
+        #if CHARRNN_FMA
+            acc.addProduct(a, b)
+        #else
+            acc += a * b
+        #endif
+    }
+
+    /// C (M, N) += A · B with A's element (m, k) at A[m·rowStride + k·columnStride] and B (K, N):
+    /// the three products' common core. With four rows or more, B is first packed into panels
+    /// (see `pack`); a row or three read B in place.
+    static func multiplyAddRows(
+        _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+        _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        guard M > 0, N > 0, K > 0 else { return }
+        if M < 4 {
+            split(M, N, K) { n0, n1 in multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, B, packed: false, C) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
+            pack(K, N, B, transposed: false, into: P.baseAddress!)
+            multiplyAddPacked(M, N, K, A, rowStride: rowStride, columnStride: columnStride, P.baseAddress!, C)
+        }
+    }
+
+    /// C (M, N) += A · B with B already packed by `pack` (A read through strides as in
+    /// `multiplyAddRows`). The recurrence packs W_hh once per chunk and multiplies it T times.
+    public static func multiplyAddPacked(
+        _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+        _ P: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        guard M > 0, N > 0, K > 0 else { return }
+        split(M, N, K) { n0, n1 in multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P, packed: true, C) }
+    }
+
+    /// Packs B (K, N) — or, `transposed`, Bᵀ with B stored (N, K) — into column panels of 32: panel
+    /// p holds columns 32p ..< 32p + 32 for every k as a contiguous (K, 32) block (the last panel
+    /// is narrower), so the micro-kernel reads B sequentially. `destination` holds K·N floats.
+    public static func pack(
+        _ K: Int, _ N: Int, _ B: UnsafePointer<Float>, transposed: Bool, into destination: UnsafeMutablePointer<Float>
+    ) {
+        var n = 0
+        while n < N {
+            let w = min(2 * width, N - n)
+            let panel = destination + n * K  // panels before this one hold n columns × K
+            if transposed {  // panel[k, j] = B[n + j, k]: read rows of B, write columns of the panel
+                for j in 0..<w {
+                    let row = B + (n + j) * K
+                    for k in 0..<K { panel[k * w + j] = row[k] }
+                }
+            } else {
+                for k in 0..<K { (panel + k * w).update(from: B + k * N + n, count: w) }
+            }
+            n += w
+        }
+    }
+
+    /// Calls `body(n0, n1)` for column ranges of C covering 0 ..< N: two ranges of whole 32-column
+    /// panels on the two cores when the product (M·N·K multiply-adds) is large enough, else one.
+    @inline(__always)
+    static func split(_ M: Int, _ N: Int, _ K: Int, _ body: (Int, Int) -> Void) {
+        if M * N * K >= parallelThreshold && N >= 4 * width {
+            let columnsPerChunk = (N / 2 + 2 * width - 1) & ~(2 * width - 1)
+            parallel(2) { chunk in
+                let n0 = chunk * columnsPerChunk, n1 = min(N, n0 + columnsPerChunk)
+                if n0 < n1 { body(n0, n1) }
+            }
+        } else {
+            body(0, N)
+        }
+    }
+
+    /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
+    /// stay in cache), each 32-column panel, each 4-row tile. B is (K, N) row-major, or packed.
+    static func multiplyAddPanel(
+        _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
+        _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>
+    ) {
+        let kBlock = 256
+        var k0 = 0
+        while k0 < K {
+            let kc = min(kBlock, K - k0)
+            let Ak = A + k0 * cs
+            var n = n0
+            while n < n1 {
+                let w = min(2 * width, n1 - n)
+                // Row k0 of this panel, and the distance between its rows.
+                let b = packed ? B + n * K + k0 * w : B + k0 * N + n
+                let ldb = packed ? w : N
+                if w == 2 * width {
+                    var m = 0
+                    while m + 4 <= M {
+                        tile4x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N)
+                        m += 4
+                    }
+                    while m < M {
+                        tile1x32(kc, Ak + m * rs, cs, b, ldb, C + m * N + n)
+                        m += 1
+                    }
+                } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
+                    for m in 0..<M { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n) }
+                }
+                n += w
+            }
+            k0 += kc
+        }
+    }
+
+    /// The micro-kernel: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.
+    @inline(__always)
+    static func tile4x32(
+        _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
+        var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
+        var pa = a, pb = b
+        for _ in 0..<K {
+            let b0 = load(pb), b1 = load(pb + width)
+            let a0 = Vector(repeating: pa[0]), a1 = Vector(repeating: pa[rs])
+            multiplyAccumulate(&c00, a0, b0)
+            multiplyAccumulate(&c01, a0, b1)
+            multiplyAccumulate(&c10, a1, b0)
+            multiplyAccumulate(&c11, a1, b1)
+            let a2 = Vector(repeating: pa[2 * rs]), a3 = Vector(repeating: pa[3 * rs])
+            multiplyAccumulate(&c20, a2, b0)
+            multiplyAccumulate(&c21, a2, b1)
+            multiplyAccumulate(&c30, a3, b0)
+            multiplyAccumulate(&c31, a3, b1)
+            pa += cs
+            pb += ldb
+        }
+        let r0 = c, r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc
+        store(load(r0) + c00, r0)
+        store(load(r0 + width) + c01, r0 + width)
+        store(load(r1) + c10, r1)
+        store(load(r1 + width) + c11, r1 + width)
+        store(load(r2) + c20, r2)
+        store(load(r2 + width) + c21, r2 + width)
+        store(load(r3) + c30, r3)
+        store(load(r3 + width) + c31, r3 + width)
+    }
+
+    /// One row of C, 32 columns: C[0..<32] += Σ_k A[k] · B[k, 0..<32].
+    @inline(__always)
+    static func tile1x32(
+        _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>
+    ) {
+        var c0 = Vector(), c1 = Vector()
+        var pa = a, pb = b
+        for _ in 0..<K {
+            let av = Vector(repeating: pa[0])
+            multiplyAccumulate(&c0, av, load(pb))
+            multiplyAccumulate(&c1, av, load(pb + width))
+            pa += cs
+            pb += ldb
+        }
+        store(load(c) + c0, c)
+        store(load(c + width) + c1, c + width)
+    }
+
+    /// The first w columns (fewer than 32) of one row of C += Σ_k A[k] · B[k, 0 ..< w].
+    @inline(__always)
+    static func rowTail(
+        _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ w: Int,
+        _ c: UnsafeMutablePointer<Float>
+    ) {
+        var n = 0
+        if width <= w {
+            var acc = Vector()
+            for k in 0..<K { multiplyAccumulate(&acc, Vector(repeating: a[k * cs]), load(b + k * ldb)) }
+            store(load(c) + acc, c)
+            n = width
+        }
+        while n < w {
+            var s: Float = 0
+            for k in 0..<K { s += a[k * cs] * b[k * ldb + n] }
+            c[n] += s
+            n += 1
         }
     }
 
@@ -152,6 +382,27 @@ public enum Kernels {
             let column = index[m]
             let d = D + m * N
             for n in 0..<N { dW[n * V + column] += d[n] }
+        }
+    }
+
+    /// True when no value is NaN or infinite: x · 0 is 0 for every finite x and NaN otherwise,
+    /// so one vector sum answers for all of them.
+    public static func allFinite(_ values: [Float]) -> Bool {
+        values.withUnsafeBufferPointer { x in
+            let count = x.count
+            guard let p = x.baseAddress else { return true }
+            var acc = Vector()
+            var i = 0
+            while i + width <= count {
+                acc += load(p + i) * 0
+                i += width
+            }
+            var tail: Float = 0
+            while i < count {
+                tail += p[i] * 0
+                i += 1
+            }
+            return (acc.sum() + tail) == 0
         }
     }
 

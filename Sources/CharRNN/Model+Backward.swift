@@ -34,6 +34,8 @@ public struct LayerBackwardTrace: Sendable, Equatable {
     public var dHiddenNext: [Float] = []
     /// dc_t (LSTM): the whole gradient reaching c_t: (T, B, H).
     public var dCell: [Float] = []
+    /// Scratch: W_hh packed for the per-step product (`Kernels.pack`): (G·H, H). Not a result.
+    var packedWeights: [Float] = []
 }
 
 /// Everything the backward pass computed, besides the gradients: the shell's `backstep` view.
@@ -42,6 +44,10 @@ public struct BackwardTrace: Sendable, Equatable {
     public var dLogits: [Float] = []
     /// One trace per layer, bottom first.
     public var layers: [LayerBackwardTrace] = []
+    /// Scratch: the gradient reaching the current layer's h_t from above, and the one it passes to
+    /// the layer below: (T, B, H) each, swapped layer by layer. Not results.
+    var fromAbove: [Float] = []
+    var toBelow: [Float] = []
 }
 
 extension Model {
@@ -87,7 +93,8 @@ extension Model {
         // Decoder, all steps at once: dW_hy += dYᵀ H_top, db_y += Σ dY, dH_top = dY · W_hy.
         let (wy, by) = decoderIndices
         let top = cache.layers[shape.layers - 1].hidden
-        var incoming = [Float](repeating: 0, count: T * B * H)  // the gradient reaching h_t from above
+        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above
+        trace.fromAbove.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         trace.dLogits.withUnsafeBufferPointer { dy in
             top.withUnsafeBufferPointer { h in
                 gradients[wy].values.withUnsafeMutableBufferPointer { dWhy in
@@ -98,7 +105,7 @@ extension Model {
                 Kernels.addRowSums(T * B, V, dy.baseAddress!, dby.baseAddress!)
             }
             parameters[wy].values.withUnsafeBufferPointer { Why in
-                incoming.withUnsafeMutableBufferPointer { dh in
+                trace.fromAbove.withUnsafeMutableBufferPointer { dh in
                     Kernels.multiplyAdd(T * B, H, V, dy.baseAddress!, Why.baseAddress!, dh.baseAddress!)
                 }
             }
@@ -106,17 +113,19 @@ extension Model {
 
         for k in stride(from: shape.layers - 1, through: 0, by: -1) {
             let below: [Float] = k == 0 ? [] : cache.layers[k - 1].hidden
-            incoming = backwardLayer(
-                k, cache.layers[k], &trace.layers[k], &gradients, incoming: incoming,
+            backwardLayer(
+                k, cache.layers[k], &trace.layers[k], &gradients, incoming: trace.fromAbove, dInput: &trace.toBelow,
                 inputs: cache.inputs, below: below, B: B, T: T)
+            swap(&trace.fromAbove, &trace.toBelow)  // the layer below's gradient from above
         }
     }
 
-    /// One layer, steps T … 1: returns the gradient reaching its input x_t (the layer below's h_t).
+    /// One layer, steps T … 1: writes into `dInput` the gradient reaching its input x_t (the layer
+    /// below's h_t; nothing for the first layer).
     private func backwardLayer(
         _ k: Int, _ forward: LayerTrace, _ trace: inout LayerBackwardTrace, _ gradients: inout [Tensor],
-        incoming: [Float], inputs: [Int], below: [Float], B: Int, T: Int
-    ) -> [Float] {
+        incoming: [Float], dInput: inout [Float], inputs: [Int], below: [Float], B: Int, T: Int
+    ) {
         let H = shape.hiddenSize, G = shape.cell.gateCount, GH = G * H, In = shape.inputSize(layer: k)
         let (wi, wh, bi, bh) = layerIndices(k)
         let cell = shape.cell
@@ -125,8 +134,12 @@ extension Model {
         resize(&trace.dRecurrent, T * B * GH)
         resize(&trace.dHiddenNext, T * B * H)
         resize(&trace.dCell, cell == .lstm ? T * B * H : 0)
-        var dInput = [Float](repeating: 0, count: k == 0 ? 0 : T * B * In)
+        if k > 0 {
+            resize(&dInput, T * B * In)
+            dInput.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
         let bhhValues = bh.map { parameters[$0].values } ?? []
+        resize(&trace.packedWeights, GH * H)
 
         parameters[wh].values.withUnsafeBufferPointer { Whh in
         bhhValues.withUnsafeBufferPointer { bhh in
@@ -140,6 +153,8 @@ extension Model {
         trace.dRecurrent.withUnsafeMutableBufferPointer { dr in
         trace.dHiddenNext.withUnsafeMutableBufferPointer { dNext in
         trace.dCell.withUnsafeMutableBufferPointer { dC in
+        trace.packedWeights.withUnsafeMutableBufferPointer { packed in
+            Kernels.pack(GH, H, Whh.baseAddress!, transposed: false, into: packed.baseAddress!)  // W_hh: (G·H, H)
             dNext.update(repeating: 0)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 let dht = dH.baseAddress! + t * B * H
@@ -196,13 +211,13 @@ extension Model {
                 // dh_next_t = W_hhᵀ da_t: (B, G·H) · W_hh (G·H, H) → (B, H)
                 let dNextT = dNext.baseAddress! + t * B * H
                 dNextT.update(repeating: 0, count: B * H)
-                Kernels.multiplyAdd(B, H, GH, drt, Whh.baseAddress!, dNextT)
+                Kernels.multiplyAddPacked(B, H, GH, drt, rowStride: GH, columnStride: 1, packed.baseAddress!, dNextT)
                 if cell == .gru {
                     let gt = gates.baseAddress! + t * B * GH
                     for b in 0..<B { for j in 0..<H { dNextT[b * H + j] += dht[b * H + j] * gt[b * GH + H + j] } }  // + dh ⊙ z
                 }
             }
-        }}}}}}}}}}}}
+        }}}}}}}}}}}}}
 
         // The weight gradients, all steps at once.
         trace.dRecurrent.withUnsafeBufferPointer { dr in
@@ -240,6 +255,5 @@ extension Model {
                 }
             }
         }
-        return dInput
     }
 }

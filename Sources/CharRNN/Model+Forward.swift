@@ -47,6 +47,8 @@ public struct LayerTrace: Sendable, Equatable {
     public var hidden: [Float] = []
     /// c_0 … c_T (LSTM; empty otherwise): (T + 1, B, H).
     public var cell: [Float] = []
+    /// Scratch: W_ihᵀ, then W_hhᵀ, packed for the products (`Kernels.pack`): (H, G·H). Not a result.
+    var packedWeights: [Float] = []
 }
 
 /// The forward pass's record of a chunk: inputs, every layer's trace, logits, probabilities, losses.
@@ -98,6 +100,21 @@ public struct ForwardCache: Sendable, Equatable {
             if shape.cell == .lstm { state.cell[k] = Array(layers[k].cell[(steps * n)..<((steps + 1) * n)]) }
         }
         return state
+    }
+
+    /// Writes `finalState` into `state`, reusing its arrays when the sizes match.
+    public func copyFinalState(into state: inout RecurrentState) {
+        let H = shape.hiddenSize, n = batchSize * H
+        guard state.batchSize == batchSize, state.hidden.count == shape.layers, state.cell.count == shape.layers,
+            state.hidden.allSatisfy({ $0.count == n }), state.cell.allSatisfy({ $0.count == n })
+        else {
+            state = finalState
+            return
+        }
+        for k in 0..<shape.layers {
+            for i in 0..<n { state.hidden[k][i] = layers[k].hidden[steps * n + i] }
+            if shape.cell == .lstm { for i in 0..<n { state.cell[k][i] = layers[k].cell[steps * n + i] } }
+        }
     }
 
     /// The values of one step (0-based) and one stream of a (T, B, width) array.
@@ -213,6 +230,7 @@ extension Model {
         resize(&trace.gates, shape.cell == .rnn ? 0 : T * B * GH)
         resize(&trace.hidden, (T + 1) * B * H)
         resize(&trace.cell, shape.cell == .lstm ? (T + 1) * B * H : 0)
+        resize(&trace.packedWeights, H * GH)  // upper layers: In = H
         for i in 0..<(B * H) { trace.hidden[i] = state.hidden[k][i] }
         if shape.cell == .lstm { for i in 0..<(B * H) { trace.cell[i] = state.cell[k][i] } }
 
@@ -227,6 +245,7 @@ extension Model {
         trace.gates.withUnsafeMutableBufferPointer { gates in
         trace.hidden.withUnsafeMutableBufferPointer { h in
         trace.cell.withUnsafeMutableBufferPointer { c in
+        trace.packedWeights.withUnsafeMutableBufferPointer { packed in
             // W_xh x_t for all steps: layer 0 gathers one column per character; upper layers
             // multiply the layer below's h_1 … h_T: (T·B, H) · W_ihᵀ → (T·B, G·H).
             ip.update(repeating: 0)
@@ -236,67 +255,95 @@ extension Model {
                 }
             } else {
                 below.withUnsafeBufferPointer { x in
-                    Kernels.multiplyAddTransposedB(T * B, GH, In, x.baseAddress! + B * H, Wih.baseAddress!, ip.baseAddress!)
+                    Kernels.pack(In, GH, Wih.baseAddress!, transposed: true, into: packed.baseAddress!)  // W_ihᵀ: (In, G·H)
+                    Kernels.multiplyAddPacked(
+                        T * B, GH, In, x.baseAddress! + B * H, rowStride: In, columnStride: 1, packed.baseAddress!,
+                        ip.baseAddress!)
                 }
             }
+            // W_hhᵀ, packed once for the T steps: (H, G·H).
+            Kernels.pack(H, GH, Whh.baseAddress!, transposed: true, into: packed.baseAddress!)
             rp.update(repeating: 0)
             for t in 0..<T {
                 let hPrev = h.baseAddress! + t * B * H, hNext = h.baseAddress! + (t + 1) * B * H
                 let rpt = rp.baseAddress! + t * B * GH, ipt = ip.baseAddress! + t * B * GH
                 let at = a.baseAddress! + t * B * GH
                 // W_hh h_{t-1}: (B, H) · W_hhᵀ → (B, G·H)
-                Kernels.multiplyAddTransposedB(B, GH, H, hPrev, Whh.baseAddress!, rpt)
-                switch cell {
-                case .rnn:
-                    for b in 0..<B {
-                        for j in 0..<H {
-                            let i = b * H + j
-                            at[i] = ipt[i] + rpt[i] + bih[j]  // a_t = W_xh x_t + W_hh h_{t-1} + b_h
-                            hNext[i] = tanhf(at[i])  // h_t = tanh(a_t)
-                        }
-                    }
-                case .lstm:
-                    let gt = gates.baseAddress! + t * B * GH
-                    let cPrev = c.baseAddress! + t * B * H, cNext = c.baseAddress! + (t + 1) * B * H
-                    for b in 0..<B {
-                        let row = b * GH
-                        for q in 0..<GH { at[row + q] = ipt[row + q] + bih[q] + rpt[row + q] + bhh[q] }
-                        for j in 0..<H {
-                            let ig = sigmoid(at[row + j])  // i = σ(a_i)
-                            let fg = sigmoid(at[row + H + j])  // f = σ(a_f)
-                            let gg = tanhf(at[row + 2 * H + j])  // g = tanh(a_g)
-                            let og = sigmoid(at[row + 3 * H + j])  // o = σ(a_o)
-                            gt[row + j] = ig
-                            gt[row + H + j] = fg
-                            gt[row + 2 * H + j] = gg
-                            gt[row + 3 * H + j] = og
-                            let cj = fg * cPrev[b * H + j] + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
-                            cNext[b * H + j] = cj
-                            hNext[b * H + j] = og * tanhf(cj)  // h_t = o ⊙ tanh(c_t)
-                        }
-                    }
-                case .gru:
-                    let gt = gates.baseAddress! + t * B * GH
-                    for b in 0..<B {
-                        let row = b * GH
-                        for j in 0..<H {
-                            let ar = ipt[row + j] + bih[j] + rpt[row + j] + bhh[j]
-                            let az = ipt[row + H + j] + bih[H + j] + rpt[row + H + j] + bhh[H + j]
-                            let r = sigmoid(ar), z = sigmoid(az)  // r, z = σ(·)
-                            let an = ipt[row + 2 * H + j] + bih[2 * H + j] + r * (rpt[row + 2 * H + j] + bhh[2 * H + j])
-                            let n = tanhf(an)  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-                            at[row + j] = ar
-                            at[row + H + j] = az
-                            at[row + 2 * H + j] = an
-                            gt[row + j] = r
-                            gt[row + H + j] = z
-                            gt[row + 2 * H + j] = n
-                            hNext[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]  // h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                        }
-                    }
+                Kernels.multiplyAddPacked(B, GH, H, hPrev, rowStride: H, columnStride: 1, packed.baseAddress!, rpt)
+                let cPrev = cell == .lstm ? c.baseAddress! + t * B * H : nil
+                let cNext = cell == .lstm ? c.baseAddress! + (t + 1) * B * H : nil
+                let gt = cell == .rnn ? nil : gates.baseAddress! + t * B * GH
+                Model.cellStep(
+                    cell, B: B, H: H, inputProjection: ipt, recurrentProjection: rpt, bih: bih.baseAddress!,
+                    bhh: bhh.baseAddress, hPrev: hPrev, cPrev: cPrev, preactivation: at, gates: gt, hNext: hNext,
+                    cNext: cNext)
+            }
+        }}}}}}}}}}}
+    }
+}
+
+extension Model {
+    /// One step of one layer's cell for B streams, given its two projections: the cell math of the
+    /// legend, shared by the batched forward pass and the sampler's `Stepper` (one implementation).
+    ///   ip = W_ih x_t (B, G·H), rp = W_hh h_{t-1} (B, G·H), both without biases
+    ///   writes a_t (B, G·H), the gates (B, G·H; LSTM and GRU), h_t (B, H) and c_t (B, H; LSTM).
+    /// `hNext` must not alias `hPrev` (the GRU reads h_{t-1} after writing h_t's neighbours).
+    @inline(__always)
+    static func cellStep(
+        _ cell: CellKind, B: Int, H: Int, inputProjection ip: UnsafePointer<Float>,
+        recurrentProjection rp: UnsafePointer<Float>, bih: UnsafePointer<Float>, bhh: UnsafePointer<Float>?,
+        hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?, preactivation at: UnsafeMutablePointer<Float>,
+        gates gt: UnsafeMutablePointer<Float>?, hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>?
+    ) {
+        let GH = cell.gateCount * H
+        switch cell {
+        case .rnn:
+            for b in 0..<B {
+                for j in 0..<H {
+                    let i = b * H + j
+                    at[i] = ip[i] + rp[i] + bih[j]  // a_t = W_xh x_t + W_hh h_{t-1} + b_h
+                    hNext[i] = tanhf(at[i])  // h_t = tanh(a_t)
                 }
             }
-        }}}}}}}}}}
+        case .lstm:
+            let gt = gt!, cPrev = cPrev!, cNext = cNext!, bhh = bhh!
+            for b in 0..<B {
+                let row = b * GH
+                for q in 0..<GH { at[row + q] = ip[row + q] + bih[q] + rp[row + q] + bhh[q] }
+                for j in 0..<H {
+                    let ig = sigmoid(at[row + j])  // i = σ(a_i)
+                    let fg = sigmoid(at[row + H + j])  // f = σ(a_f)
+                    let gg = tanhf(at[row + 2 * H + j])  // g = tanh(a_g)
+                    let og = sigmoid(at[row + 3 * H + j])  // o = σ(a_o)
+                    gt[row + j] = ig
+                    gt[row + H + j] = fg
+                    gt[row + 2 * H + j] = gg
+                    gt[row + 3 * H + j] = og
+                    let cj = fg * cPrev[b * H + j] + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
+                    cNext[b * H + j] = cj
+                    hNext[b * H + j] = og * tanhf(cj)  // h_t = o ⊙ tanh(c_t)
+                }
+            }
+        case .gru:
+            let gt = gt!, bhh = bhh!
+            for b in 0..<B {
+                let row = b * GH
+                for j in 0..<H {
+                    let ar = ip[row + j] + bih[j] + rp[row + j] + bhh[j]
+                    let az = ip[row + H + j] + bih[H + j] + rp[row + H + j] + bhh[H + j]
+                    let r = sigmoid(ar), z = sigmoid(az)  // r, z = σ(·)
+                    let an = ip[row + 2 * H + j] + bih[2 * H + j] + r * (rp[row + 2 * H + j] + bhh[2 * H + j])
+                    let n = tanhf(an)  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+                    at[row + j] = ar
+                    at[row + H + j] = az
+                    at[row + 2 * H + j] = an
+                    gt[row + j] = r
+                    gt[row + H + j] = z
+                    gt[row + 2 * H + j] = n
+                    hNext[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]  // h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                }
+            }
+        }
     }
 }
 

@@ -58,25 +58,101 @@ public struct SamplingOptions: Sendable, Equatable {
 }
 
 /// A model stepping one character at a time with batch 1: the sampler's and `predict`'s engine.
+///
+/// The lean path: no cache, nothing kept but h (and c); each step is matrix × vector products on
+/// the weights as stored (`Kernels.multiplyVectorTransposed`) and the same cell math as the
+/// batched forward pass (`Model.cellStep`). Nothing grows however long it runs.
 public struct Stepper: Sendable {
     /// The model.
     public let model: Model
     /// The hidden state after the characters fed so far.
     public var state: RecurrentState
-    private var cache: ForwardCache
+    /// Scratch for one step: the projections, a, the gates, the new h and c: (G·H) or (H).
+    private var inputProjection: [Float], recurrentProjection: [Float], preactivation: [Float], gates: [Float]
+    private var hNext: [Float], cNext: [Float]
+    /// y, the logits of the next character: (V).
+    private var logits: [Float]
 
     /// A stepper at h_0 = 0 (or at a given state).
     public init(model: Model, state: RecurrentState? = nil) {
         self.model = model
         self.state = state ?? .zero(model.shape, batchSize: 1)
-        self.cache = ForwardCache(shape: model.shape)
+        let H = model.shape.hiddenSize, GH = model.shape.cell.gateCount * H
+        inputProjection = [Float](repeating: 0, count: GH)
+        recurrentProjection = inputProjection
+        preactivation = inputProjection
+        gates = inputProjection
+        hNext = [Float](repeating: 0, count: H)
+        cNext = hNext
+        logits = [Float](repeating: 0, count: model.shape.vocabularySize)
     }
 
     /// Feeds one character (by index) and returns the logits y of the next character.
     public mutating func feed(_ index: Int) -> [Float] {
-        model.forward(inputs: [index], targets: nil, batchSize: 1, from: state, into: &cache)
-        state = cache.finalState
-        return cache.logits
+        let shape = model.shape, H = shape.hiddenSize, GH = shape.cell.gateCount * H, V = shape.vocabularySize
+        precondition(state.batchSize == 1, "a Stepper steps one stream")
+        for k in 0..<shape.layers {
+            let (wi, wh, bi, bh) = model.layerIndices(k)
+            let In = shape.inputSize(layer: k)
+            let parameters = model.parameters
+            parameters[wi].values.withUnsafeBufferPointer { Wih in
+                inputProjection.withUnsafeMutableBufferPointer { ip in
+                    if k == 0 {  // W_xh x: the column of the character
+                        for q in 0..<GH { ip[q] = Wih[q * In + index] }
+                    } else {  // W_ih h (the layer below's new h): (G·H, H) · (H)
+                        ip.update(repeating: 0)
+                        state.hidden[k - 1].withUnsafeBufferPointer { x in
+                            Kernels.multiplyVectorTransposed(GH, In, x.baseAddress!, Wih.baseAddress!, ip.baseAddress!)
+                        }
+                    }
+                }
+            }
+            parameters[wh].values.withUnsafeBufferPointer { Whh in
+                recurrentProjection.withUnsafeMutableBufferPointer { rp in
+                    rp.update(repeating: 0)
+                    state.hidden[k].withUnsafeBufferPointer { h in  // W_hh h_{t-1}: (G·H, H) · (H)
+                        Kernels.multiplyVectorTransposed(GH, H, h.baseAddress!, Whh.baseAddress!, rp.baseAddress!)
+                    }
+                }
+            }
+            let bhh = bh.map { parameters[$0].values } ?? []
+            parameters[bi].values.withUnsafeBufferPointer { bih in
+            bhh.withUnsafeBufferPointer { bhh in
+            inputProjection.withUnsafeBufferPointer { ip in
+            recurrentProjection.withUnsafeBufferPointer { rp in
+            preactivation.withUnsafeMutableBufferPointer { a in
+            gates.withUnsafeMutableBufferPointer { g in
+            state.hidden[k].withUnsafeBufferPointer { hPrev in
+            state.cell[k].withUnsafeBufferPointer { cPrev in
+            hNext.withUnsafeMutableBufferPointer { hNext in
+            cNext.withUnsafeMutableBufferPointer { cNext in
+                let lstm = shape.cell == .lstm
+                Model.cellStep(
+                    shape.cell, B: 1, H: H, inputProjection: ip.baseAddress!, recurrentProjection: rp.baseAddress!,
+                    bih: bih.baseAddress!, bhh: bhh.baseAddress, hPrev: hPrev.baseAddress!,
+                    cPrev: lstm ? cPrev.baseAddress! : nil, preactivation: a.baseAddress!,
+                    gates: shape.cell == .rnn ? nil : g.baseAddress!, hNext: hNext.baseAddress!,
+                    cNext: lstm ? cNext.baseAddress! : nil)
+            }}}}}}}}}}
+            state.hidden[k].withUnsafeMutableBufferPointer { h in  // h_{t-1} ← h_t
+                hNext.withUnsafeBufferPointer { h.baseAddress!.update(from: $0.baseAddress!, count: H) }
+            }
+            if shape.cell == .lstm {
+                state.cell[k].withUnsafeMutableBufferPointer { c in
+                    cNext.withUnsafeBufferPointer { c.baseAddress!.update(from: $0.baseAddress!, count: H) }
+                }
+            }
+        }
+        // y = W_hy h + b_y: (V, H) · (H)
+        let (wy, by) = model.decoderIndices
+        model.parameters[wy].values.withUnsafeBufferPointer { Why in
+        model.parameters[by].values.withUnsafeBufferPointer { by in
+        state.hidden[shape.layers - 1].withUnsafeBufferPointer { h in
+        logits.withUnsafeMutableBufferPointer { y in
+            y.baseAddress!.update(from: by.baseAddress!, count: V)
+            Kernels.multiplyVectorTransposed(V, H, h.baseAddress!, Why.baseAddress!, y.baseAddress!)
+        }}}}
+        return logits
     }
 }
 

@@ -102,9 +102,15 @@ public struct Trainer: Sendable, Equatable {
 
     /// One iteration: the next chunk, forward, backward, clip, update. If anything becomes
     /// non-finite, throws and leaves the trainer exactly as it was.
+    ///
+    /// How "exactly as it was" is kept without copying the model each iteration: the loss and the
+    /// gradient are checked before anything is committed (only the cursor and the carried state
+    /// have moved, and they are put back); the weights and the optimizer state are copied into the
+    /// workspace's preallocated backup just before the update and copied back if it made a weight
+    /// non-finite.
     @discardableResult
     public mutating func step(on data: [Int], workspace: inout TrainingWorkspace) throws(TrainingError) -> IterationReport {
-        let before = self
+        let cursorBefore = cursor, stateBefore = state  // value copies: restored on failure
         let B = configuration.batchSize, T = configuration.sequenceLength
         let (inputs, targets, restarted) = cursor.next(from: data)
         if restarted { state = .zero(model.shape, batchSize: B) }
@@ -112,26 +118,65 @@ public struct Trainer: Sendable, Equatable {
         model.forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &workspace.cache)
         let loss = workspace.cache.meanLoss
         guard loss.isFinite else {
-            self = before
+            (cursor, state) = (cursorBefore, stateBefore)
             throw .nonFinite(iteration: iteration + 1, what: "loss", learningRate: lr, clipping: configuration.clipping)
         }
         if workspace.gradients.count != model.parameters.count { workspace.gradients = model.zeroGradients() }
         model.backward(workspace.cache, lossScale: 1 / Float(B), gradients: &workspace.gradients, trace: &workspace.trace)
         let (norm, changed) = configuration.clipping.apply(&workspace.gradients)
         guard norm.isFinite else {
-            self = before
+            (cursor, state) = (cursorBefore, stateBefore)
             throw .nonFinite(iteration: iteration + 1, what: "gradient", learningRate: lr, clipping: configuration.clipping)
         }
+        workspace.backup.save(model.parameters, optimizer)
         optimizer.update(&model.parameters, gradients: workspace.gradients, learningRate: Float(lr))
-        guard model.parameters.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
-            self = before
+        guard model.parameters.allSatisfy({ Kernels.allFinite($0.values) }) else {
+            workspace.backup.restore(&model.parameters, &optimizer)
+            (cursor, state) = (cursorBefore, stateBefore)
             throw .nonFinite(iteration: iteration + 1, what: "weights", learningRate: lr, clipping: configuration.clipping)
         }
-        state = workspace.cache.finalState
+        workspace.cache.copyFinalState(into: &state)
         iteration += 1
         return IterationReport(
             iteration: iteration, loss: loss, characters: B * T, gradientNorm: norm,
             clippedEntries: changed.reduce(0) { $0 + $1.count }, learningRate: lr, restarted: restarted)
+    }
+}
+
+/// The weights and optimizer state as they were before an update, in arrays kept from iteration
+/// to iteration (copied into, never reallocated once their sizes are stable).
+struct TrainingBackup: Sendable {
+    var parameters: [[Float]] = []
+    var first: [[Float]] = []
+    var second: [[Float]] = []
+    var step = 0
+
+    /// Copies `parameters` and the optimizer's state into the backup.
+    mutating func save(_ parameters: [Tensor], _ optimizer: Optimizer) {
+        Self.copy(parameters.map(\.values), into: &self.parameters)
+        Self.copy(optimizer.first, into: &first)
+        Self.copy(optimizer.second, into: &second)
+        step = optimizer.step
+    }
+
+    /// Puts the saved values back.
+    func restore(_ parameters: inout [Tensor], _ optimizer: inout Optimizer) {
+        for i in parameters.indices { Self.copy(self.parameters[i], into: &parameters[i].values) }
+        for i in optimizer.first.indices { Self.copy(first[i], into: &optimizer.first[i]) }
+        for i in optimizer.second.indices { Self.copy(second[i], into: &optimizer.second[i]) }
+        optimizer.step = step
+    }
+
+    static func copy(_ source: [[Float]], into destination: inout [[Float]]) {
+        if destination.count != source.count { destination = source.map { [Float](repeating: 0, count: $0.count) } }
+        for i in source.indices { copy(source[i], into: &destination[i]) }
+    }
+
+    static func copy(_ source: [Float], into destination: inout [Float]) {
+        if destination.count != source.count { destination = [Float](repeating: 0, count: source.count) }
+        source.withUnsafeBufferPointer { s in
+            destination.withUnsafeMutableBufferPointer { d in d.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+        }
     }
 }
 
@@ -140,6 +185,8 @@ public struct TrainingWorkspace: Sendable {
     public var cache: ForwardCache
     public var gradients: [Tensor] = []
     public var trace = BackwardTrace()
+    /// The weights and optimizer state before the current update (see `Trainer.step`).
+    var backup = TrainingBackup()
 
     public init(shape: ModelShape) { cache = ForwardCache(shape: shape) }
 }

@@ -8,7 +8,12 @@ import Testing
         (0..<count).map { _ in Float(generator.nextUnitDouble() * 2 - 1) }
     }
 
-    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 70, 130), (32, 64, 48)])
+    // Odd sizes exercise the tails (rows past a 4-row tile, columns past a 32-column panel, k past
+    // a 256 block); the last two are large enough to be split over both cores.
+    @Test(arguments: [
+        (1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 70, 130), (32, 64, 48), (7, 47, 300),
+        (37, 97, 301), (32, 1024, 256),
+    ])
     func matrixProductsMatchReference(M: Int, N: Int, K: Int) {
         var g = SplitMix64(seed: UInt64(M * 1000 + N * 10 + K))
         let a = Self.random(M * K, &g), b = Self.random(N * K, &g), bn = Self.random(K * N, &g)
@@ -49,6 +54,50 @@ import Testing
             var product = [Float](repeating: 0, count: N)
             Kernels.Reference.multiplyAddTransposedB(1, N, V, x, w, &product)
             #expect(Array(fast[(m * N)..<((m + 1) * N)]) == product)
+        }
+    }
+
+    @Test(arguments: [(1, 1), (5, 7), (13, 33), (256, 1024), (1000, 300)])
+    func matrixVectorMatchesReference(N: Int, K: Int) {
+        var g = SplitMix64(seed: UInt64(N * 7 + K))
+        let a = Self.random(K, &g), b = Self.random(N * K, &g), c0 = Self.random(N, &g)
+        var fast = c0, plain = c0
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { c in
+            Kernels.multiplyVectorTransposed(N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!) } } }
+        Kernels.Reference.multiplyAddTransposedB(1, N, K, a, b, &plain)
+        #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
+    }
+
+    @Test(arguments: [(1, 1, 1), (4, 33, 5), (9, 100, 300), (32, 1024, 256)])
+    func packedProductsMatchReference(M: Int, N: Int, K: Int) {
+        var g = SplitMix64(seed: UInt64(M * 31 + N * 7 + K))
+        let a = Self.random(M * K, &g), b = Self.random(K * N, &g), bt = Self.random(N * K, &g)
+        let c0 = Self.random(M * N, &g)
+        for transposed in [false, true] {
+            var packed = [Float](repeating: .nan, count: K * N)
+            (transposed ? bt : b).withUnsafeBufferPointer { b in packed.withUnsafeMutableBufferPointer { p in
+                Kernels.pack(K, N, b.baseAddress!, transposed: transposed, into: p.baseAddress!) } }
+            var fast = c0, plain = c0
+            a.withUnsafeBufferPointer { a in packed.withUnsafeBufferPointer { p in fast.withUnsafeMutableBufferPointer { c in
+                Kernels.multiplyAddPacked(M, N, K, a.baseAddress!, rowStride: K, columnStride: 1, p.baseAddress!, c.baseAddress!) } } }
+            if transposed {
+                Kernels.Reference.multiplyAddTransposedB(M, N, K, a, bt, &plain)
+            } else {
+                Kernels.Reference.multiplyAdd(M, N, K, a, b, &plain)
+            }
+            #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
+        }
+    }
+
+    @Test func allFiniteMatchesReference() {
+        for count in [0, 1, 15, 16, 17, 100] {
+            for bad in [Float.nan, .infinity, -.infinity, 1] {
+                for position in Set([0, count / 2, max(count - 1, 0)]) where count > 0 || bad == 1 {
+                    var values = (0..<count).map { Float($0) - 50 }
+                    if count > 0 { values[position] = bad }
+                    #expect(Kernels.allFinite(values) == Kernels.Reference.allFinite(values), "\(count) \(bad) \(position)")
+                }
+            }
         }
     }
 }
