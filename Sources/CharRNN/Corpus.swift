@@ -83,7 +83,8 @@ public struct Corpus: Sendable {
 /// B parallel streams of T steps over a sequence of indices, for truncated backpropagation
 /// through time. Stream b reads the b-th of B equal slices of the text, chunk after chunk; the
 /// targets are the inputs shifted by one. With B = 1 this is min-char-rnn's loop exactly: chunks
-/// from the start, and back to the start (with h reset to 0) when `p + T + 1 >= length`.
+/// from the start, and back to the start (with h reset to 0) when `p + T + 1 >= length`. A text of
+/// exactly T + 1 characters ("hello" with T = 4) is read whole at every iteration, from h_0 = 0.
 public struct BatchCursor: Sendable, Equatable {
     /// B, the number of parallel streams.
     public let batchSize: Int
@@ -102,7 +103,7 @@ public struct BatchCursor: Sendable, Equatable {
             throw .tooShortForBatch(characters: count, batch: batchSize, steps: sequenceLength)
         }
         let streamLength = count / batchSize
-        guard streamLength >= sequenceLength + 2 else {
+        guard streamLength >= sequenceLength + 1 else {  // T inputs and, shifted by one, T targets
             throw .tooShortForBatch(characters: count, batch: batchSize, steps: sequenceLength)
         }
         self.batchSize = batchSize
@@ -116,7 +117,7 @@ public struct BatchCursor: Sendable, Equatable {
     /// the start (the caller then resets the hidden state, as min-char-rnn does).
     public mutating func next(from data: [Int]) -> (inputs: [Int], targets: [Int], restarted: Bool) {
         var restarted = false
-        if position + sequenceLength + 1 >= streamLength {
+        if position > 0 && position + sequenceLength + 1 >= streamLength {
             position = 0
             epochs += 1
             restarted = true
@@ -154,7 +155,7 @@ public enum CorpusError: Error, Equatable, CustomStringConvertible {
         case .badFraction(let f): return "validation fraction \(f) must be in [0, 1)"
         case .vocabulary(let name, let e): return "\(name): \(e)"
         case .tooShortForBatch(let n, let b, let t):
-            return "the training text has \(n) characters; \(b) stream\(b == 1 ? "" : "s") × \(t) steps need at least \(b) × (\(t) + 2) = \(b * (t + 2))"
+            return "the training text has \(n) characters; \(b) stream\(b == 1 ? "" : "s") × \(t) steps need at least \(b) × (\(t) + 1) = \(b * (t + 1))"
         }
     }
 }

@@ -83,6 +83,17 @@ import Testing
         #expect(restarts == [false, false, false, true, false, false])
     }
 
+    @Test func aTextOfTPlusOneCharactersIsReadWholeEachIteration() throws {
+        let data = [0, 1, 2, 2, 3]  // "hello"
+        var cursor = try BatchCursor(count: 5, batchSize: 1, sequenceLength: 4)
+        for i in 0..<3 {
+            let (x, y, restarted) = cursor.next(from: data)
+            #expect(x == [0, 1, 2, 2] && y == [1, 2, 2, 3])
+            #expect(restarted == (i > 0))
+        }
+        #expect(throws: CorpusError.self) { try BatchCursor(count: 4, batchSize: 1, sequenceLength: 4) }
+    }
+
     @Test func batchCursorSplitsStreams() throws {
         let data = Array(0..<40)
         var cursor = try BatchCursor(count: 40, batchSize: 2, sequenceLength: 3)
@@ -95,6 +106,6 @@ import Testing
             try BatchCursor(count: 50, batchSize: 4, sequenceLength: 25)
         }
         let message = CorpusError.tooShortForBatch(characters: 50, batch: 4, steps: 25).description
-        #expect(message.contains("50") && message.contains("108"))
+        #expect(message.contains("50") && message.contains("104"))
     }
 }
