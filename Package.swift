@@ -35,6 +35,6 @@ let package = Package(
         .testTarget(name: "RenderingTests", dependencies: ["Rendering"], exclude: ["Snapshots"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Lessons", "CharRNN"], exclude: ["Snapshots"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal"], exclude: ["tmux-driver.sh"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
     ]
 )

@@ -1,24 +1,74 @@
+@preconcurrency import Glibc
 import ArgumentParser
+import Shell
+import Terminal
 
-/// `charrnn` (the default): the interactive shell. Wired to the Shell target in the next step.
+/// Options every way into the shell shares.
+struct ShellOptions: ParsableArguments {
+    @Flag(help: "No colours, whatever the terminal (NO_COLOR and TERM=dumb also turn them off).") var noColor = false
+    @Option(help: "Where the corpora are (default: ./corpora, beside the executable, or $CHARRNN_CORPORA).") var corpora: String?
+
+    /// A shell with Tab completion of paths.
+    func makeShell() -> Shell {
+        Shell(corporaDirectory: corpora, pathCompleter: { pathCompletions(for: $0) })
+    }
+
+    /// The console for standard input: readline on a terminal, plain lines otherwise.
+    func makeConsole(shell: Shell) -> any Console {
+        let console = TerminalEnvironment.makeConsole(noColor: noColor)
+        console.completer = shell.completer
+        return console
+    }
+}
+
+/// `charrnn` (the default): the interactive shell, or commands from standard input when it is not a terminal.
 struct ShellCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "shell", abstract: "Open the teaching shell (the default).")
-    @Flag(help: "No colours, whatever the terminal.") var noColor = false
-    func run() throws { StandardStreams.error("the shell is not wired yet") ; throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "shell", abstract: "Open the teaching shell (the default). Reads commands from stdin when it is not a terminal.")
+    @OptionGroup var options: ShellOptions
+    @Flag(help: "With commands from a pipe or file: stop at the first error with a non-zero status.") var strict = false
+
+    func run() throws {
+        let shell = options.makeShell()
+        let status = shell.run(console: options.makeConsole(shell: shell), strict: strict)
+        if status != 0 { throw ExitCode(status) }
+    }
 }
 
-/// `charrnn run FILE`: run shell commands from a file.
+/// `charrnn run FILE`: shell commands from a file, each echoed before its output.
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run shell commands from a file, echoing each.")
-    @Argument(help: "The file of commands.") var file: String
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run shell commands from a file, echoing each before its output.")
+    @Argument(help: "The file of commands, one per line.", completion: .file()) var file: String
     @Flag(help: "Stop at the first error with a non-zero status.") var strict = false
-    func run() throws { StandardStreams.error("the shell is not wired yet"); throw ExitCode.failure }
+    @OptionGroup var options: ShellOptions
+
+    func run() throws {
+        // The file becomes standard input: the plain console reads it line by line, as a pipe.
+        guard freopen(file, "r", stdin) != nil else {
+            StandardStreams.error("error: cannot read \(file): \(String(cString: strerror(errno)))")
+            throw ExitCode.failure
+        }
+        let shell = options.makeShell()
+        TerminalEnvironment.installInterruptHandler()
+        let console = PlainConsole(colorEnabled: false)
+        console.completer = shell.completer
+        let status = shell.run(console: console, strict: strict)
+        if status != 0 { throw ExitCode(status) }
+    }
 }
 
-/// `charrnn lesson NAME`: open the shell inside a lesson.
+/// `charrnn lesson NAME`: the shell, inside a lesson; `--demo` plays it by itself and exits.
 struct LessonCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lesson", abstract: "Open the shell in a lesson (--demo plays it by itself).")
-    @Argument(help: "The lesson's name.") var name: String
-    @Flag(help: "Play the whole lesson without a learner, running each step's solution.") var demo = false
-    func run() throws { StandardStreams.error("the shell is not wired yet"); throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "lesson", abstract: "Open the shell in a lesson (--demo plays it to the end by itself).")
+    @Argument(help: "The lesson's name (the shell's 'lessons' lists them).") var name: String
+    @Flag(help: "Play the whole lesson without a learner, running each step's solution; exit 0 at the end.") var demo = false
+    @OptionGroup var options: ShellOptions
+
+    func run() throws {
+        // Wired once the shell's lesson entry points land (Shell.run(console:lesson:), Shell.playDemo).
+        StandardStreams.error("error: lessons are not wired into the shell yet")
+        throw ExitCode.failure
+    }
 }

@@ -78,8 +78,7 @@ extension Session {
             newTrainer = training.trainer
             newTrainer.model = model
             let count = newCorpus.training.count
-            let cursorCount = (c.batchSize == 1 && count == c.sequenceLength + 1) ? c.sequenceLength + 2 : count
-            do { try newTrainer.attach(trainingCount: cursorCount) } catch {
+            do { try newTrainer.attach(trainingCount: count) } catch {
                 throw CommandError("\(path): its batch \(c.batchSize) × seq \(c.sequenceLength) does not fit the text \(newCorpus.name) (\(count) training characters); nothing was changed")
             }
         } else {

@@ -93,18 +93,14 @@ public final class Session {
 
     /// A trainer at iteration 0 for `model` over the corpus's training text, or an error saying
     /// why the text is too short for the batch and sequence length.
-    ///
     /// A text of exactly T + 1 characters ("hello" with T = 4) is one chunk: every iteration reads
-    /// it whole from h_0 = 0, as min-char-rnn does. The engine's cursor asks for T + 2 characters
-    /// per stream, so for B = 1 the cursor is made for T + 2 and restarts before every chunk but
-    /// the first (which starts at h_0 = 0 anyway).
+    /// it whole from h_0 = 0, as min-char-rnn does.
     static func makeTrainer(model: Model, settings: Settings, corpus: Corpus) throws(CommandError) -> Trainer {
         let count = corpus.training.count, B = settings.batchSize, T = settings.sequenceLength
-        let cursorCount = (B == 1 && count == T + 1) ? T + 2 : count
         do {
-            return try Trainer(model: model, configuration: settings.training, trainingCount: cursorCount)
+            return try Trainer(model: model, configuration: settings.training, trainingCount: count)
         } catch {
-            let most = B == 1 ? count - 1 : max(0, count / B - 2)
+            let most = B == 1 ? count - 1 : max(0, count / B - 1)
             let advice = most >= 1 ? ": try set seq \(most)" + (B > 1 ? " or set batch 1" : "") : ""
             throw CommandError(
                 "the training text of \(corpus.name) has \(count) characters, too few for \(B) stream\(B == 1 ? "" : "s") of \(T) steps\(advice)")

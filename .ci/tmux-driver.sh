@@ -17,7 +17,7 @@
 # Failures print the screen and return 1; tt_fail_count counts them.
 #
 # Example (adapt for the real binary):
-#   . Tests/TerminalTests/tmux-driver.sh
+#   . .ci/tmux-driver.sh
 #   tt_start cr ".build/release/charrnn"
 #   tt_wait cr 'charrnn>' 10 || exit 1
 #   tt_type cr 'sa'; tt_send cr Tab; tt_assert cr 'charrnn> sample'
