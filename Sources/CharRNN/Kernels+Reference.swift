@@ -1,6 +1,8 @@
 // The plain twins of the fast kernels: the obvious triple loops, on arrays, as the math reads.
 // The tests compare each fast kernel against its twin on random shapes (odd sizes included).
 
+import Foundation
+
 extension Kernels {
     /// The plain reference twins of the kernels.
     public enum Reference {
@@ -16,6 +18,9 @@ extension Kernels {
         public static func multiplyAddTransposedA(_ M: Int, _ N: Int, _ K: Int, _ A: [Float], _ B: [Float], _ C: inout [Float]) {
             for m in 0..<M { for n in 0..<N { for k in 0..<K { C[m * N + n] += A[k * M + m] * B[k * N + n] } } }
         }
+        /// σ(x) and tanh(x) with libm, one value at a time.
+        public static func sigmoid(_ x: [Float]) -> [Float] { x.map { 1 / (1 + expf(-$0)) } }
+        public static func tanh(_ x: [Float]) -> [Float] { x.map { tanhf($0) } }
         /// True when every value is finite.
         public static func allFinite(_ values: [Float]) -> Bool { values.allSatisfy(\.isFinite) }
         /// C[m, :] += W[:, index[m]], W stored as (N, V).

@@ -171,9 +171,29 @@ extension Model {
                     let cPrev = c.baseAddress! + t * B * H, ct = c.baseAddress! + (t + 1) * B * H
                     let dct = dC.baseAddress! + t * B * H
                     let gNext = t + 1 < T ? gates.baseAddress! + (t + 1) * B * GH : nil
+                    typealias V16 = Kernels.Vector
+                    let w = Kernels.width
                     for b in 0..<B {
                         let row = b * GH
-                        for j in 0..<H {
+                        var j = 0
+                        while j + w <= H {  // 16 units at a time: the same equations on vectors
+                            let i = Kernels.load(gt + row + j), f = Kernels.load(gt + row + H + j)
+                            let g = Kernels.load(gt + row + 2 * H + j), o = Kernels.load(gt + row + 3 * H + j)
+                            let tc = Kernels.tanh(Kernels.load(ct + b * H + j))
+                            let dh = Kernels.load(dht + b * H + j)
+                            // dc_t = dh ⊙ o ⊙ (1 − tanh² c_t) + dc_{t+1} ⊙ f_{t+1}
+                            var dcj: V16 = dh * o * (1 - tc * tc)
+                            if let gNext {
+                                dcj += Kernels.load(dC.baseAddress! + (t + 1) * B * H + b * H + j) * Kernels.load(gNext + row + H + j)
+                            }
+                            Kernels.store(dcj, dct + b * H + j)
+                            Kernels.store(dcj * g * i * (1 - i), dat + row + j)  // da_i
+                            Kernels.store(dcj * Kernels.load(cPrev + b * H + j) * f * (1 - f), dat + row + H + j)  // da_f
+                            Kernels.store(dcj * i * (1 - g * g), dat + row + 2 * H + j)  // da_g
+                            Kernels.store(dh * tc * o * (1 - o), dat + row + 3 * H + j)  // da_o
+                            j += w
+                        }
+                        while j < H {
                             let i = gt[row + j], f = gt[row + H + j], g = gt[row + 2 * H + j], o = gt[row + 3 * H + j]
                             let tc = tanhf(ct[b * H + j])
                             let dh = dht[b * H + j]
@@ -185,6 +205,7 @@ extension Model {
                             dat[row + H + j] = dcj * cPrev[b * H + j] * f * (1 - f)  // da_f
                             dat[row + 2 * H + j] = dcj * i * (1 - g * g)  // da_g
                             dat[row + 3 * H + j] = dh * tc * o * (1 - o)  // da_o
+                            j += 1
                         }
                     }
                     for q in 0..<(B * GH) { drt[q] = dat[q] }

@@ -307,10 +307,27 @@ extension Model {
             }
         case .lstm:
             let gt = gt!, cPrev = cPrev!, cNext = cNext!, bhh = bhh!
+            typealias V16 = Kernels.Vector
+            let w = Kernels.width
             for b in 0..<B {
                 let row = b * GH
                 for q in 0..<GH { at[row + q] = ip[row + q] + bih[q] + rp[row + q] + bhh[q] }
-                for j in 0..<H {
+                var j = 0
+                while j + w <= H {  // 16 units at a time: the same equations on vectors
+                    let ig = Kernels.sigmoid(Kernels.load(at + row + j))  // i = σ(a_i)
+                    let fg = Kernels.sigmoid(Kernels.load(at + row + H + j))  // f = σ(a_f)
+                    let gg = Kernels.tanh(Kernels.load(at + row + 2 * H + j))  // g = tanh(a_g)
+                    let og = Kernels.sigmoid(Kernels.load(at + row + 3 * H + j))  // o = σ(a_o)
+                    Kernels.store(ig, gt + row + j)
+                    Kernels.store(fg, gt + row + H + j)
+                    Kernels.store(gg, gt + row + 2 * H + j)
+                    Kernels.store(og, gt + row + 3 * H + j)
+                    let cj: V16 = fg * Kernels.load(cPrev + b * H + j) + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
+                    Kernels.store(cj, cNext + b * H + j)
+                    Kernels.store(og * Kernels.tanh(cj), hNext + b * H + j)  // h_t = o ⊙ tanh(c_t)
+                    j += w
+                }
+                while j < H {
                     let ig = sigmoid(at[row + j])  // i = σ(a_i)
                     let fg = sigmoid(at[row + H + j])  // f = σ(a_f)
                     let gg = tanhf(at[row + 2 * H + j])  // g = tanh(a_g)
@@ -322,6 +339,7 @@ extension Model {
                     let cj = fg * cPrev[b * H + j] + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
                     cNext[b * H + j] = cj
                     hNext[b * H + j] = og * tanhf(cj)  // h_t = o ⊙ tanh(c_t)
+                    j += 1
                 }
             }
         case .gru:
