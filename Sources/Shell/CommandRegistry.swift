@@ -37,6 +37,17 @@ enum CommandRegistry {
         } else {
             candidates = []
         }
-        return candidates.filter { $0.hasPrefix(word) }
+        return preferred(candidates.filter { $0.hasPrefix(word) }, word: word)
+    }
+
+    /// Where a short prefix is shared by a command (or setting) a learner types all the time and
+    /// one they rarely need, Tab completes the common one: `sa` → `sample` (type `sav` for `save`),
+    /// `set l` → `set lr` (type `set la` for `layers`). Longer prefixes complete as usual.
+    static let favourites = ["sample", "lr"]
+
+    static func preferred(_ matches: [String], word: String) -> [String] {
+        guard matches.count > 1, !word.isEmpty else { return matches }
+        let favourite = matches.filter { favourites.contains($0) }
+        return favourite.count == 1 ? favourite : matches
     }
 }

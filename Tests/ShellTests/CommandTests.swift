@@ -226,8 +226,12 @@ import Testing
     @Test func completion() {
         let complete = makeShell().completer
         #expect(complete("sam", "sam", 0) == ["sample"])
-        #expect(Set(complete("sa", "sa", 0)) == ["sample", "save"])
-        #expect(complete("set l", "l", 4).sorted() == ["layers", "lr"])
+        // A shared short prefix completes the everyday choice; one more letter reaches the other.
+        #expect(complete("sa", "sa", 0) == ["sample"])
+        #expect(complete("sav", "sav", 0) == ["save"])
+        #expect(complete("set l", "l", 4) == ["lr"])
+        #expect(complete("set la", "la", 4) == ["layers"])
+        #expect(Set(complete("s", "s", 0)).isSuperset(of: ["sample", "save", "step", "show", "set"]))
         #expect(complete("set lr", "lr", 4) == ["lr"])
         #expect(complete("set cell ", "", 9) == ["rnn", "lstm", "gru"])
         #expect(complete("set optimizer ad", "ad", 14).sorted() == ["adagrad", "adam"])
