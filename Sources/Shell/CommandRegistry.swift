@@ -43,11 +43,10 @@ enum CommandRegistry {
     /// Where a short prefix is shared by a command (or setting) a learner types all the time and
     /// one they rarely need, Tab completes the common one: `sa` → `sample` (type `sav` for `save`),
     /// `set l` → `set lr` (type `set la` for `layers`). Longer prefixes complete as usual.
-    static let favourites = ["sample", "lr"]
+    static let favourites: [String: String] = ["sa": "sample", "l": "lr"]
 
     static func preferred(_ matches: [String], word: String) -> [String] {
-        guard matches.count > 1, !word.isEmpty else { return matches }
-        let favourite = matches.filter { favourites.contains($0) }
-        return favourite.count == 1 ? favourite : matches
+        guard matches.count > 1, let favourite = favourites[word], matches.contains(favourite) else { return matches }
+        return [favourite]
     }
 }
