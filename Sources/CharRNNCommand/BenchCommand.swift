@@ -1,0 +1,51 @@
+import ArgumentParser
+import CharRNN
+import Foundation
+
+/// `charrnn bench`: trains and samples the speed issue's named configurations for a few seconds
+/// each and prints characters per second (build with `swift build -c release` for real figures).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training and sampling speed (characters per second) of the named configurations.",
+        discussion: """
+            Configurations: \(BenchmarkConfiguration.names.joined(separator: ", ")).
+            Each trains on the text for --seconds (after two untimed iterations), then samples at
+            batch 1, temperature 1, for a third of that. Compare with ../shared/bench/torch_charrnn.py
+            run in the same sitting.
+            """)
+
+    @Flag(help: "Print one JSON object per configuration, one per line.") var json = false
+    @Option(help: "Seconds of timed training per configuration.") var seconds: Double = 3
+    @Option(help: "Run only this configuration.") var config: String?
+    @Option(help: "The training text.") var text: String = "corpora/shakespeare.txt"
+
+    func validate() throws {
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        if let config, BenchmarkConfiguration.named(config) == nil {
+            throw ValidationError(
+                "unknown configuration '\(config)' (expected one of \(BenchmarkConfiguration.names.joined(separator: ", ")))")
+        }
+    }
+
+    func run() throws {
+        let corpus = try fail { try Corpus.load(path: text) }
+        let configurations = config.map { [BenchmarkConfiguration.named($0)!] } ?? BenchmarkConfiguration.all
+        if !json {
+            StandardStreams.line("config            train chars/s   sample chars/s   ms/iter   GFLOP/s")
+        }
+        for configuration in configurations {
+            let result = try fail { try Benchmark.run(configuration, corpus: corpus, seconds: seconds) }
+            if json {
+                StandardStreams.line(result.json)
+            } else {
+                StandardStreams.line(
+                    result.config.padding(toLength: 16, withPad: " ", startingAt: 0)
+                        + String(
+                            format: "  %13.0f   %14.0f   %7.2f   %7.1f", result.trainCharactersPerSecond,
+                            result.sampleCharactersPerSecond, result.millisecondsPerIteration,
+                            result.trainGigaflopsPerSecond))
+            }
+        }
+    }
+}
