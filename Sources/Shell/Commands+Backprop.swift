@@ -84,7 +84,7 @@ extension Commands {
                 using: &generator)
             let style = session.style
             let rows = results.map { r in
-                [Tensor.mathName(of: r.name), String(r.checked), String(format: "%.2e", r.relativeError), r.passed ? style.green("pass") : style.red("FAIL")]
+                [Tensor.mathName(of: r.name), String(r.checked), String(format: "%.2e", r.relativeError), r.belowNoise ? style.dim("≈ 0: below float32 noise") : r.passed ? style.green("pass") : style.red("FAIL")]
             }
             session.output.line("gradient check over \(steps) step\(steps == 1 ? "" : "s") (threshold \(GradientCheck.threshold)):")
             session.output.line(table(headers: ["tensor", "entries", "relative error", "result"], rows: rows, alignments: [.left, .right, .right, .left], style: style))

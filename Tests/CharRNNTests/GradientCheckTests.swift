@@ -65,3 +65,24 @@ import Testing
         #expect(!results[bias].passed)
     }
 }
+
+extension GradientCheckTests {
+    /// A model trained until its loss is ≈ 0 has gradients below float32's noise: reported as such,
+    /// not as a failure — and a normal model is never taken for one.
+    @Test func vanishingGradientsAreBelowNoiseNotFailures() throws {
+        let corpus = try Corpus(name: "hello", text: "hello", order: .firstAppearance, validationFraction: 0)
+        var g = SplitMix64(seed: 1)
+        let model = Model(vocabulary: corpus.vocabulary, hiddenSize: 3, using: &g)
+        var trainer = try Trainer(model: model, configuration: TrainingConfiguration(learningRate: 0.5, sequenceLength: 4), trainingCount: 5)
+        var w = TrainingWorkspace(shape: model.shape)
+        for _ in 0..<20_000 { try trainer.step(on: corpus.training, workspace: &w) }
+        let x = Array(corpus.training.dropLast()), y = Array(corpus.training.dropFirst())
+        let results = GradientCheck.run(model: trainer.model, inputs: x, targets: y, batchSize: 1, using: &g)
+        #expect(results.allSatisfy { $0.passed })
+        #expect(results.contains { $0.belowNoise })
+        let (fresh, inputs, targets, state) = try Self.randomCase(cell: .rnn, layers: 1, seed: 7)
+        let normal = GradientCheck.run(model: fresh, inputs: inputs, targets: targets, batchSize: 2, from: state, using: &g)
+        let anyBelowNoise = normal.contains { $0.belowNoise }
+        #expect(!anyBelowNoise)
+    }
+}
