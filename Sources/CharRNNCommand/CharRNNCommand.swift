@@ -15,7 +15,7 @@ struct CharRNNCommand: ParsableCommand {
             """,
         subcommands: [
             ShellCommand.self, RunCommand.self, LessonCommand.self, TrainCommand.self, SampleCommand.self,
-            EvalCommand.self,
+            EvalCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ShellCommand.self)
 }
