@@ -24,6 +24,8 @@ struct CompletionContext: Sendable {
     var corpora: [String]
     /// File-path candidates for a partial path (the terminal provides them).
     var paths: @Sendable (String) -> [String]
+    /// The lesson names.
+    var lessons: [String] = []
 }
 
 // MARK: - Suggestions

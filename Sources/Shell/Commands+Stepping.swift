@@ -2,7 +2,7 @@ import CharRNN
 import Foundation
 import Rendering
 
-// MARK: - step, trace, back, goto, reset
+// MARK: - step, trace, unstep, goto, reset
 
 extension Commands {
     static let step = Command(
@@ -46,10 +46,11 @@ extension Commands {
             session.output.line(session.traceTable(cache))
         })
 
-    static let back = Command(
-        name: "back", summary: "go back N steps (the hidden state goes back with them)", usage: "back [N]",
+    /// `unstep [N]`; `back N` (and `back` outside a lesson) runs it too, see `Commands.back`.
+    static let unstep = Command(
+        name: "unstep", summary: "move the step cursor back N steps (the hidden state goes back with them)", usage: "unstep [N]",
         run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("back [N]") }
+            guard words.count <= 1 else { throw CommandError.usage("unstep [N]  (or back N)") }
             let count = try words.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) } ?? 1
             try session.requireIdle()
             guard session.position > 0 else { throw CommandError("already at t = 0 (h_0 = 0): nothing to go back from") }

@@ -63,6 +63,8 @@ public final class Session {
     var scriptDepth = 0
     /// Whether Ctrl-C was pressed (the global flag; tests inject their own).
     var interrupted: @Sendable () -> Bool = { interruptRequested.load(ordering: .relaxed) }
+    /// The lesson player, the catalog and what lessons read (see `Session+Lessons.swift`).
+    let lessonContext = LessonContext()
 
     /// A session on the hello corpus with the default settings.
     init(console: any Console, library: CorpusLibrary, pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }) {
@@ -190,7 +192,7 @@ public final class Session {
             return false
         }
         do {
-            try command.run(self, Array(words.dropFirst()))
+            try recordingForLessons(command.name) { try command.run(self, Array(words.dropFirst())) }
             return true
         } catch let error as CommandError {
             output.error(error.message)

@@ -1,4 +1,5 @@
 import Foundation
+import Lessons
 import Rendering
 import Synchronization
 
@@ -14,6 +15,8 @@ import Synchronization
 public final class Shell {
     /// The state every command works on. Lessons run commands through ``Session/run(line:)``.
     public let session: Session
+    /// Plays lessons through the session (`lesson NAME`); keeps the learner's progress.
+    public let player: LessonPlayer
     private let context: CompletionContext
 
     /// A shell on the "hello" text with the default settings.
@@ -23,10 +26,28 @@ public final class Shell {
     ///     `$CHARRNN_CORPORA`.
     ///   - pathCompleter: file-path candidates for a partial path (Terminal's `pathCompletions(for:)`),
     ///     offered after commands that take a file (corpus, load, save, run).
-    public init(corporaDirectory: String? = nil, pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }) {
+    ///   - lessonsDirectory: where the lesson files are; nil looks for `lessons/` as for the corpora,
+    ///     then in `$CHARRNN_LESSONS`.
+    ///   - progressPath: the learner's progress file; nil: `$CHARRNN_PROGRESS`, else
+    ///     `~/.charrnn/progress.json`. A corrupted file is set aside (warned about at ``run(console:strict:)``).
+    ///   - lessonTrainingLimit: the test-time setting: `train N` run by a lesson trains at most this
+    ///     many iterations (nil: `$CHARRNN_LESSON_TRAIN_LIMIT`, else as written).
+    public init(
+        corporaDirectory: String? = nil, lessonsDirectory: String? = nil, progressPath: String? = nil,
+        lessonTrainingLimit: Int? = nil, pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }
+    ) {
         let library = CorpusLibrary.locate(corporaDirectory)
         session = Session(console: NullConsole(), library: library, pathCompleter: pathCompleter)
-        context = CompletionContext(corpora: library.names, paths: pathCompleter)
+        let lessons = session.lessonContext
+        (lessons.directory, lessons.searched) = LessonContext.locate(lessonsDirectory)
+        lessons.reload()
+        lessons.trainingLimit =
+            lessonTrainingLimit ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_LIMIT"].flatMap { Int($0) }
+        let (store, warning) = ProgressStore.load(path: progressPath ?? LessonContext.defaultProgressPath)
+        lessons.progressWarning = warning
+        player = LessonPlayer(executor: session, progress: store)
+        lessons.player = player
+        context = CompletionContext(corpora: library.names, paths: pathCompleter, lessons: lessons.catalog.names)
     }
 
     /// Tab completion: (whole line, word being completed, the word's start offset in characters)
@@ -37,9 +58,10 @@ public final class Shell {
         return { line, word, start in CommandRegistry.complete(line: line, word: word, start: start, context: context) }
     }
 
-    /// The prompt, coloured when the console allows, with escapes wrapped for readline.
-    static func prompt(style: Style) -> String {
-        readlineSafe(style.bold(style.cyan("charrnn>"))) + " "
+    /// The prompt, coloured when the console allows, with escapes wrapped for readline:
+    /// `charrnn> `, or `hello 3/14> ` inside a lesson.
+    static func prompt(style: Style, lesson: String? = nil) -> String {
+        readlineSafe(style.bold(style.cyan((lesson ?? "charrnn") + ">"))) + " "
     }
 
     /// Reads and runs commands until the input ends or `quit`.
@@ -48,20 +70,61 @@ public final class Shell {
     /// (`charrnn> step`) before its output. With `strict`, the first failing command ends the run.
     /// Returns the exit status: 0, or 1 when `strict` stopped at an error.
     public func run(console: any Console, strict: Bool = false) -> Int32 {
+        run(console: console, strict: strict, starting: nil)
+    }
+
+    /// Reads and runs commands as ``run(console:strict:)``, starting (or resuming) the lesson
+    /// `lesson` first. An unknown lesson gives a one-line error listing the lessons, and status 1.
+    public func run(console: any Console, lesson: String) -> Int32 {
+        session.output.console = console
+        do {
+            return run(console: console, strict: false, starting: try session.findLesson(lesson))
+        } catch {
+            session.output.error(error.message)
+            return 1
+        }
+    }
+
+    /// Plays `lesson` by itself (``LessonPlayer/playDemo(_:shouldStop:)``), writing its transcript
+    /// to the console; Ctrl-C stops it. Returns 0 when every step played and every gate held, 1
+    /// otherwise (the failure is shown as `FILE:LINE: message`).
+    public func playDemo(lesson name: String, console: any Console) -> Int32 {
+        session.output.console = console
+        let lesson: Lesson
+        do { lesson = try session.findLesson(name) } catch {
+            session.output.error(error.message)
+            return 1
+        }
+        interruptRequested.store(false, ordering: .relaxed)
+        let result = player.playDemo(lesson) { interruptRequested.load(ordering: .relaxed) }
+        if let job = session.job {
+            job.stopRequested.store(true, ordering: .relaxed)
+            session.adopt(job)
+        }
+        return result.succeeded ? 0 : 1
+    }
+
+    private func run(console: any Console, strict: Bool, starting lesson: Lesson?) -> Int32 {
         session.output.console = console
         let style = session.style
-        if console.isInteractive {
+        if console.isInteractive, lesson == nil {
             session.output.line(welcome(style: style))
         }
+        if let warning = session.lessonContext.progressWarning {
+            session.output.note("warning: " + warning)
+            session.lessonContext.progressWarning = nil
+        }
+        if let lesson { player.resume(lesson) }
         var status: Int32 = 0
         while true {
             interruptRequested.store(false, ordering: .relaxed)
             session.collectFinishedJob()
-            guard let line = console.readLine(prompt: Shell.prompt(style: style)) else { break }
+            let label = session.lessonPromptLabel
+            guard let line = console.readLine(prompt: Shell.prompt(style: style, lesson: label)) else { break }
             if !console.isInteractive, !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                session.output.line(session.echo(line))
+                session.output.line(label.map { style.bold($0 + ">") + " " + line } ?? session.echo(line))
             }
-            let ok = session.run(line: line)
+            let ok = session.runLearnerLine(line)
             if !ok && strict {
                 status = 1
                 break

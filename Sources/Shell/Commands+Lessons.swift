@@ -1,0 +1,174 @@
+import Foundation
+import Lessons
+import Rendering
+
+// MARK: - lessons, lesson, next, back, again, hint, skip, where, leave, answer
+
+extension Commands {
+    static let lessons = Command(
+        name: "lessons", summary: "list the lessons, with your progress", usage: "lessons",
+        help: """
+            Lists the lessons in lessons/ with their summaries and how far you got in each.
+            `lesson NAME` starts or resumes one. Inside a lesson:
+              next (or Enter)   go on (a step that waits says what it waits for)
+              back              go back one lesson step (`back N` and `unstep` move the step cursor)
+              again             show the current step again
+              hint              a hint for what the step waits for
+              skip              do it for me (run the step's solution) and go on
+              where             where am I, and what does the step wait for
+              leave             leave the lesson (your progress is kept)
+              answer TEXT       answer the question (or type the answer alone on the line)
+            Any other command works as usual; the prompt shows the lesson and step (hello 3/14>).
+            Progress is kept in ~/.charrnn/progress.json.
+
+            """ + "\n" + LessonTerm.helpText,
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("lessons") }
+            session.output.line(try session.lessonList())
+        })
+
+    static let lesson = Command(
+        name: "lesson", summary: "start or resume a lesson (--restart starts it over)", usage: "lesson NAME [--restart]",
+        help: "Starts the lesson NAME where you left it (or at its first step); --restart starts it over. `lessons` lists them.",
+        complete: { context, previous, word in
+            word.hasPrefix("-") ? ["--restart"] : previous.isEmpty ? context.lessons : []
+        },
+        run: { session, words in
+            let arguments = try Arguments(words, flags: ["restart"])
+            guard arguments.positional.count == 1 else { throw CommandError.usage("lesson NAME [--restart]") }
+            let lesson = try session.findLesson(arguments.positional[0])
+            let player = try session.requirePlayer()
+            if arguments.flags.contains("restart") { player.start(lesson) } else { player.resume(lesson) }
+        })
+
+    static let next = Command(
+        name: "next", summary: "go on to the next lesson step (Enter does too)", usage: "next",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("next") }
+            try session.requirePlayer().next()
+        })
+
+    static let back = Command(
+        name: "back", summary: "in a lesson: the previous step; otherwise, or with N: the step cursor back N", usage: "back [N]",
+        help: """
+            Inside a lesson, `back` goes back one lesson step (shown again, its commands not rerun).
+            Outside a lesson, and with a number everywhere, it moves the step cursor back N
+            characters like `unstep N` (the hidden state goes back with it).
+            """,
+        run: { session, words in
+            if words.isEmpty, let player = session.lessonContext.player, player.isActive {
+                player.back()
+                return
+            }
+            try Commands.unstep.run(session, words)
+        })
+
+    static let again = Command(
+        name: "again", summary: "show the current lesson step again", usage: "again",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("again") }
+            try session.requirePlayer().again()
+        })
+
+    static let hint = Command(
+        name: "hint", summary: "a hint for what the lesson step waits for", usage: "hint",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("hint") }
+            try session.requirePlayer().hint()
+        })
+
+    static let skip = Command(
+        name: "skip", summary: "run the lesson step's solution (or show the answer) and go on", usage: "skip",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("skip") }
+            try session.requirePlayer().skip()
+        })
+
+    static let whereCommand = Command(
+        name: "where", summary: "which lesson and step you are at, and what it waits for", usage: "where",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("where") }
+            try session.requirePlayer().where()
+        })
+
+    static let leave = Command(
+        name: "leave", summary: "leave the lesson (progress is kept; `lesson NAME` resumes)", usage: "leave",
+        run: { session, words in
+            guard words.isEmpty else { throw CommandError.usage("leave") }
+            try session.requirePlayer().leave()
+        })
+
+    static let answer = Command(
+        name: "answer", summary: "answer the lesson's question", usage: "answer TEXT",
+        help: "Answers the question the lesson step asks. While a question is open you can also type the answer alone.",
+        run: { session, words in
+            guard !words.isEmpty else { throw CommandError.usage("answer TEXT") }
+            try session.requirePlayer().answer(words.joined(separator: " "))
+        })
+}
+
+extension Session {
+    /// The player, or an error when this session has none (a session made without a shell).
+    func requirePlayer() throws(CommandError) -> LessonPlayer {
+        guard let player = lessonContext.player else { throw CommandError("lessons are not available in this session") }
+        return player
+    }
+
+    /// The lesson called `name` (the files are read again, so edits show), or an error listing them.
+    func findLesson(_ name: String) throws(CommandError) -> Lesson {
+        let context = lessonContext
+        context.reload()
+        if let lesson = context.catalog.lesson(named: name) { return lesson }
+        guard context.directory != nil else {
+            throw CommandError(
+                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS")
+        }
+        if let broken = context.catalog.errors.first(where: { URL(fileURLWithPath: $0.file).lastPathComponent.contains(name) }) {
+            throw CommandError("the lesson file does not load: \(broken)")
+        }
+        let names = context.catalog.names
+        throw CommandError(
+            "no lesson '\(shown(name))'" + didYouMean(nearest(name, among: names))
+                + " (lessons: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+    }
+
+    /// `lessons`: each lesson, its summary and the learner's progress; files that did not load.
+    func lessonList() throws(CommandError) -> String {
+        let context = lessonContext
+        context.reload()
+        guard context.directory != nil else {
+            throw CommandError(
+                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS")
+        }
+        let progress = context.player?.progress
+        var rows: [[String]] = []
+        for lesson in context.catalog.lessons {
+            let state: String
+            if let saved = progress?[lesson: lesson.name] {
+                state = saved.finished ? "finished ✓" : "at step \(saved.step) of \(lesson.steps.count)"
+            } else {
+                state = "\(lesson.steps.count) steps"
+            }
+            rows.append([lesson.name, lesson.title, state])
+        }
+        var lines = [style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)")]
+        if rows.isEmpty {
+            lines.append("  (none in \(context.directory ?? "?"))")
+        } else {
+            let nameWidth = rows.map { displayWidth($0[0]) }.max() ?? 5
+            for (lesson, row) in zip(context.catalog.lessons, rows) {
+                lines.append("  " + style.bold(padded(row[0], to: nameWidth)) + "  " + row[1] + style.dim("  — " + row[2]))
+                lines.append("  " + String(repeating: " ", count: nameWidth) + "  " + style.dim(lesson.summary))
+            }
+        }
+        for error in context.catalog.errors {
+            lines.append(style.yellow("  not loaded: \(error)"))
+        }
+        if let current = context.player?.lesson {
+            lines.append("You are in \(current.name) (where, leave).")
+        } else if let last = progress?.lastLesson, let saved = progress?[lesson: last], !saved.finished {
+            lines.append("Continue where you left off: lesson \(last)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

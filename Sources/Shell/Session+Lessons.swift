@@ -1,0 +1,510 @@
+import CharRNN
+import Foundation
+import Lessons
+import Rendering
+
+// The session as a lesson's executor: it runs the lesson's commands, evaluates its gate
+// conditions and gives the values its prose shows (`{{loss 1}}`), all from the learner's own
+// state. The conditions and values are declared once, in `LessonTerm.all`; `help lessons`
+// lists them from there.
+
+// MARK: - What the session keeps for lessons
+
+/// The lesson side of a session: the player (owned by the ``Shell``), the catalog, and what
+/// lessons read that the engine does not keep (the last `update`'s losses, the last sample).
+final class LessonContext {
+    /// The player; the shell owns it (it holds the session as its executor).
+    weak var player: LessonPlayer?
+    /// Where the lesson files are (nil: not found) and the places looked in.
+    var directory: String?
+    var searched: [String] = []
+    /// The lessons that loaded, and the files that did not.
+    var catalog = Catalog(lessons: [], errors: [])
+    /// A warning about the progress file, shown once when the shell starts.
+    var progressWarning: String?
+    /// The test-time setting: `train N` run by a lesson (a `$` line or a solution) trains at most
+    /// this many iterations. Nil: as written. See lessons/README.md ("Lessons under test").
+    var trainingLimit: Int?
+    /// The summed loss of the stepped text before and after the last `update`, and its steps.
+    var lastUpdate: (before: Double, after: Double, steps: Int)?
+    /// The text the last `sample` wrote (the prime and what was drawn), without colour.
+    var lastSample: String?
+
+    /// Loads (or reloads) the lesson files.
+    func reload() {
+        if let directory {
+            catalog = Catalog.load(directory: directory)
+        } else {
+            catalog = Catalog(lessons: [], errors: [])
+        }
+    }
+
+    /// Looks for the lessons directory: the one given; `lessons/` in the current directory;
+    /// `lessons/` beside the executable and in each directory above it; `$CHARRNN_LESSONS`
+    /// (the same order as the corpora, see `CorpusLibrary.locate`).
+    static func locate(_ explicit: String?) -> (directory: String?, searched: [String]) {
+        var candidates: [String] = []
+        if let explicit { candidates.append(explicit) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/lessons")
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            while url.path != "/" && !url.path.isEmpty {
+                candidates.append(url.appendingPathComponent("lessons").path)
+                url = url.deletingLastPathComponent()
+            }
+        }
+        if let variable = ProcessInfo.processInfo.environment["CHARRNN_LESSONS"], !variable.isEmpty {
+            candidates.append(variable)
+        }
+        var isDirectory: ObjCBool = false
+        let found = candidates.first {
+            FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        return (found, candidates)
+    }
+
+    /// `~/.charrnn/progress.json` (`$CHARRNN_PROGRESS` overrides it).
+    static var defaultProgressPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["CHARRNN_PROGRESS"], !path.isEmpty { return path }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.charrnn/progress.json"
+    }
+}
+
+// MARK: - Conditions and values
+
+/// Why a condition or value could not be evaluated: one line for the learner or the author.
+struct LessonTermError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// One condition (`gate:`) or value (`{{...}}`) the shell understands, declared once: its fixed
+/// words, the arguments after them, its documentation, and how to evaluate it.
+struct LessonTerm: Sendable {
+    enum Kind: Sendable { case condition, value }
+    /// How many arguments follow the fixed words.
+    enum Arity: Sendable {
+        case none, one, two, many
+        func accepts(_ count: Int) -> Bool {
+            switch self {
+            case .none: return count == 0
+            case .one: return count == 1
+            case .two: return count == 2
+            case .many: return count >= 1
+            }
+        }
+    }
+    let kind: Kind
+    /// The words that name it: `["loss", "before", "update"]`.
+    let words: [String]
+    let arity: Arity
+    /// How it is written in `help lessons`: `loss t`.
+    let usage: String
+    let doc: String
+    /// The condition's truth (as "true"/"false") or the value's text.
+    let evaluate: @Sendable (Session, [String]) throws(LessonTermError) -> String
+
+    static func condition(
+        _ usage: String, _ arity: Arity = .none, _ doc: String,
+        _ check: @escaping @Sendable (Session, [String]) throws(LessonTermError) -> Bool
+    ) -> LessonTerm {
+        LessonTerm(
+            kind: .condition, words: fixedWords(usage), arity: arity, usage: usage, doc: doc,
+            evaluate: { session, arguments throws(LessonTermError) in try check(session, arguments) ? "true" : "false" })
+    }
+
+    static func value(
+        _ usage: String, _ arity: Arity = .none, _ doc: String,
+        _ value: @escaping @Sendable (Session, [String]) throws(LessonTermError) -> String
+    ) -> LessonTerm {
+        LessonTerm(kind: .value, words: fixedWords(usage), arity: arity, usage: usage, doc: doc, evaluate: value)
+    }
+
+    /// The words of a usage before its first argument (an argument is written in capitals, `t`
+    /// or `C…`; the first word is always part of the name).
+    private static func fixedWords(_ usage: String) -> [String] {
+        let words = usage.split(separator: " ").map(String.init)
+        return Array(words.prefix(1) + words.dropFirst().prefix { $0 != "t" && $0 != "C…" && $0.uppercased() != $0 })
+    }
+
+    /// The term `text` names, and its arguments: the longest matching fixed words first.
+    static func match(_ text: String, kind: Kind) throws(LessonTermError) -> (LessonTerm, [String]) {
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard !words.isEmpty else { throw LessonTermError("empty \(kind == .condition ? "condition" : "value")") }
+        let candidates = all.filter { $0.kind == kind }.sorted { $0.words.count > $1.words.count }
+        for term in candidates where words.count >= term.words.count && Array(words.prefix(term.words.count)) == term.words {
+            let arguments = Array(words.dropFirst(term.words.count))
+            if term.arity.accepts(arguments.count) { return (term, arguments) }
+        }
+        let what = kind == .condition ? "condition" : "value"
+        let near = nearest(text, among: candidates.map(\.usage))
+        throw LessonTermError(
+            "unknown \(what) \"\(text)\"" + didYouMean(near) + " (help lessons lists the \(what)s)")
+    }
+}
+
+extension LessonTerm {
+    /// Every condition and value, in the order `help lessons` lists them.
+    static let all: [LessonTerm] = [
+        // Conditions
+        .condition(
+            "predicts C…", .many,
+            "the current weights, run over the text from h_0 = 0, predict (argmax p_t) these characters at steps 1, 2, …: `predicts e l l o`"
+        ) { session, characters throws(LessonTermError) in
+            try session.predictions(count: characters.count).elementsEqual(characters) { $0 == $1 }
+        },
+        .condition("loss below X", .one, "the latest training loss (`loss`) is below X") { session, arguments throws(LessonTermError) in
+            guard let last = session.currentHistory.last else { return false }
+            return last.loss < (try number(arguments[0], "X"))
+        },
+        .condition("trained at least N", .one, "the model has trained at least N iterations") { session, arguments throws(LessonTermError) in
+            session.currentTrainer.iteration >= (try integer(arguments[0], "N"))
+        },
+        .condition("stepped N", .one, "the step cursor is at t ≥ N") { session, arguments throws(LessonTermError) in
+            session.position >= (try integer(arguments[0], "N"))
+        },
+        .condition("backward done", .none, "a backward pass over the stepped text exists for the current weights") { session, _ in
+            session.backwardState != nil
+        },
+        .condition("backstepped", .none, "`backstep` has walked the last backward pass back to t = 1") { session, _ in
+            session.backwardState?.next == 0
+        },
+        .condition("updated", .none, "an `update` has run in this session") { session, _ in
+            session.lessonContext.lastUpdate != nil
+        },
+        .condition("sampled", .none, "a `sample` has run in this session") { session, _ in
+            session.lessonContext.lastSample != nil
+        },
+        .condition("corpus NAME", .one, "the current text is NAME") { session, arguments in
+            session.corpus.name == arguments[0]
+        },
+        .condition("cell NAME", .one, "the model's cell is NAME (rnn, lstm, gru)") { session, arguments in
+            session.model.shape.cell.rawValue == arguments[0]
+        },
+        .condition("training", .none, "training runs in the background") { session, _ in
+            session.collectFinishedJob()
+            return session.job != nil
+        },
+        .condition("not CONDITION", .many, "the condition does not hold: `not training`") { session, arguments throws(LessonTermError) in
+            !(try session.evaluateCondition(arguments.joined(separator: " ")))
+        },
+        // Values
+        .value("vocab", .none, "the vocabulary in order: [h, e, l, o]") { session, _ in
+            "[" + session.vocabularyLabels.joined(separator: ", ") + "]"
+        },
+        .value("vocab size", .none, "V, the number of characters") { session, _ in String(session.model.shape.vocabularySize) },
+        .value("hidden size", .none, "H, the hidden units") { session, _ in String(session.model.shape.hiddenSize) },
+        .value("text", .none, "the current text (its first 60 characters)") { session, _ in
+            String(session.corpus.text.prefix(60))
+        },
+        .value("corpus", .none, "the current text's name") { session, _ in session.corpus.name },
+        .value("cell", .none, "the model's cell") { session, _ in session.model.shape.cell.rawValue },
+        .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in String(session.position) },
+        .value("x t", .one, "the one-hot input x_t (from the text; no step needed)") { session, arguments throws(LessonTermError) in
+            let t = try session.textStep(arguments[0])
+            var x = [Float](repeating: 0, count: session.model.shape.vocabularySize)
+            x[session.corpus.indices[t - 1]] = 1
+            return "[" + x.map { String(Int($0)) }.joined(separator: ", ") + "]"
+        },
+        .value("h t", .one, "the hidden state h_t of the stepped text") { session, arguments throws(LessonTermError) in
+            let (cache, t) = try session.steppedStep(arguments[0])
+            return session.listed(cache.hidden(layer: cache.layers.count - 1, step: t - 1))
+        },
+        .value("y t", .one, "the logits y_t, labelled by character") { session, arguments throws(LessonTermError) in
+            let (cache, t) = try session.steppedStep(arguments[0])
+            return session.labelled(cache.slice(cache.logits, step: t - 1, width: cache.shape.vocabularySize))
+        },
+        .value("p t", .one, "the probabilities p_t = softmax(y_t), labelled by character") { session, arguments throws(LessonTermError) in
+            let (cache, t) = try session.steppedStep(arguments[0])
+            return session.labelled(cache.slice(cache.probabilities, step: t - 1, width: cache.shape.vocabularySize), decimals: 3)
+        },
+        .value("p t C", .two, "p_t of the character C") { session, arguments throws(LessonTermError) in
+            let (cache, t) = try session.steppedStep(arguments[0])
+            guard let v = session.vocabularyLabels.firstIndex(of: arguments[1]) else {
+                throw LessonTermError("'\(arguments[1])' is not in the vocabulary")
+            }
+            return String(format: "%.3f", cache.probabilities[(t - 1) * cache.shape.vocabularySize + v])
+        },
+        .value("target t", .one, "the character step t should predict") { session, arguments throws(LessonTermError) in
+            let t = try session.textStep(arguments[0])
+            return session.vocabularyLabels[session.corpus.indices[t]]
+        },
+        .value("loss t", .one, "loss_t = −ln p_t[target] of the stepped text") { session, arguments throws(LessonTermError) in
+            let (cache, t) = try session.steppedStep(arguments[0])
+            return fixed(Double(cache.losses[t - 1]))
+        },
+        .value("total loss", .none, "Σ loss_t over the stepped text") { session, _ throws(LessonTermError) in
+            fixed(try session.steppedCache().totalLoss)
+        },
+        .value("mean loss", .none, "the mean loss per step of the stepped text") { session, _ throws(LessonTermError) in
+            fixed(try session.steppedCache().meanLoss)
+        },
+        .value("uniform loss", .none, "ln V: the loss per step of a model that gives every character 1/V") { session, _ in
+            fixed(log(Double(session.model.shape.vocabularySize)))
+        },
+        .value("predictions", .none, "what the current weights predict (argmax) at each step of the text from h_0 = 0: e, l, l, l") {
+            session, _ throws(LessonTermError) in
+            try session.predictions(count: min(session.maximumPosition, 20)).joined(separator: ", ")
+        },
+        .value("dy t", .one, "dy_t = p_t − onehot(target) of the last backward pass") { session, arguments throws(LessonTermError) in
+            guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+            let t = try integer(arguments[0], "t")
+            guard (1...state.cache.steps).contains(t) else { throw LessonTermError("t must be from 1 to \(state.cache.steps)") }
+            let V = state.cache.shape.vocabularySize
+            return session.labelled(state.cache.slice(state.trace.dLogits, step: t - 1, width: V), decimals: 3)
+        },
+        .value("gradient norm", .none, "‖g‖ of the last backward pass, before clipping") { session, _ throws(LessonTermError) in
+            guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+            return fixed(state.norm)
+        },
+        .value("loss before update", .none, "the summed loss of the stepped text before the last `update`") { session, _ throws(LessonTermError) in
+            guard let record = session.lessonContext.lastUpdate else { throw LessonTermError("no update yet: type update") }
+            return fixed(record.before)
+        },
+        .value("loss after update", .none, "the same, after it (same text, new weights)") { session, _ throws(LessonTermError) in
+            guard let record = session.lessonContext.lastUpdate else { throw LessonTermError("no update yet: type update") }
+            return fixed(record.after)
+        },
+        .value("loss", .none, "the latest training loss: the mean loss per character of the last training iteration") {
+            session, _ throws(LessonTermError) in
+            guard let last = session.currentHistory.last else { throw LessonTermError("no training yet: train first") }
+            return fixed(last.loss)
+        },
+        .value("first loss", .none, "the loss of the first training iteration, computed before its update: the loss before training") {
+            session, _ throws(LessonTermError) in
+            guard let first = session.currentHistory.first else { throw LessonTermError("no training yet: train first") }
+            return fixed(first.loss)
+        },
+        .value("iterations", .none, "the training iterations so far") { session, _ in String(session.currentTrainer.iteration) },
+        .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.settings.learningRate) },
+        .value("optimizer", .none, "the optimizer") { session, _ in session.settings.optimizer.rawValue },
+        .value("temperature", .none, "the sampling temperature setting") { session, _ in formatPlain(session.settings.temperature) },
+        .value("sample", .none, "the text the last `sample` wrote") { session, _ throws(LessonTermError) in
+            guard let sample = session.lessonContext.lastSample else { throw LessonTermError("no sample yet: type sample") }
+            return sample
+        },
+    ]
+
+    /// `help lessons`: the conditions and values, one per line.
+    static var helpText: String {
+        func section(_ kind: Kind) -> [String] {
+            let terms = all.filter { $0.kind == kind }
+            let width = terms.map { displayWidth($0.usage) }.max() ?? 10
+            return terms.map { "  " + padded($0.usage, to: width) + "  " + $0.doc }
+        }
+        return (["Conditions a lesson's gate: can wait for:"] + section(.condition)
+            + ["", "Values a lesson's text can show as {{value}} (numbers from your session):"] + section(.value))
+            .joined(separator: "\n")
+    }
+}
+
+/// Losses and norms as lessons show them: 4 decimals, as `train` and `update` print them.
+private func fixed(_ x: Double) -> String { String(format: "%.4f", x) }
+
+private func integer(_ text: String, _ what: String) throws(LessonTermError) -> Int {
+    guard let value = Int(text), value >= 0 else { throw LessonTermError("\(what) must be a whole number, not '\(text)'") }
+    return value
+}
+
+private func number(_ text: String, _ what: String) throws(LessonTermError) -> Double {
+    guard let value = Double(text), value.isFinite else { throw LessonTermError("\(what) must be a number, not '\(text)'") }
+    return value
+}
+
+// MARK: - Reading the session for lessons
+
+extension Session {
+    /// The stepped text's forward pass, or why there is none.
+    func steppedCache() throws(LessonTermError) -> ForwardCache {
+        guard position > 0, let stepCache else { throw LessonTermError("no steps yet: type step") }
+        return stepCache
+    }
+
+    /// The stepped text's forward pass and t (1-based, already stepped).
+    func steppedStep(_ text: String) throws(LessonTermError) -> (ForwardCache, Int) {
+        let t = try integer(text, "t")
+        let cache = try steppedCache()
+        guard (1...cache.steps).contains(t) else {
+            throw LessonTermError("step \(t) has not been taken yet (t = \(cache.steps)): type step")
+        }
+        return (cache, t)
+    }
+
+    /// A step t of the text (1-based), whether stepped or not.
+    func textStep(_ text: String) throws(LessonTermError) -> Int {
+        let t = try integer(text, "t")
+        guard (1...maximumPosition).contains(t) else { throw LessonTermError("t must be from 1 to \(maximumPosition)") }
+        return t
+    }
+
+    /// The argmax character at each of the first `count` steps of the text from h_0 = 0.
+    func predictions(count: Int) throws(LessonTermError) -> [String] {
+        guard count >= 1, count <= maximumPosition else {
+            throw LessonTermError("the text has \(maximumPosition) steps; cannot check \(count)")
+        }
+        let cache = forward(steps: count)
+        let V = cache.shape.vocabularySize
+        return (0..<count).map { t in
+            let p = cache.slice(cache.probabilities, step: t, width: V)
+            var best = 0
+            for v in 1..<V where p[v] > p[best] { best = v }
+            return vocabularyLabels[best]
+        }
+    }
+
+    /// `[0.0088, -0.0067, -0.0047]`, with the decimals the step view uses.
+    func listed(_ values: [Float]) -> String {
+        let decimals = digits(for: values)
+        return "[" + values.map { String(format: "%.\(decimals)f", $0) }.joined(separator: ", ") + "]"
+    }
+
+    /// `h 0.250, e 0.250, l 0.250, o 0.250`: one entry per character.
+    func labelled(_ values: [Float], decimals: Int? = nil) -> String {
+        let decimals = decimals ?? digits(for: values)
+        return zip(vocabularyLabels, values).map { "\($0) \(String(format: "%.\(decimals)f", $1))" }
+            .joined(separator: ", ")
+    }
+
+    /// Evaluates a condition from the table.
+    func evaluateCondition(_ text: String) throws(LessonTermError) -> Bool {
+        let (term, arguments) = try LessonTerm.match(text, kind: .condition)
+        return try term.evaluate(self, arguments) == "true"
+    }
+}
+
+// MARK: - The executor
+
+extension Session: LessonExecutor {
+    /// Runs a lesson's command as typed (the player has shown it). Under test, `train N` is
+    /// limited to ``LessonContext/trainingLimit`` iterations.
+    public func execute(_ command: String) -> Bool {
+        var line = command
+        if let limit = lessonContext.trainingLimit, let words = try? tokenize(command), words.first == "train",
+            words.count >= 2, let count = Int(words[1]), count > limit
+        {
+            line = (["train", String(limit)] + words.dropFirst(2)).joined(separator: " ")
+            output.note("(under test: train \(limit) instead of \(count))")
+        }
+        return run(line: line)
+    }
+
+    /// Evaluates a gate condition; unknown conditions throw with the nearest known ones.
+    public func check(_ condition: String) throws -> Bool {
+        try evaluateCondition(condition)
+    }
+
+    /// The value of `{{expression}}`; unknown expressions throw with the nearest known ones.
+    public func value(of expression: String) throws -> String {
+        let (term, arguments) = try LessonTerm.match(expression, kind: .value)
+        return try term.evaluate(self, arguments)
+    }
+
+    /// Lesson text goes where command output goes.
+    public func present(_ text: String) {
+        output.write(text)
+    }
+}
+
+// MARK: - Recording what lessons read
+
+extension Session {
+    /// Runs a command and keeps what lessons read of it that the session does not keep:
+    /// the stepped text's loss before and after `update`, the text `sample` wrote.
+    func recordingForLessons(_ name: String, _ body: () throws -> Void) throws {
+        switch name {
+        case "update":
+            let steps = position
+            let before = stepCache?.totalLoss
+            try body()
+            if let before, let after = stepCache?.totalLoss {
+                lessonContext.lastUpdate = (before, after, steps)
+            }
+        case "sample":
+            let console = output.console
+            let tee = TeeConsole(console)
+            output.console = tee
+            defer { output.console = console }
+            try body()
+            lessonContext.lastSample = withoutEscapes(tee.recorded)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\n"))
+        default:
+            try body()
+        }
+    }
+}
+
+/// `text` without ANSI escape sequences.
+func withoutEscapes(_ text: String) -> String {
+    var out = ""
+    var inEscape = false
+    for scalar in text.unicodeScalars {
+        if scalar == "\u{1B}" {
+            inEscape = true
+            continue
+        }
+        if inEscape {
+            if scalar != "[" && (0x40...0x7E).contains(scalar.value) { inEscape = false }
+            continue
+        }
+        out.unicodeScalars.append(scalar)
+    }
+    return out
+}
+
+/// A console that forwards everything and keeps a copy of what was written.
+final class TeeConsole: Console, @unchecked Sendable {
+    let inner: any Console
+    private(set) var recorded = ""
+    init(_ inner: any Console) { self.inner = inner }
+    func readLine(prompt: String) -> String? { inner.readLine(prompt: prompt) }
+    func write(_ text: String) {
+        recorded += text
+        inner.write(text)
+    }
+    func post(_ message: String) { inner.post(message) }
+    var isInteractive: Bool { inner.isInteractive }
+    var width: Int { inner.width }
+    var colorEnabled: Bool { inner.colorEnabled }
+    var completer: (@Sendable (String, String, Int) -> [String])? {
+        get { inner.completer }
+        set { inner.completer = newValue }
+    }
+}
+
+// MARK: - A line the learner typed
+
+extension Session {
+    /// The lesson commands: the player handles them; they are not reported to it as the learner's commands.
+    static let lessonCommandNames: Set<String> = ["lessons", "lesson", "next", "back", "again", "hint", "skip", "where", "leave", "answer"]
+
+    /// Runs a line the learner typed. Inside a lesson: an empty line goes on (`next`); a line whose
+    /// first word is not a command answers an open question; after any other command the player
+    /// is told (so a `do:` step or a gate can notice). Outside a lesson: ``run(line:)``.
+    public func runLearnerLine(_ line: String) -> Bool {
+        guard let player = lessonContext.player, player.isActive else { return run(line: line) }
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty {
+            player.next()
+            return true
+        }
+        let first = (try? tokenize(trimmed))?.first ?? String(trimmed.prefix { !$0.isWhitespace })
+        if player.isAwaitingAnswer, CommandRegistry.command(named: first) == nil, !first.hasPrefix("#") {
+            player.answer(trimmed)
+            return true
+        }
+        let ok = run(line: line)
+        if !Session.lessonCommandNames.contains(first), player.isActive {
+            player.observe(command: trimmed, succeeded: ok)
+        }
+        return ok
+    }
+
+    /// The prompt's lesson part (`hello 3/14`), or nil outside a lesson.
+    var lessonPromptLabel: String? {
+        guard let player = lessonContext.player, player.isActive else { return nil }
+        return player.promptLabel
+    }
+}
