@@ -37,8 +37,7 @@ extension Commands {
             let arguments = try Arguments(words, flags: ["restart"])
             guard arguments.positional.count == 1 else { throw CommandError.usage("lesson NAME [--restart]") }
             let lesson = try session.findLesson(arguments.positional[0])
-            let player = try session.requirePlayer()
-            if arguments.flags.contains("restart") { player.start(lesson) } else { player.resume(lesson) }
+            try session.startLesson(lesson, restart: arguments.flags.contains("restart"))
         })
 
     static let next = Command(
@@ -112,6 +111,37 @@ extension Session {
     func requirePlayer() throws(CommandError) -> LessonPlayer {
         guard let player = lessonContext.player else { throw CommandError("lessons are not available in this session") }
         return player
+    }
+
+    /// Starts `lesson` over, or resumes it. Resuming past the first step in a session that has
+    /// not run a command yet (a new start of the shell) first replays, silently, the commands of
+    /// the steps before it (their `$` lines and solutions), so that the values the step shows
+    /// (`{{h 1}}`) exist again.
+    func startLesson(_ lesson: Lesson, restart: Bool) throws(CommandError) {
+        let player = try requirePlayer()
+        if restart { return player.start(lesson) }
+        if !lessonContext.sessionUsed, let saved = player.progress?[lesson: lesson.name], !saved.finished,
+            saved.step > 1, saved.step <= lesson.steps.count
+        {
+            replay(lesson.steps.prefix(saved.step - 1))
+            output.note("(a new session: the commands of steps 1–\(saved.step - 1) ran again, quietly, to rebuild what they showed)")
+        }
+        player.resume(lesson)
+    }
+
+    /// Runs the commands of `steps` with their output discarded: `$` lines, `do:` and `gate:` solutions.
+    private func replay(_ steps: ArraySlice<Step>) {
+        let console = output.console
+        output.console = NullConsole()
+        defer { output.console = console }
+        for step in steps {
+            for case .run(let command, _) in step.content { _ = execute(command) }
+            switch step.interaction {
+            case .command(let task): for command in task.solution { _ = execute(command) }
+            case .gate(let gate): for command in gate.solution { _ = execute(command) }
+            default: break
+            }
+        }
     }
 
     /// The lesson called `name` (the files are read again, so edits show), or an error listing them.

@@ -29,6 +29,8 @@ final class LessonContext {
     var lastUpdate: (before: Double, after: Double, steps: Int)?
     /// The text the last `sample` wrote (the prime and what was drawn), without colour.
     var lastSample: String?
+    /// Whether a command other than the lesson commands and `help` has run in this session.
+    var sessionUsed = false
 
     /// Loads (or reloads) the lesson files.
     func reload() {
@@ -433,6 +435,7 @@ extension Session {
         default:
             try body()
         }
+        if !Session.lessonCommandNames.contains(name), name != "help" { lessonContext.sessionUsed = true }
     }
 }
 

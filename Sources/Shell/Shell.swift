@@ -109,12 +109,17 @@ public final class Shell {
         let style = session.style
         if console.isInteractive, lesson == nil {
             session.output.line(welcome(style: style))
+            if let last = player.progress?.lastLesson, let saved = player.progress?[lesson: last], !saved.finished,
+                session.lessonContext.catalog.lesson(named: last) != nil
+            {
+                session.output.line("You were at step \(saved.step) of \(last): \(style.bold("lesson \(last)")) resumes it.")
+            }
         }
         if let warning = session.lessonContext.progressWarning {
             session.output.note("warning: " + warning)
             session.lessonContext.progressWarning = nil
         }
-        if let lesson { player.resume(lesson) }
+        if let lesson { try? session.startLesson(lesson, restart: false) }
         var status: Int32 = 0
         while true {
             interruptRequested.store(false, ordering: .relaxed)

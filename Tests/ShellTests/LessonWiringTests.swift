@@ -126,6 +126,21 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
         #expect(restarted.contains("wiring, step 1 of 7: Start"))
     }
 
+    @Test func resumingInANewSessionRebuildsWhatEarlierStepsDid() {
+        let fixture = wiringFixture()
+        transcript(lessonShell(fixture), ["lesson wiring", "", "step", "", "skip", "", "skip", "step 3", ""])
+        #expect(ProgressStore.load(path: fixture.progress).store[lesson: "wiring"]?.step == 6)
+        let shell = lessonShell(fixture)
+        let text = transcript(shell, ["lesson wiring"])
+        #expect(text.contains("the commands of steps 1–5 ran again"))
+        #expect(shell.session.position == 4)  // step 2's `step` and step 5's `step 3`
+        #expect(text.contains("The model predicts e, l, l, l."))
+        // A session that has been used is left as it is.
+        let used = lessonShell(fixture)
+        let second = transcript(used, ["step", "lesson wiring"])
+        #expect(!second.contains("ran again") && used.session.position == 1)
+    }
+
     @Test func aCorruptedProgressFileIsSetAside() throws {
         let fixture = wiringFixture()
         try "{ not json".write(toFile: fixture.progress, atomically: true, encoding: .utf8)
