@@ -62,9 +62,11 @@ public enum Kernels {
     // MARK: - Products
     //
     // All three products are one register-blocked micro-kernel, C += A · B with B read as rows
-    // (K, N): a tile of C of 4 rows × 32 columns (eight vectors) stays in registers while k runs,
-    // each step loading two vectors of B's row k and broadcasting four entries of A's column k:
-    //   C[m, n..n+32] += A[m, k] · B[k, n..n+32]      for m in the tile's 4 rows, k = 0 ..< K
+    // (K, N): a tile of C of 8 rows × 32 columns (sixteen vectors) stays in registers while k runs,
+    // each step loading two vectors of B's row k and broadcasting eight entries of A's column k:
+    //   C[m, n..n+32] += A[m, k] · B[k, n..n+32]      for m in the tile's 8 rows, k = 0 ..< K
+    // (sixteen independent fused multiply-adds per k hide the FMA latency; rows past a multiple of
+    // 8 take a 4-row tile, then single rows).
     // A is read through strides (element (m, k) at A[m·rowStride + k·columnStride]), so A and Aᵀ
     // are the same kernel. B is first packed into 32-column panels read sequentially (`pack`);
     // Bᵀ (the forward products, B stored (N, K)) is transposed while packing — once per chunk for
@@ -110,8 +112,10 @@ public enum Kernels {
     public static func multiplyVectorTransposed(
         _ N: Int, _ K: Int, _ a: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
     ) {
-        if N * K >= parallelThreshold {  // a large layer: rows of B split over the cores
-            let chunks = 2, rowsPerChunk = (N / chunks + 3) & ~3
+        if N * K >= vectorParallelThreshold {  // a large layer: rows of B split over the cores
+            // Chunks of whole 4-row groups, so every row is summed as in the serial kernel.
+            let rowsPerChunk = (N / parallelChunks + 3) & ~3
+            let chunks = (N + rowsPerChunk - 1) / rowsPerChunk
             parallel(chunks) { chunk in
                 let n0 = chunk * rowsPerChunk, n1 = min(N, n0 + rowsPerChunk)
                 if n0 < n1 { multiplyVectorTransposedSerial(n0, n1, K, a, B, c) }
@@ -158,20 +162,22 @@ public enum Kernels {
         }
     }
 
-    /// Runs `body(0)`, …, `body(chunks − 1)` on both cores and returns when all are done. The chunks
-    /// write disjoint parts of their output, so the raw pointers they capture may cross threads.
+    /// Runs `body(0)`, …, `body(chunks − 1)` on both cores and returns when all are done
+    /// (`WorkerPool`: a persistent helper thread, a fixed partition — the same result whichever
+    /// thread runs a chunk). The chunks write disjoint parts of their output.
+    @inline(__always)
     static func parallel(_ chunks: Int, _ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(value: body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { shared.value($0) }
-        }
+        WorkerPool.shared.run(chunks, body)
     }
 
-    /// A value handed to another thread by a caller that guarantees it is safe.
-    struct UncheckedSendable<Value>: @unchecked Sendable { let value: Value }
+    /// How many chunks a split product is cut into: more than two, so that a late helper still
+    /// takes a share and an early one is not left idle.
+    static let parallelChunks = 4
 
     /// Multiply-adds (M·N·K) from which a product is split over both cores.
-    static let parallelThreshold = 1 << 18
+    static let parallelThreshold = 1 << 16
+    /// Multiply-adds (N·K) from which a matrix × vector product is split over both cores.
+    static let vectorParallelThreshold = 1 << 16
 
     /// acc += a ⊙ b: a fused multiply-add where the target has FMA (`-D CHARRNN_FMA`, set with
     /// host tuning), else a multiply then an add — `addProduct` without FMA is a call per lane.
@@ -234,13 +240,16 @@ public enum Kernels {
         }
     }
 
-    /// Calls `body(n0, n1)` for column ranges of C covering 0 ..< N: two ranges of whole 32-column
-    /// panels on the two cores when the product (M·N·K multiply-adds) is large enough, else one.
+    /// Calls `body(n0, n1)` for column ranges of C covering 0 ..< N: ranges of whole 32-column
+    /// panels shared by the two cores when the product (M·N·K multiply-adds) is large enough, else
+    /// one. A column's arithmetic does not depend on the range it falls in: the same result either way.
     @inline(__always)
     static func split(_ M: Int, _ N: Int, _ K: Int, _ body: (Int, Int) -> Void) {
-        if M * N * K >= parallelThreshold && N >= 4 * width {
-            let columnsPerChunk = (N / 2 + 2 * width - 1) & ~(2 * width - 1)
-            parallel(2) { chunk in
+        let panels = (N + 2 * width - 1) / (2 * width)
+        if M * N * K >= parallelThreshold && panels >= 2 {
+            let columnsPerChunk = 2 * width * ((panels + parallelChunks - 1) / parallelChunks)
+            let chunks = (N + columnsPerChunk - 1) / columnsPerChunk
+            parallel(chunks) { chunk in
                 let n0 = chunk * columnsPerChunk, n1 = min(N, n0 + columnsPerChunk)
                 if n0 < n1 { body(n0, n1) }
             }
@@ -268,7 +277,11 @@ public enum Kernels {
                 let ldb = packed ? w : N
                 if w == 2 * width {
                     var m = 0
-                    while m + 4 <= M {
+                    while m + 8 <= M {
+                        tile8x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N)
+                        m += 8
+                    }
+                    if m + 4 <= M {
                         tile4x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N)
                         m += 4
                     }
@@ -285,7 +298,64 @@ public enum Kernels {
         }
     }
 
-    /// The micro-kernel: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.
+    /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators.
+    @inline(__always)
+    static func tile8x32(
+        _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
+        var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
+        var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
+        var c60 = Vector(), c61 = Vector(), c70 = Vector(), c71 = Vector()
+        var pa = a, pb = b
+        let a4 = a + 4 * rs
+        var pa4 = a4
+        for _ in 0..<K {
+            let b0 = load(pb), b1 = load(pb + width)
+            var x = Vector(repeating: pa[0])
+            multiplyAccumulate(&c00, x, b0)
+            multiplyAccumulate(&c01, x, b1)
+            x = Vector(repeating: pa[rs])
+            multiplyAccumulate(&c10, x, b0)
+            multiplyAccumulate(&c11, x, b1)
+            x = Vector(repeating: pa[2 * rs])
+            multiplyAccumulate(&c20, x, b0)
+            multiplyAccumulate(&c21, x, b1)
+            x = Vector(repeating: pa[3 * rs])
+            multiplyAccumulate(&c30, x, b0)
+            multiplyAccumulate(&c31, x, b1)
+            x = Vector(repeating: pa4[0])
+            multiplyAccumulate(&c40, x, b0)
+            multiplyAccumulate(&c41, x, b1)
+            x = Vector(repeating: pa4[rs])
+            multiplyAccumulate(&c50, x, b0)
+            multiplyAccumulate(&c51, x, b1)
+            x = Vector(repeating: pa4[2 * rs])
+            multiplyAccumulate(&c60, x, b0)
+            multiplyAccumulate(&c61, x, b1)
+            x = Vector(repeating: pa4[3 * rs])
+            multiplyAccumulate(&c70, x, b0)
+            multiplyAccumulate(&c71, x, b1)
+            pa += cs
+            pa4 += cs
+            pb += ldb
+        }
+        @inline(__always) func add(_ v0: Vector, _ v1: Vector, _ r: UnsafeMutablePointer<Float>) {
+            store(load(r) + v0, r)
+            store(load(r + width) + v1, r + width)
+        }
+        add(c00, c01, c)
+        add(c10, c11, c + ldc)
+        add(c20, c21, c + 2 * ldc)
+        add(c30, c31, c + 3 * ldc)
+        add(c40, c41, c + 4 * ldc)
+        add(c50, c51, c + 5 * ldc)
+        add(c60, c61, c + 6 * ldc)
+        add(c70, c71, c + 7 * ldc)
+    }
+
+    /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.
     @inline(__always)
     static func tile4x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
@@ -320,23 +390,33 @@ public enum Kernels {
         store(load(r3 + width) + c31, r3 + width)
     }
 
-    /// One row of C, 32 columns: C[0..<32] += Σ_k A[k] · B[k, 0..<32].
+    /// One row of C, 32 columns: C[0..<32] += Σ_k A[k] · B[k, 0..<32], even and odd k in
+    /// separate accumulators (four chains of fused multiply-adds instead of two).
     @inline(__always)
     static func tile1x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
         _ c: UnsafeMutablePointer<Float>
     ) {
-        var c0 = Vector(), c1 = Vector()
+        var c0 = Vector(), c1 = Vector(), d0 = Vector(), d1 = Vector()
         var pa = a, pb = b
-        for _ in 0..<K {
+        var k = 0
+        while k + 2 <= K {
+            let av = Vector(repeating: pa[0]), aw = Vector(repeating: pa[cs])
+            multiplyAccumulate(&c0, av, load(pb))
+            multiplyAccumulate(&c1, av, load(pb + width))
+            multiplyAccumulate(&d0, aw, load(pb + ldb))
+            multiplyAccumulate(&d1, aw, load(pb + ldb + width))
+            pa += 2 * cs
+            pb += 2 * ldb
+            k += 2
+        }
+        if k < K {
             let av = Vector(repeating: pa[0])
             multiplyAccumulate(&c0, av, load(pb))
             multiplyAccumulate(&c1, av, load(pb + width))
-            pa += cs
-            pb += ldb
         }
-        store(load(c) + c0, c)
-        store(load(c + width) + c1, c + width)
+        store(load(c) + (c0 + d0), c)
+        store(load(c + width) + (c1 + d1), c + width)
     }
 
     /// The first w columns (fewer than 32) of one row of C += Σ_k A[k] · B[k, 0 ..< w].
@@ -391,7 +471,9 @@ public enum Kernels {
     /// degree-6 polynomial for e^r): within 2 ulp of `expf` on [−87, 88]; clamped outside.
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let x = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
+        var x = x  // clamped to [−87.3, 88.3] with lane selects (`clamped` is a call per lane)
+        x.replace(with: Vector(repeating: -87.3), where: x .< Vector(repeating: -87.3))
+        x.replace(with: Vector(repeating: 88.3), where: x .> Vector(repeating: 88.3))
         let magic = Vector(repeating: 12_582_912)  // 1.5 · 2²³: adding it rounds to an integer
         let t = x * Vector(repeating: 1.442_695_04) + magic
         let n = t - magic  // n = round(x · log₂e)

@@ -8,11 +8,13 @@ import Testing
         (0..<count).map { _ in Float(generator.nextUnitDouble() * 2 - 1) }
     }
 
-    // Odd sizes exercise the tails (rows past a 4-row tile, columns past a 32-column panel, k past
-    // a 256 block); the last two are large enough to be split over both cores.
+    // Odd sizes exercise the tails (rows past an 8-row and a 4-row tile, columns past a 32-column
+    // panel, k past a 256 block, odd k for the one-row kernel); the last four are large enough to
+    // be split over both cores.
     @Test(arguments: [
         (1, 1, 1), (3, 5, 7), (4, 16, 16), (5, 33, 17), (9, 70, 130), (32, 64, 48), (7, 47, 300),
-        (37, 97, 301), (32, 1024, 256),
+        (8, 32, 9), (13, 65, 33), (1, 100, 101), (2, 96, 3),
+        (37, 97, 301), (32, 1024, 256), (13, 200, 40), (3, 1000, 100),
     ])
     func matrixProductsMatchReference(M: Int, N: Int, K: Int) {
         var g = SplitMix64(seed: UInt64(M * 1000 + N * 10 + K))
@@ -86,6 +88,55 @@ import Testing
                 Kernels.Reference.multiplyAdd(M, N, K, a, b, &plain)
             }
             #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
+        }
+    }
+
+    /// The two-core split is a fixed partition of whole panels: the same bits as one core.
+    @Test(arguments: [(32, 1024, 256), (13, 200, 40), (8, 97, 300), (3, 1000, 100)])
+    func splitProductEqualsOneCoreBitForBit(M: Int, N: Int, K: Int) {
+        #expect(M * N * K >= Kernels.parallelThreshold)
+        var g = SplitMix64(seed: UInt64(M + N + K))
+        let a = Self.random(M * K, &g), b = Self.random(K * N, &g), c0 = Self.random(M * N, &g)
+        var split = c0, serial = c0
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in
+            split.withUnsafeMutableBufferPointer { c in
+                Kernels.multiplyAddRows(M, N, K, a.baseAddress!, rowStride: K, columnStride: 1, b.baseAddress!, c.baseAddress!) }
+            serial.withUnsafeMutableBufferPointer { c in  // every column on this thread, unpacked
+                Kernels.multiplyAddPanel(M, 0, N, N, K, a.baseAddress!, K, 1, b.baseAddress!, packed: false, c.baseAddress!) }
+        } }
+        #expect(split == serial)
+        // The matrix × vector split (rows of B in chunks of whole 4-row groups), likewise.
+        let x = Self.random(K, &g), bt = Self.random(N * K, &g)
+        var vSplit = Array(c0[0..<N]), vSerial = vSplit
+        x.withUnsafeBufferPointer { x in bt.withUnsafeBufferPointer { b in
+            vSplit.withUnsafeMutableBufferPointer { c in
+                Kernels.multiplyVectorTransposed(N, K, x.baseAddress!, b.baseAddress!, c.baseAddress!) }
+            vSerial.withUnsafeMutableBufferPointer { c in
+                Kernels.multiplyVectorTransposedSerial(0, N, K, x.baseAddress!, b.baseAddress!, c.baseAddress!) }
+        } }
+        #expect(vSplit == vSerial)
+    }
+
+    /// Every chunk runs exactly once, also when several threads use the pool at the same time
+    /// (one of them gets the helper, the others run their chunks alone).
+    @Test func workerPoolRunsEveryChunkOnce() async {
+        await withTaskGroup(of: Bool.self) { group in
+            for caller in 0..<4 {
+                group.addTask {
+                    var ok = true
+                    for round in 0..<2_000 {
+                        let chunks = 1 + (round + caller) % 9
+                        var counts = [Int](repeating: 0, count: chunks)
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            let pointer = counts.baseAddress!
+                            WorkerPool.shared.run(chunks) { pointer[$0] += 1 }
+                        }
+                        ok = ok && counts.allSatisfy { $0 == 1 }
+                    }
+                    return ok
+                }
+            }
+            for await ok in group { #expect(ok) }
         }
     }
 
