@@ -52,54 +52,109 @@ public struct Optimizer: Sendable, Equatable {
     }
 
     /// Applies one update to `parameters` with the (already clipped) `gradients`.
+    ///
+    /// Each rule runs 16 entries at a time (`Kernels.Vector`) with a scalar tail: the same
+    /// operations in the same order on each entry, so the result is the one the scalar lines give.
     public mutating func update(_ parameters: inout [Tensor], gradients: [Tensor], learningRate lr: Float) {
         step += 1
         let correction1 = 1 - powf(Optimizer.beta1, Float(step))
         let correction2 = 1 - powf(Optimizer.beta2, Float(step))
+        typealias V16 = Kernels.Vector
+        let lrV = V16(repeating: lr), epsilon = V16(repeating: 1e-8)
         for i in parameters.indices {
-            let g = gradients[i].values
-            let count = g.count
-            parameters[i].values.withUnsafeMutableBufferPointer { p in
+            gradients[i].values.withUnsafeBufferPointer { gBuffer in
+            parameters[i].values.withUnsafeMutableBufferPointer { pBuffer in
+                let g = gBuffer.baseAddress!, p = pBuffer.baseAddress!, count = gBuffer.count
+                let vectorEnd = count - count % Kernels.width
                 switch kind {
                 case .sgd:
-                    for j in 0..<count { p[j] -= lr * g[j] }  // p −= lr · g
+                    forEachEntry(count, vectorEnd) { j in  // p −= lr · g
+                        Kernels.store(Kernels.load(p + j) - lrV * Kernels.load(g + j), p + j)
+                    } scalar: { j in
+                        p[j] -= lr * g[j]  // p −= lr · g
+                    }
                 case .momentum:
-                    first[i].withUnsafeMutableBufferPointer { v in
-                        for j in 0..<count {
+                    first[i].withUnsafeMutableBufferPointer { vBuffer in
+                        let v = vBuffer.baseAddress!, mu = V16(repeating: Optimizer.momentum)
+                        forEachEntry(count, vectorEnd) { j in
+                            let vj = mu * Kernels.load(v + j) + Kernels.load(g + j)  // v = μ v + g
+                            Kernels.store(vj, v + j)
+                            Kernels.store(Kernels.load(p + j) - lrV * vj, p + j)  // p −= lr · v
+                        } scalar: { j in
                             v[j] = Optimizer.momentum * v[j] + g[j]  // v = μ v + g
                             p[j] -= lr * v[j]  // p −= lr · v
                         }
                     }
                 case .adagrad:
-                    first[i].withUnsafeMutableBufferPointer { mem in
-                        for j in 0..<count {
+                    first[i].withUnsafeMutableBufferPointer { memBuffer in
+                        let mem = memBuffer.baseAddress!
+                        forEachEntry(count, vectorEnd) { j in
+                            let gj = Kernels.load(g + j)
+                            let mj = Kernels.load(mem + j) + gj * gj  // mem += g²
+                            Kernels.store(mj, mem + j)
+                            // p −= lr · g / √(mem + 1e-8)
+                            Kernels.store(Kernels.load(p + j) - lrV * gj / (mj + epsilon).squareRoot(), p + j)
+                        } scalar: { j in
                             mem[j] += g[j] * g[j]  // mem += g²
                             p[j] -= lr * g[j] / (mem[j] + 1e-8).squareRoot()  // p −= lr · g / √(mem + 1e-8)
                         }
                     }
                 case .rmsprop:
-                    first[i].withUnsafeMutableBufferPointer { m in
-                        let rho = Optimizer.rmspropDecay
-                        for j in 0..<count {
+                    first[i].withUnsafeMutableBufferPointer { mBuffer in
+                        let m = mBuffer.baseAddress!, rho = Optimizer.rmspropDecay
+                        let rhoV = V16(repeating: rho), oneMinusRho = V16(repeating: 1 - rho)
+                        forEachEntry(count, vectorEnd) { j in
+                            let gj = Kernels.load(g + j)
+                            let mj = rhoV * Kernels.load(m + j) + oneMinusRho * gj * gj  // m = ρ m + (1 − ρ) g²
+                            Kernels.store(mj, m + j)
+                            // p −= lr · g / (√m + ε)
+                            Kernels.store(Kernels.load(p + j) - lrV * gj / (mj.squareRoot() + epsilon), p + j)
+                        } scalar: { j in
                             m[j] = rho * m[j] + (1 - rho) * g[j] * g[j]  // m = ρ m + (1 − ρ) g²
                             p[j] -= lr * g[j] / (m[j].squareRoot() + 1e-8)  // p −= lr · g / (√m + ε)
                         }
                     }
                 case .adam:
-                    first[i].withUnsafeMutableBufferPointer { m in
-                        second[i].withUnsafeMutableBufferPointer { v in
-                            let b1 = Optimizer.beta1, b2 = Optimizer.beta2
-                            for j in 0..<count {
-                                m[j] = b1 * m[j] + (1 - b1) * g[j]  // m = β1 m + (1 − β1) g
-                                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]  // v = β2 v + (1 − β2) g²
-                                let mHat = m[j] / correction1, vHat = v[j] / correction2
-                                p[j] -= lr * mHat / (vHat.squareRoot() + 1e-8)  // p −= lr · m̂ / (√v̂ + ε)
-                            }
+                    first[i].withUnsafeMutableBufferPointer { mBuffer in
+                    second[i].withUnsafeMutableBufferPointer { vBuffer in
+                        let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
+                        let b1 = Optimizer.beta1, b2 = Optimizer.beta2
+                        let b1V = V16(repeating: b1), b2V = V16(repeating: b2)
+                        let oneMinusB1 = V16(repeating: 1 - b1), oneMinusB2 = V16(repeating: 1 - b2)
+                        let c1 = V16(repeating: correction1), c2 = V16(repeating: correction2)
+                        forEachEntry(count, vectorEnd) { j in
+                            let gj = Kernels.load(g + j)
+                            let mj = b1V * Kernels.load(m + j) + oneMinusB1 * gj  // m = β1 m + (1 − β1) g
+                            let vj = b2V * Kernels.load(v + j) + oneMinusB2 * gj * gj  // v = β2 v + (1 − β2) g²
+                            Kernels.store(mj, m + j)
+                            Kernels.store(vj, v + j)
+                            let mHat = mj / c1, vHat = vj / c2
+                            // p −= lr · m̂ / (√v̂ + ε)
+                            Kernels.store(Kernels.load(p + j) - lrV * mHat / (vHat.squareRoot() + epsilon), p + j)
+                        } scalar: { j in
+                            m[j] = b1 * m[j] + (1 - b1) * g[j]  // m = β1 m + (1 − β1) g
+                            v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]  // v = β2 v + (1 − β2) g²
+                            let mHat = m[j] / correction1, vHat = v[j] / correction2
+                            p[j] -= lr * mHat / (vHat.squareRoot() + 1e-8)  // p −= lr · m̂ / (√v̂ + ε)
                         }
-                    }
+                    }}
                 }
-            }
+            }}
         }
+    }
+}
+
+/// Runs `vector(j)` for j = 0, 16, … below `vectorEnd`, then `scalar(j)` for the entries left.
+@inline(__always)
+private func forEachEntry(_ count: Int, _ vectorEnd: Int, vector: (Int) -> Void, scalar: (Int) -> Void) {
+    var j = 0
+    while j < vectorEnd {
+        vector(j)
+        j += Kernels.width
+    }
+    while j < count {
+        scalar(j)
+        j += 1
     }
 }
 
@@ -113,23 +168,83 @@ public enum Clipping: Sendable, Equatable, Codable {
     case norm(Float)
 
     /// Clips `gradients` in place. Returns the global norm before clipping and, per tensor, the
-    /// flat indices of the entries clipping changed.
+    /// flat indices of the entries clipping changed (the shell's view; training uses
+    /// `applyCounting`, which collects no indices).
     @discardableResult
     public func apply(_ gradients: inout [Tensor]) -> (norm: Double, changed: [[Int]]) {
-        var squares = 0.0
-        for g in gradients { for x in g.values { squares += Double(x) * Double(x) } }
-        let norm = squares.squareRoot()
         var changed = Array(repeating: [Int](), count: gradients.count)
+        for i in gradients.indices {
+            for (j, x) in gradients[i].values.enumerated() {
+                switch self {
+                case .none: break
+                case .value(let c): if x.isNaN || x > c || x < -c { changed[i].append(j) }
+                case .norm: break
+                }
+            }
+        }
+        let (norm, _) = applyCounting(&gradients)
+        if case .norm(let c) = self, norm > Double(c) {
+            for i in gradients.indices { changed[i] = Array(gradients[i].values.indices) }
+        }
+        return (norm, changed)
+    }
+
+    /// Clips `gradients` in place. Returns the global norm ‖g‖ before clipping and how many
+    /// entries clipping changed. ‖g‖ is summed in float over blocks of 256 entries, the blocks in
+    /// double.
+    @discardableResult
+    public func applyCounting(_ gradients: inout [Tensor]) -> (norm: Double, changedCount: Int) {
+        typealias V16 = Kernels.Vector
+        let w = Kernels.width
+        var squares = 0.0
+        for g in gradients {
+            g.values.withUnsafeBufferPointer { buffer in
+                let x = buffer.baseAddress!, count = buffer.count
+                var j = 0
+                while j + 16 * w <= count {  // Σ g² over one block of 256: 16 vectors in float
+                    var block = V16()
+                    for u in 0..<16 {
+                        let v = Kernels.load(x + j + u * w)
+                        block += v * v
+                    }
+                    squares += Double(block.sum())
+                    j += 16 * w
+                }
+                while j < count {
+                    squares += Double(x[j]) * Double(x[j])
+                    j += 1
+                }
+            }
+        }
+        let norm = squares.squareRoot()
+        var changedCount = 0
         switch self {
         case .none: break
         case .value(let c):
+            let upper = V16(repeating: c), lower = V16(repeating: -c)
             for i in gradients.indices {
-                for j in gradients[i].values.indices {
-                    let x = gradients[i].values[j]
-                    let clipped = min(max(x, -c), c)  // clip to [−c, c]
-                    if clipped != x || x.isNaN {
-                        gradients[i].values[j] = x.isNaN ? x : clipped
-                        changed[i].append(j)
+                gradients[i].values.withUnsafeMutableBufferPointer { buffer in
+                    let x = buffer.baseAddress!, count = buffer.count
+                    var changedLanes = SIMD16<Int32>()
+                    var j = 0
+                    while j + w <= count {
+                        var v = Kernels.load(x + j)
+                        let high = v .> upper, low = v .< lower  // NaN is neither: it stays NaN…
+                        changedLanes &+= SIMD16<Int32>().replacing(with: 1, where: high .| low .| (v .!= v))  // …and counts
+                        v.replace(with: upper, where: high)  // clip to [−c, c]
+                        v.replace(with: lower, where: low)
+                        Kernels.store(v, x + j)
+                        j += w
+                    }
+                    changedCount += Int(changedLanes.wrappedSum())
+                    while j < count {
+                        let v = x[j]
+                        let clipped = min(max(v, -c), c)  // clip to [−c, c]
+                        if clipped != v || v.isNaN {
+                            x[j] = v.isNaN ? v : clipped
+                            changedCount += 1
+                        }
+                        j += 1
                     }
                 }
             }
@@ -137,12 +252,14 @@ public enum Clipping: Sendable, Equatable, Codable {
             if norm > Double(c) {
                 let scale = Float(Double(c) / norm)  // g ← g · c / ‖g‖
                 for i in gradients.indices {
-                    for j in gradients[i].values.indices { gradients[i].values[j] *= scale }
-                    changed[i] = Array(gradients[i].values.indices)
+                    gradients[i].values.withUnsafeMutableBufferPointer { x in
+                        for j in x.indices { x[j] *= scale }
+                    }
+                    changedCount += gradients[i].values.count
                 }
             }
         }
-        return (norm, changed)
+        return (norm, changedCount)
     }
 }
 

@@ -123,7 +123,7 @@ public struct Trainer: Sendable, Equatable {
         }
         if workspace.gradients.count != model.parameters.count { workspace.gradients = model.zeroGradients() }
         model.backward(workspace.cache, lossScale: 1 / Float(B), gradients: &workspace.gradients, trace: &workspace.trace)
-        let (norm, changed) = configuration.clipping.apply(&workspace.gradients)
+        let (norm, changedCount) = configuration.clipping.applyCounting(&workspace.gradients)
         guard norm.isFinite else {
             (cursor, state) = (cursorBefore, stateBefore)
             throw .nonFinite(iteration: iteration + 1, what: "gradient", learningRate: lr, clipping: configuration.clipping)
@@ -139,7 +139,7 @@ public struct Trainer: Sendable, Equatable {
         iteration += 1
         return IterationReport(
             iteration: iteration, loss: loss, characters: B * T, gradientNorm: norm,
-            clippedEntries: changed.reduce(0) { $0 + $1.count }, learningRate: lr, restarted: restarted)
+            clippedEntries: changedCount, learningRate: lr, restarted: restarted)
     }
 }
 
