@@ -67,8 +67,9 @@ struct LessonCommand: ParsableCommand {
     @OptionGroup var options: ShellOptions
 
     func run() throws {
-        // Wired once the shell's lesson entry points land (Shell.run(console:lesson:), Shell.playDemo).
-        StandardStreams.error("error: lessons are not wired into the shell yet")
-        throw ExitCode.failure
+        let shell = options.makeShell()
+        let console = options.makeConsole(shell: shell)
+        let status = demo ? shell.playDemo(lesson: name, console: console) : shell.run(console: console, lesson: name)
+        if status != 0 { throw ExitCode(status) }
     }
 }
