@@ -4,7 +4,7 @@
 // dimension K. Every kernel has a plain twin in `Kernels+Reference.swift`, the tests' reference.
 // Pointers, not arrays, so the time loop allocates nothing and checks no bounds.
 
-import Dispatch
+import Foundation
 
 /// The engine's fast kernels.
 public enum Kernels {
@@ -490,6 +490,64 @@ public enum Kernels {
         let integer = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
         return p * scale
+    }
+
+    /// max_i x[i] over `count` ≥ 1 floats.
+    static func maximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+        var i = 0
+        var result = -Float.infinity
+        if count >= width {
+            var m = load(x)
+            i = width
+            while i + width <= count {
+                let v = load(x + i)
+                m.replace(with: v, where: v .> m)
+                i += width
+            }
+            result = m.max()
+        }
+        while i < count {
+            result = max(result, x[i])
+            i += 1
+        }
+        return result
+    }
+
+    /// out[i] = e^(x[i] − shift) over `count` floats; returns Σ out[i] (the softmax's numerators
+    /// and denominator). Vector lanes use `exp` (within 2 ulp of `expf`), the tail `expf`.
+    static func exponentials(
+        _ x: UnsafePointer<Float>, minus shift: Float, into out: UnsafeMutablePointer<Float>, _ count: Int
+    ) -> Float {
+        let s = Vector(repeating: shift)
+        var total = Vector()
+        var i = 0
+        while i + width <= count {
+            let e = exp(load(x + i) - s)
+            store(e, out + i)
+            total += e
+            i += width
+        }
+        var sum = total.sum()
+        while i < count {
+            out[i] = expf(x[i] - shift)
+            sum += out[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// x[i] ·= factor over `count` floats.
+    static func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, _ count: Int) {
+        let f = Vector(repeating: factor)
+        var i = 0
+        while i + width <= count {
+            store(load(x + i) * f, x + i)
+            i += width
+        }
+        while i < count {
+            x[i] *= factor
+            i += 1
+        }
     }
 
     /// σ(x) = 1 / (1 + e^{−x}) on 16 lanes.

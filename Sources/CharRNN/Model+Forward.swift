@@ -200,15 +200,9 @@ extension Model {
             cache.probabilities.withUnsafeMutableBufferPointer { p in
                 for row in 0..<(T * B) {
                     let yr = y.baseAddress! + row * V, pr = p.baseAddress! + row * V
-                    var maximum = -Float.infinity
-                    for v in 0..<V { maximum = max(maximum, yr[v]) }
-                    var sum: Float = 0
-                    for v in 0..<V {
-                        pr[v] = expf(yr[v] - maximum)
-                        sum += pr[v]
-                    }
-                    let inverse = 1 / sum
-                    for v in 0..<V { pr[v] *= inverse }
+                    let maximum = Kernels.maximum(yr, V)
+                    let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
+                    Kernels.scale(pr, by: 1 / sum, V)
                     if hasTargets {
                         cache.losses[row] = logf(sum) - (yr[cache.targets[row]] - maximum)
                     }
@@ -296,19 +290,28 @@ extension Model {
         gates gt: UnsafeMutablePointer<Float>?, hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>?
     ) {
         let GH = cell.gateCount * H
+        typealias V16 = Kernels.Vector
+        let w = Kernels.width
         switch cell {
         case .rnn:
             for b in 0..<B {
-                for j in 0..<H {
+                var j = 0
+                while j + w <= H {  // 16 units at a time: the same equations on vectors
+                    let i = b * H + j
+                    let a = Kernels.load(ip + i) + Kernels.load(rp + i) + Kernels.load(bih + j)  // a_t
+                    Kernels.store(a, at + i)
+                    Kernels.store(Kernels.tanh(a), hNext + i)  // h_t = tanh(a_t)
+                    j += w
+                }
+                while j < H {
                     let i = b * H + j
                     at[i] = ip[i] + rp[i] + bih[j]  // a_t = W_xh x_t + W_hh h_{t-1} + b_h
                     hNext[i] = tanhf(at[i])  // h_t = tanh(a_t)
+                    j += 1
                 }
             }
         case .lstm:
             let gt = gt!, cPrev = cPrev!, cNext = cNext!, bhh = bhh!
-            typealias V16 = Kernels.Vector
-            let w = Kernels.width
             for b in 0..<B {
                 let row = b * GH
                 for q in 0..<GH { at[row + q] = ip[row + q] + bih[q] + rp[row + q] + bhh[q] }
@@ -346,7 +349,26 @@ extension Model {
             let gt = gt!, bhh = bhh!
             for b in 0..<B {
                 let row = b * GH
-                for j in 0..<H {
+                var j = 0
+                while j + w <= H {  // 16 units at a time: the same equations on vectors
+                    func load(_ p: UnsafePointer<Float>, _ gate: Int) -> V16 { Kernels.load(p + gate * H + j) }
+                    let ar = load(ip + row, 0) + load(bih, 0) + load(rp + row, 0) + load(bhh, 0)
+                    let az = load(ip + row, 1) + load(bih, 1) + load(rp + row, 1) + load(bhh, 1)
+                    let r = Kernels.sigmoid(ar), z = Kernels.sigmoid(az)  // r, z = σ(·)
+                    let an = load(ip + row, 2) + load(bih, 2) + r * (load(rp + row, 2) + load(bhh, 2))
+                    let n = Kernels.tanh(an)  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+                    Kernels.store(ar, at + row + j)
+                    Kernels.store(az, at + row + H + j)
+                    Kernels.store(an, at + row + 2 * H + j)
+                    Kernels.store(r, gt + row + j)
+                    Kernels.store(z, gt + row + H + j)
+                    Kernels.store(n, gt + row + 2 * H + j)
+                    // h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+                    Kernels.store((1 - z) * n + z * Kernels.load(hPrev + b * H + j), hNext + b * H + j)
+                    j += w
+                }
+                while j < H {
+                    defer { j += 1 }
                     let ar = ip[row + j] + bih[j] + rp[row + j] + bhh[j]
                     let az = ip[row + H + j] + bih[H + j] + rp[row + H + j] + bhh[H + j]
                     let r = sigmoid(ar), z = sigmoid(az)  // r, z = σ(·)

@@ -21,28 +21,40 @@ public struct SamplingOptions: Sendable, Equatable {
     /// The distribution to draw from, given logits y: softmax(y / temperature), restricted to the
     /// top k and renormalised. With argmax or temperature 0, all mass on the largest logit.
     public func distribution(logits y: [Float]) -> [Double] {
+        var p: [Double] = []
+        distribution(logits: y, into: &p)
+        return p
+    }
+
+    /// `distribution(logits:)` into `p`, reusing its storage (the sampler's per-character path
+    /// allocates nothing without top-k).
+    func distribution(logits y: [Float], into p: inout [Double]) {
         let V = y.count
+        if p.count != V { p = [Double](repeating: 0, count: V) }
         var best = 0
         for v in 1..<V where y[v] > y[best] { best = v }
         if argmax || temperature <= 0 {
-            var p = [Double](repeating: 0, count: V)
+            for v in 0..<V { p[v] = 0 }
             p[best] = 1
-            return p
+            return
         }
-        var allowed = [Bool](repeating: true, count: V)
+        var threshold = -Float.infinity, limit = V  // top-k: y ≥ the k-th largest, the first k such
         if let k = topK, k > 0, k < V {
-            let threshold = y.sorted(by: >)[k - 1]
-            var kept = 0
-            for v in 0..<V {
-                allowed[v] = y[v] >= threshold && kept < k
-                if allowed[v] { kept += 1 }
-            }
+            threshold = y.sorted(by: >)[k - 1]
+            limit = k
         }
         let maximum = Double(y[best])
-        var p = (0..<V).map { allowed[$0] ? exp((Double(y[$0]) - maximum) / temperature) : 0 }
-        let sum = p.reduce(0, +)
+        var kept = 0, sum = 0.0
+        for v in 0..<V {
+            if y[v] >= threshold && kept < limit {
+                kept += 1
+                p[v] = exp((Double(y[v]) - maximum) / temperature)  // p ∝ e^((y − max) / T)
+            } else {
+                p[v] = 0
+            }
+            sum += p[v]
+        }
         for v in 0..<V { p[v] /= sum }
-        return p
     }
 
     /// Draws an index from a distribution with one uniform number.
@@ -71,7 +83,7 @@ public struct Stepper: Sendable {
     private var inputProjection: [Float], recurrentProjection: [Float], preactivation: [Float], gates: [Float]
     private var hNext: [Float], cNext: [Float]
     /// y, the logits of the next character: (V).
-    private var logits: [Float]
+    private(set) var logits: [Float]
 
     /// A stepper at h_0 = 0 (or at a given state).
     public init(model: Model, state: RecurrentState? = nil) {
@@ -89,6 +101,13 @@ public struct Stepper: Sendable {
 
     /// Feeds one character (by index) and returns the logits y of the next character.
     public mutating func feed(_ index: Int) -> [Float] {
+        advance(index)
+        return logits
+    }
+
+    /// Feeds one character (by index); the logits y of the next character are then in `logits`
+    /// (no copy of them is handed out, so the next step writes them in place).
+    mutating func advance(_ index: Int) {
         let shape = model.shape, H = shape.hiddenSize, GH = shape.cell.gateCount * H, V = shape.vocabularySize
         precondition(state.batchSize == 1, "a Stepper steps one stream")
         for k in 0..<shape.layers {
@@ -152,7 +171,6 @@ public struct Stepper: Sendable {
             y.baseAddress!.update(from: by.baseAddress!, count: V)
             Kernels.multiplyVectorTransposed(V, H, h.baseAddress!, Why.baseAddress!, y.baseAddress!)
         }}}}
-        return logits
     }
 }
 
@@ -169,15 +187,16 @@ extension Model {
         var indices = try vocabulary.encode(prime)
         if indices.isEmpty { indices = [0] }
         var stepper = Stepper(model: self)
-        var logits: [Float] = []
-        for i in indices { logits = stepper.feed(i) }
+        for i in indices { stepper.advance(i) }
         var text = ""
+        var p: [Double] = []
         for _ in 0..<length {
-            let next = SamplingOptions.draw(options.distribution(logits: logits), using: &generator)
+            options.distribution(logits: stepper.logits, into: &p)
+            let next = SamplingOptions.draw(p, using: &generator)
             let character = vocabulary.characters[next]
             text.append(character)
             if !onCharacter(character) { break }
-            logits = stepper.feed(next)
+            stepper.advance(next)
         }
         return text
     }
