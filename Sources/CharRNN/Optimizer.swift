@@ -54,7 +54,8 @@ public struct Optimizer: Sendable, Equatable {
     /// Applies one update to `parameters` with the (already clipped) `gradients`.
     ///
     /// Each rule runs 16 entries at a time (`Kernels.Vector`) with a scalar tail: the same
-    /// operations in the same order on each entry, so the result is the one the scalar lines give.
+    /// operations in the same order on each entry, the square root on vectors being
+    /// `Kernels.squareRoot` (within 1 ulp of the scalar one).
     public mutating func update(_ parameters: inout [Tensor], gradients: [Tensor], learningRate lr: Float) {
         step += 1
         let correction1 = 1 - powf(Optimizer.beta1, Float(step))
@@ -93,7 +94,7 @@ public struct Optimizer: Sendable, Equatable {
                             let mj = Kernels.load(mem + j) + gj * gj  // mem += g²
                             Kernels.store(mj, mem + j)
                             // p −= lr · g / √(mem + 1e-8)
-                            Kernels.store(Kernels.load(p + j) - lrV * gj / (mj + epsilon).squareRoot(), p + j)
+                            Kernels.store(Kernels.load(p + j) - lrV * gj / Kernels.squareRoot(mj + epsilon), p + j)
                         } scalar: { j in
                             mem[j] += g[j] * g[j]  // mem += g²
                             p[j] -= lr * g[j] / (mem[j] + 1e-8).squareRoot()  // p −= lr · g / √(mem + 1e-8)
@@ -108,7 +109,7 @@ public struct Optimizer: Sendable, Equatable {
                             let mj = rhoV * Kernels.load(m + j) + oneMinusRho * gj * gj  // m = ρ m + (1 − ρ) g²
                             Kernels.store(mj, m + j)
                             // p −= lr · g / (√m + ε)
-                            Kernels.store(Kernels.load(p + j) - lrV * gj / (mj.squareRoot() + epsilon), p + j)
+                            Kernels.store(Kernels.load(p + j) - lrV * gj / (Kernels.squareRoot(mj) + epsilon), p + j)
                         } scalar: { j in
                             m[j] = rho * m[j] + (1 - rho) * g[j] * g[j]  // m = ρ m + (1 − ρ) g²
                             p[j] -= lr * g[j] / (m[j].squareRoot() + 1e-8)  // p −= lr · g / (√m + ε)
@@ -130,7 +131,7 @@ public struct Optimizer: Sendable, Equatable {
                             Kernels.store(vj, v + j)
                             let mHat = mj / c1, vHat = vj / c2
                             // p −= lr · m̂ / (√v̂ + ε)
-                            Kernels.store(Kernels.load(p + j) - lrV * mHat / (vHat.squareRoot() + epsilon), p + j)
+                            Kernels.store(Kernels.load(p + j) - lrV * mHat / (Kernels.squareRoot(vHat) + epsilon), p + j)
                         } scalar: { j in
                             m[j] = b1 * m[j] + (1 - b1) * g[j]  // m = β1 m + (1 − β1) g
                             v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]  // v = β2 v + (1 − β2) g²

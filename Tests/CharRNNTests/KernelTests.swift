@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 
 @testable import CharRNN
 
@@ -137,6 +138,20 @@ import Testing
                 }
             }
             for await ok in group { #expect(ok) }
+        }
+    }
+
+    @Test func vectorSquareRootIsWithinAnUlp() {
+        var g = SplitMix64(seed: 5)
+        var x: [Float] = [0, 1, 2, 4, 1e-8, 1e-30, 1.2e-38, 3e38, .leastNormalMagnitude, .greatestFiniteMagnitude]
+        for _ in 0..<20_000 { x.append(Float(pow(10, g.nextUnitDouble() * 70 - 37))) }
+        while x.count % Kernels.width != 0 { x.append(1) }
+        for i in stride(from: 0, to: x.count, by: Kernels.width) {
+            let root = x.withUnsafeBufferPointer { Kernels.squareRoot(Kernels.load($0.baseAddress! + i)) }
+            for l in 0..<Kernels.width {
+                let exact = x[i + l].squareRoot()
+                #expect(abs(root[l] - exact) <= exact.ulp, "√\(x[i + l]) = \(exact), got \(root[l])")
+            }
         }
     }
 
