@@ -156,16 +156,25 @@ extension Model {
         trace.packedWeights.withUnsafeMutableBufferPointer { packed in
             Kernels.pack(GH, H, Whh.baseAddress!, transposed: false, into: packed.baseAddress!)  // W_hh: (G·H, H)
             dNext.update(repeating: 0)
+            // Each part of the batch (one per core, `Model.batchParts`) walks the T steps back on
+            // its own rows b0 ..< b1: the streams meet only in the weight gradients, below.
+            let parts = Model.batchParts(B)
+            Kernels.parallel(parts.count) { part in
+            let (b0, b1) = parts[part]
             for t in stride(from: T - 1, through: 0, by: -1) {
                 let dht = dH.baseAddress! + t * B * H
                 let hPrev = h.baseAddress! + t * B * H, ht = h.baseAddress! + (t + 1) * B * H
                 let dat = da.baseAddress! + t * B * GH, drt = dr.baseAddress! + t * B * GH
                 // dh_t = (from above) + dh_next_{t+1}
-                for i in 0..<(B * H) { dht[i] = dIn[t * B * H + i] + (t + 1 < T ? dNext[(t + 1) * B * H + i] : 0) }
+                if t + 1 < T {
+                    for i in (b0 * H)..<(b1 * H) { dht[i] = dIn[t * B * H + i] + dNext[(t + 1) * B * H + i] }
+                } else {
+                    for i in (b0 * H)..<(b1 * H) { dht[i] = dIn[t * B * H + i] }
+                }
                 switch cell {
                 case .rnn:
-                    for i in 0..<(B * H) { dat[i] = (1 - ht[i] * ht[i]) * dht[i] }  // dh_raw = (1 − h²) ⊙ dh
-                    for i in 0..<(B * GH) { drt[i] = dat[i] }
+                    for i in (b0 * H)..<(b1 * H) { dat[i] = (1 - ht[i] * ht[i]) * dht[i] }  // dh_raw = (1 − h²) ⊙ dh
+                    for i in (b0 * GH)..<(b1 * GH) { drt[i] = dat[i] }
                 case .lstm:
                     let gt = gates.baseAddress! + t * B * GH
                     let cPrev = c.baseAddress! + t * B * H, ct = c.baseAddress! + (t + 1) * B * H
@@ -173,7 +182,7 @@ extension Model {
                     let gNext = t + 1 < T ? gates.baseAddress! + (t + 1) * B * GH : nil
                     typealias V16 = Kernels.Vector
                     let w = Kernels.width
-                    for b in 0..<B {
+                    for b in b0..<b1 {
                         let row = b * GH
                         var j = 0
                         while j + w <= H {  // 16 units at a time: the same equations on vectors
@@ -208,10 +217,10 @@ extension Model {
                             j += 1
                         }
                     }
-                    for q in 0..<(B * GH) { drt[q] = dat[q] }
+                    for q in (b0 * GH)..<(b1 * GH) { drt[q] = dat[q] }
                 case .gru:
                     let gt = gates.baseAddress! + t * B * GH, rpt = rp.baseAddress! + t * B * GH
-                    for b in 0..<B {
+                    for b in b0..<b1 {
                         let row = b * GH
                         for j in 0..<H {
                             let r = gt[row + j], z = gt[row + H + j], n = gt[row + 2 * H + j]
@@ -229,14 +238,16 @@ extension Model {
                         }
                     }
                 }
-                // dh_next_t = W_hhᵀ da_t: (B, G·H) · W_hh (G·H, H) → (B, H)
+                // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H)
                 let dNextT = dNext.baseAddress! + t * B * H
-                dNextT.update(repeating: 0, count: B * H)
-                Kernels.multiplyAddPacked(B, H, GH, drt, rowStride: GH, columnStride: 1, packed.baseAddress!, dNextT)
+                (dNextT + b0 * H).update(repeating: 0, count: (b1 - b0) * H)
+                Kernels.multiplyAddPacked(
+                    b1 - b0, H, GH, drt + b0 * GH, rowStride: GH, columnStride: 1, packed.baseAddress!, dNextT + b0 * H)
                 if cell == .gru {
                     let gt = gates.baseAddress! + t * B * GH
-                    for b in 0..<B { for j in 0..<H { dNextT[b * H + j] += dht[b * H + j] * gt[b * GH + H + j] } }  // + dh ⊙ z
+                    for b in b0..<b1 { for j in 0..<H { dNextT[b * H + j] += dht[b * H + j] * gt[b * GH + H + j] } }  // + dh ⊙ z
                 }
+            }
             }
         }}}}}}}}}}}}}
 

@@ -258,25 +258,41 @@ extension Model {
             // W_hhᵀ, packed once for the T steps: (H, G·H).
             Kernels.pack(H, GH, Whh.baseAddress!, transposed: true, into: packed.baseAddress!)
             rp.update(repeating: 0)
-            for t in 0..<T {
-                let hPrev = h.baseAddress! + t * B * H, hNext = h.baseAddress! + (t + 1) * B * H
-                let rpt = rp.baseAddress! + t * B * GH, ipt = ip.baseAddress! + t * B * GH
-                let at = a.baseAddress! + t * B * GH
-                // W_hh h_{t-1}: (B, H) · W_hhᵀ → (B, G·H)
-                Kernels.multiplyAddPacked(B, GH, H, hPrev, rowStride: H, columnStride: 1, packed.baseAddress!, rpt)
-                let cPrev = cell == .lstm ? c.baseAddress! + t * B * H : nil
-                let cNext = cell == .lstm ? c.baseAddress! + (t + 1) * B * H : nil
-                let gt = cell == .rnn ? nil : gates.baseAddress! + t * B * GH
-                Model.cellStep(
-                    cell, B: B, H: H, inputProjection: ipt, recurrentProjection: rpt, bih: bih.baseAddress!,
-                    bhh: bhh.baseAddress, hPrev: hPrev, cPrev: cPrev, preactivation: at, gates: gt, hNext: hNext,
-                    cNext: cNext)
+            // The streams are independent through the recurrence: each part of the batch (one per
+            // core, `Model.batchParts`) runs all T steps on its own rows b0 ..< b1.
+            let parts = Model.batchParts(B)
+            Kernels.parallel(parts.count) { part in
+                let (b0, b1) = parts[part]
+                for t in 0..<T {
+                    let hPrev = h.baseAddress! + (t * B + b0) * H, hNext = h.baseAddress! + ((t + 1) * B + b0) * H
+                    let rpt = rp.baseAddress! + (t * B + b0) * GH, ipt = ip.baseAddress! + (t * B + b0) * GH
+                    let at = a.baseAddress! + (t * B + b0) * GH
+                    // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H)
+                    Kernels.multiplyAddPacked(
+                        b1 - b0, GH, H, hPrev, rowStride: H, columnStride: 1, packed.baseAddress!, rpt)
+                    let cPrev = cell == .lstm ? c.baseAddress! + (t * B + b0) * H : nil
+                    let cNext = cell == .lstm ? c.baseAddress! + ((t + 1) * B + b0) * H : nil
+                    let gt = cell == .rnn ? nil : gates.baseAddress! + (t * B + b0) * GH
+                    Model.cellStep(
+                        cell, B: b1 - b0, H: H, inputProjection: ipt, recurrentProjection: rpt, bih: bih.baseAddress!,
+                        bhh: bhh.baseAddress, hPrev: hPrev, cPrev: cPrev, preactivation: at, gates: gt, hNext: hNext,
+                        cNext: cNext)
+                }
             }
         }}}}}}}}}}}
     }
 }
 
 extension Model {
+    /// The parts the batch is cut into for the recurrence, one per core: rows b0 ..< b1 of each
+    /// step. Two parts from 16 streams (the first a multiple of 8 rows, the micro-kernel's tile),
+    /// else one. A fixed function of B: the same cut, so the same results, on any machine.
+    static func batchParts(_ B: Int) -> [(Int, Int)] {
+        guard B >= 16 else { return [(0, B)] }
+        let middle = (B / 2 + 7) & ~7
+        return [(0, middle), (middle, B)]
+    }
+
     /// One step of one layer's cell for B streams, given its two projections: the cell math of the
     /// legend, shared by the batched forward pass and the sampler's `Stepper` (one implementation).
     ///   ip = W_ih x_t (B, G·H), rp = W_hh h_{t-1} (B, G·H), both without biases
