@@ -3,23 +3,31 @@ import Foundation
 
 extension Commands {
     static let save = Command(
-        name: "save", summary: "save the model, its training state and the settings", usage: "save FILE",
+        name: "save", summary: "save the model, its training state and the settings", usage: "save FILE [--model-only]",
         help: """
             Writes a safetensors checkpoint: the weights under PyTorch's names (nn.RNN/LSTM/GRU +
             nn.Linear load them as they are), the vocabulary, the optimizer state, the position in
             the text and the settings, so that `load` continues exactly where you were.
+            --model-only leaves out the optimizer state and the position (a file about a third the
+            size: Adam keeps two numbers per weight); `load` then starts a fresh optimizer.
+            To write checkpoints while training: set checkpoint-every N, set checkpoint-file PATH.
             """,
-        complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
+        complete: { context, previous, word in word.hasPrefix("-") ? ["--model-only"] : context.paths(word) },
         run: { session, words in
-            guard words.count == 1, !words[0].isEmpty else { throw CommandError.usage("save FILE") }
+            let arguments = try Arguments(words, flags: ["model-only"])
+            guard arguments.positional.count == 1, !arguments.positional[0].isEmpty else {
+                throw CommandError.usage("save FILE [--model-only]")
+            }
+            let path = arguments.positional[0]
+            let modelOnly = arguments.flags.contains("model-only")
             let trainer = session.currentTrainer
-            var extra: [String: String] = ["charrnn.corpus": session.corpus.name]
-            for spec in SettingSpec.all { extra["charrnn.setting.\(spec.name)"] = spec.value(session.settings) }
             let checkpoint = Checkpoint(
-                model: trainer.model, training: TrainingState(trainer: trainer, generator: session.generator), extra: extra)
-            do { try checkpoint.write(path: words[0]) } catch { throw CommandError(String(describing: error)) }
+                model: trainer.model, training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.generator),
+                extra: session.checkpointMetadata())
+            do { try checkpoint.write(path: path) } catch { throw CommandError(String(describing: error)) }
             session.output.line(
-                "saved \(trainer.model.shape.cell.rawValue) H = \(trainer.model.shape.hiddenSize), iteration \(trainer.iteration), to \(words[0])")
+                "saved \(trainer.model.shape.cell.rawValue) H = \(trainer.model.shape.hiddenSize), iteration \(trainer.iteration), to \(path)"
+                    + (modelOnly ? " (the model only)" : ""))
         })
 
     static let load = Command(
@@ -29,16 +37,36 @@ extension Commands {
             the model's vocabulary covers it (otherwise nothing changes, and the message says which
             characters are missing and which text the model was trained on). The cursor goes back to
             t = 0 with h_0 = 0. A checkpoint with training state continues training exactly.
+            A relative path that is not found here is looked for in the lessons directory too
+            (`load checkpoints/shakespeare.safetensors` finds the lessons' checkpoints).
             """,
         complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
         run: { session, words in
             guard words.count == 1, !words[0].isEmpty else { throw CommandError.usage("load FILE") }
             try session.requireIdle()
-            try session.load(path: words[0])
+            try session.load(path: session.resolvedInputPath(words[0]))
         })
 }
 
 extension Session {
+    /// What a checkpoint stores besides the model and training state: the corpus name and every
+    /// setting (`load` restores them).
+    func checkpointMetadata() -> [String: String] {
+        var extra: [String: String] = ["charrnn.corpus": corpus.name]
+        for spec in SettingSpec.all { extra["charrnn.setting.\(spec.name)"] = spec.value(settings) }
+        return extra
+    }
+
+    /// `path` as given when it exists (or is absolute); else, when the lessons directory holds it,
+    /// the path there: lessons name their checkpoints relative to `lessons/`.
+    func resolvedInputPath(_ path: String) -> String {
+        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path),
+            let directory = lessonContext.directory
+        else { return path }
+        let candidate = directory + "/" + path
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : path
+    }
+
     /// `load FILE`: everything is checked before anything changes.
     func load(path: String) throws(CommandError) {
         let checkpoint: Checkpoint

@@ -46,6 +46,9 @@ extension Commands {
             session.output.note(
                 "new model: \(settings.cell.rawValue), V = \(model.shape.vocabularySize), H = \(settings.hiddenSize), "
                     + "seq \(settings.sequenceLength), \(model.parameterCount) parameters (seed \(settings.seed))")
+            if let preset = Preset.named(corpus.name), corpus.name != "hello" {
+                session.output.note("for the lessons' setup type preset \(preset.name): \(preset.summary)")
+            }
         })
 }
 

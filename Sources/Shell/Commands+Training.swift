@@ -4,29 +4,38 @@ import Rendering
 
 extension Commands {
     static let train = Command(
-        name: "train", summary: "train N iterations (default 1000), or in the background", usage: "train [N] [--background]",
+        name: "train", summary: "train N iterations (default 1000), for S seconds, or in the background",
+        usage: "train [N] [--seconds S] [--background]",
         help: """
             Each iteration reads the next B × T characters (batch × seq), runs forward and
             backpropagation through time, clips and updates; the hidden state is carried from chunk
-            to chunk. A progress line shows the iteration, the loss, characters per second and the
-            time left; every `sample-every` iterations a sample, every `val-every` the validation
-            loss. Ctrl-C stops cleanly after the current iteration (every completed one is kept).
-            If the loss or the weights become NaN or infinite, the guard stops training and restores
-            the last good weights and optimizer state.
+            to chunk. A progress line shows the iteration, the loss, the validation loss (on the
+            held-out text, every `val-every` iterations and once at the end), the learning rate,
+            characters per second and the time left. --seconds S stops after S seconds (with N:
+            whichever comes first). Ctrl-C stops cleanly after the current iteration (every
+            completed one is kept). If the loss or the weights become NaN or infinite, the guard
+            stops training and restores the last good weights and optimizer state.
+            Watching the text take shape: `set sample-at 100,300,500` prints a sample after those
+            iterations, `set sample-every K` every K. `set decay 0.97` with `set decay-every 100`
+            multiplies the learning rate by 0.97 every 100 iterations. `set checkpoint-every K`
+            writes the model and its training state to `checkpoint-file` every K iterations
+            (atomically). `preset NAME` applies a lesson's model and training settings.
             With --background the prompt stays usable: `set lr` takes effect at the next iteration,
             `sample`, `show` and `model` read the latest weights, `status` reports, `stop` ends it.
-            Without N, background training runs until `stop`.
+            Without N or --seconds, background training runs until `stop`.
             """,
-        complete: { _, _, word in word.hasPrefix("-") ? ["--background"] : [] },
+        complete: { _, _, word in word.hasPrefix("-") ? ["--seconds", "--background"] : [] },
         run: { session, words in
-            let arguments = try Arguments(words, flags: ["background"])
-            guard arguments.positional.count <= 1 else { throw CommandError.usage("train [N] [--background]") }
+            let usage = "train [N] [--seconds S] [--background]"
+            let arguments = try Arguments(words, options: ["seconds"], flags: ["background"])
+            guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
             let count = try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...100_000_000) }
+            let seconds = try arguments.options["seconds"].map { w throws(CommandError) in try parseNumber(w, "S", in: 0.01...1_000_000) }
             try session.requireIdle()
             if arguments.flags.contains("background") {
-                session.startBackground(iterations: count)
+                session.startBackground(iterations: count, seconds: seconds)
             } else {
-                session.trainForeground(iterations: count ?? 1000)
+                session.trainForeground(iterations: count ?? (seconds == nil ? 1000 : nil), seconds: seconds)
             }
         })
 
@@ -70,26 +79,45 @@ extension Commands {
 }
 
 extension Session {
-    /// Trains `iterations` iterations here, with progress through the output; Ctrl-C stops it.
-    func trainForeground(iterations: Int) {
+    /// Trains `iterations` iterations, or for `seconds`, or whichever ends first, here, with
+    /// progress through the output; Ctrl-C stops it. One of the two is given.
+    func trainForeground(iterations: Int?, seconds: Double? = nil) {
         var run = TrainingRun(session: self)
         let start = Date()
         let startIteration = run.trainer.iteration
         var lastProgress = Date.distantPast
+        var lastReport = Date()
         var firstLoss = Double.nan, lastLoss = Double.nan
         var characters = 0
         var points: [LossPoint] = []
         var stopReason: String? = nil
         let interactive = output.console.isInteractive
-        let reportEvery = max(1, iterations / 10)
-        func progress(_ done: Int) -> String {
+        let reportEvery = iterations.map { max(1, $0 / 10) }
+        /// The fraction done, by iterations or by time, whichever is further along.
+        func fraction(_ done: Int) -> Double {
+            let byCount = iterations.map { Double(done) / Double($0) } ?? 0
+            let byTime = seconds.map { Date().timeIntervalSince(start) / $0 } ?? 0
+            return min(1, max(byCount, byTime))
+        }
+        func progress(_ done: Int, learningRate: Double) -> String {
             let elapsed = Date().timeIntervalSince(start)
             let speed = elapsed > 0 ? Double(characters) / elapsed : 0
-            let left = done > 0 ? elapsed / Double(done) * Double(iterations - done) : 0
-            let detail = "loss \(String(format: "%.4f", lastLoss))  \(Int(speed)) chars/s  \(formatDuration(left)) left"
-            return progressLine(label: "training", completed: done, total: iterations, detail: detail, style: style, width: width - 1)
+            let f = fraction(done)
+            let left = f > 0 ? elapsed / f * (1 - f) : 0
+            let detail = "loss \(String(format: "%.4f", lastLoss))"
+                + (run.lastValidation.map { "  val \(String(format: "%.4f", $0.loss))" } ?? "")
+                + "  lr \(formatPlain(learningRate))  \(Int(speed)) chars/s  \(formatDuration(left)) left"
+            // By iterations when a count is given and the clock is not further along; else by seconds.
+            if let iterations, seconds.map({ elapsed / $0 <= Double(done) / Double(iterations) }) ?? true {
+                return progressLine(label: "training", completed: done, total: iterations, detail: detail, style: style, width: width - 1)
+            }
+            return progressLine(
+                label: "training (s)", completed: Int(elapsed), total: Int((seconds ?? 0).rounded(.up)), detail: "iter \(run.trainer.iteration)  " + detail,
+                style: style, width: width - 1)
         }
-        for done in 1...iterations {
+        var done = 0
+        while iterations.map({ done < $0 }) ?? true {
+            if let seconds, Date().timeIntervalSince(start) >= seconds { break }
             if interrupted() {
                 stopReason = "interrupted (Ctrl-C)"
                 break
@@ -98,11 +126,12 @@ extension Session {
             do throws(TrainingStop) {
                 event = try run.iterate(learningRate: settings.learningRate)
             } catch {
-                if interactive && done > 1 { output.write("\n") }
+                if interactive && done > 0 { output.write("\n") }
                 output.line(style.yellow(error.description))
                 stopReason = "stopped by the guard"
                 break
             }
+            done += 1
             if firstLoss.isNaN { firstLoss = event.report.loss }
             lastLoss = event.report.loss
             characters += event.report.characters
@@ -110,44 +139,59 @@ extension Session {
             if interactive {
                 if Date().timeIntervalSince(lastProgress) >= 0.1 || done == iterations {
                     lastProgress = Date()
-                    output.write("\r" + progress(done))
+                    output.write("\r" + progress(done, learningRate: event.report.learningRate))
                 }
-            } else if done % reportEvery == 0 {
-                output.line("iteration \(event.report.iteration)  loss \(String(format: "%.4f", event.report.loss))"
-                    + (event.point.validation.map { "  validation \(String(format: "%.4f", $0))" } ?? ""))
+            } else if reportEvery.map({ done % $0 == 0 }) ?? (Date().timeIntervalSince(lastReport) >= 5) {
+                lastReport = Date()
+                output.line(reportLine(event, run: run))
             }
-            if let sample = event.sample {
+            if event.sample != nil || event.checkpoint != nil {
                 if interactive { output.write("\n") }
-                output.line(style.dim("── sample at iteration \(event.report.iteration) ──"))
-                output.line(sample)
-                output.line(style.dim("──"))
+                if let sample = event.sample { output.line(sampleBlock(sample, event: event)) }
+                if let note = event.checkpoint { output.note(note) }
             }
         }
         if interactive && !points.isEmpty && stopReason != "stopped by the guard" { output.write("\n") }
+        if let loss = run.finalValidation(after: points.last) { points[points.count - 1].validation = loss }
         trainer = run.trainer
         generator = run.generator
         history += points.filter { $0.iteration <= run.trainer.iteration }
         lastLoss = history.last?.loss ?? lastLoss
+        lastTraining = (done, Date().timeIntervalSince(start))
         modelChanged()
-        let done = run.trainer.iteration - startIteration
+        let kept = run.trainer.iteration - startIteration
         let elapsed = Date().timeIntervalSince(start)
-        if done > 0 {
+        if kept > 0 {
             output.line(
-                "trained \(done) iteration\(done == 1 ? "" : "s") (now at \(run.trainer.iteration)): loss \(String(format: "%.4f", firstLoss)) → \(String(format: "%.4f", lastLoss)), "
-                    + "\(Int(Double(characters) / max(elapsed, 1e-9))) chars/s" + (stopReason.map { "; \($0)" } ?? ""))
+                "trained \(kept) iteration\(kept == 1 ? "" : "s") (now at \(run.trainer.iteration)) in \(formatDuration(elapsed)): "
+                    + "loss \(String(format: "%.4f", firstLoss)) → \(String(format: "%.4f", lastLoss))"
+                    + (run.lastValidation.map { ", validation \(String(format: "%.4f", $0.loss))" } ?? "")
+                    + ", \(Int(Double(characters) / max(elapsed, 1e-9))) chars/s" + (stopReason.map { "; \($0)" } ?? ""))
         } else if let stopReason {
             output.line("no iteration kept: \(stopReason); the model is as it was")
         }
     }
 
+    /// A line of progress for a console that is not a terminal (scripts, lessons under test).
+    func reportLine(_ event: TrainingRun.Event, run: TrainingRun) -> String {
+        "iteration \(event.report.iteration)  loss \(String(format: "%.4f", event.report.loss))"
+            + (run.lastValidation.map { "  validation \(String(format: "%.4f", $0.loss))" } ?? "")
+    }
+
+    /// A sample printed during training, framed, with the iteration and the losses.
+    func sampleBlock(_ sample: String, event: TrainingRun.Event) -> String {
+        trainingSampleBlock(sample, event: event, style: style)
+    }
+
     /// Starts training on its own thread.
-    func startBackground(iterations: Int?) {
+    func startBackground(iterations: Int?, seconds: Double? = nil) {
         let run = TrainingRun(session: self)
-        let job = TrainingJob(trainer: trainer, learningRate: settings.learningRate, target: iterations)
+        let job = TrainingJob(trainer: trainer, learningRate: settings.learningRate, target: iterations, seconds: seconds)
         self.job = job
-        job.start(run, console: PostBox(console: output.console))
+        job.start(run, console: PostBox(console: output.console), style: style)
+        let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }
         output.line(
-            "training in the background" + (iterations.map { " for \($0) iterations" } ?? " until stop")
+            "training in the background" + (budget.isEmpty ? " until stop" : " for " + budget.joined(separator: " or "))
                 + ": status reports, set lr changes the rate, sample and show read the latest weights, stop ends it")
     }
 
@@ -159,12 +203,23 @@ extension Session {
             return "training in the background: iteration \(job.startIteration + s.iterations)"
                 + (job.target.map { " (\(s.iterations)/\($0) this run)" } ?? " (\(s.iterations) this run)")
                 + (s.loss.isFinite ? ", loss \(String(format: "%.4f", s.loss))" : "")
-                + ", lr \(formatPlain(job.learningRate.load(ordering: .relaxed)))"
+                + (s.validation.map { ", validation \(String(format: "%.4f", $0))" } ?? "")
+                + ", lr \(formatPlain(s.iterations > 0 ? s.learningRate : job.learningRate.load(ordering: .relaxed)))"
                 + ", \(Int(Double(s.characters) / max(elapsed, 1e-9))) chars/s"
         }
-        let last = history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? ""
+        let last = (history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
+            + (history.last(where: { $0.validation != nil })?.validation.map { ", validation \(String(format: "%.4f", $0))" } ?? "")
         return "no training running; the model is at iteration \(trainer.iteration)\(last)"
     }
+}
+
+/// A sample printed during training (foreground or background), framed, with the iteration
+/// and the losses: what the learner watches take shape.
+func trainingSampleBlock(_ sample: String, event: TrainingRun.Event, style: Style) -> String {
+    let losses = "loss \(String(format: "%.2f", event.report.loss))"
+        + (event.point.validation.map { ", validation \(String(format: "%.2f", $0))" } ?? "")
+    return [style.dim("── sample at iteration \(event.report.iteration) (\(losses)) ──"), sample, style.dim("──")]
+        .joined(separator: "\n")
 }
 
 /// `1m 05s`, `12s`, `0.3s`.

@@ -25,12 +25,17 @@ final class LessonContext {
     /// The test-time setting: `train N` run by a lesson (a `$` line or a solution) trains at most
     /// this many iterations. Nil: as written. See lessons/README.md ("Lessons under test").
     var trainingLimit: Int?
+    /// The test-time time budget: `train` run by a lesson stops after this many seconds (nil: as
+    /// written). Big models then train briefly under test whatever N says.
+    var trainingSeconds: Double?
     /// The summed loss of the stepped text before and after the last `update`, and its steps.
     var lastUpdate: (before: Double, after: Double, steps: Int)?
     /// The text the last `sample` wrote (the prime and what was drawn), without colour.
     var lastSample: String?
     /// Whether a command other than the lesson commands and `help` has run in this session.
     var sessionUsed = false
+    /// The best unit per corpus and feature, for the model it was found in (`{{best unit quote}}`).
+    var cellSearchMemo: [String: (model: Model, score: CellScore)] = [:]
 
     /// Loads (or reloads) the lesson files.
     func reload() {
@@ -288,7 +293,38 @@ extension LessonTerm {
             guard let sample = session.lessonContext.lastSample else { throw LessonTermError("no sample yet: type sample") }
             return sample
         },
-    ]
+        // Watching training (lessons shakespeare, c-code, latex)
+        .condition("val loss below X", .one, "the latest validation loss (`val loss`) is below X") { session, arguments throws(LessonTermError) in
+            guard let last = session.latestValidation else { return false }
+            return last < (try number(arguments[0], "X"))
+        },
+        .condition(
+            "sample contains TEXT", .many,
+            "the text the last `sample` wrote contains TEXT (words joined by one space; \\n is a new line): `sample contains :\\n`"
+        ) { session, arguments in
+            let text = arguments.joined(separator: " ").replacingOccurrences(of: "\\n", with: "\n")
+            return session.lessonContext.lastSample?.contains(text) ?? false
+        },
+        .value("val loss", .none, "the latest validation loss: nats per character on the held-out text (train measures it every val-every iterations and at the end)") {
+            session, _ throws(LessonTermError) in
+            guard let loss = session.latestValidation else {
+                throw LessonTermError("no validation loss yet: train (with val-every above 0) first")
+            }
+            return fixed(loss)
+        },
+        .value("train seconds", .none, "how long the last `train` took, in seconds (one decimal)") { session, _ throws(LessonTermError) in
+            guard let last = session.lastTraining else { throw LessonTermError("no train yet: train first") }
+            return String(format: "%.1f", last.seconds)
+        },
+        .value("train iterations", .none, "how many iterations the last `train` did") { session, _ throws(LessonTermError) in
+            guard let last = session.lastTraining else { throw LessonTermError("no train yet: train first") }
+            return String(last.iterations)
+        },
+        .value("parameters", .none, "the number of weights and biases in the model") { session, _ in
+            String(session.model.parameterCount)
+        },
+        .value("layers", .none, "the number of stacked recurrent layers") { session, _ in String(session.model.shape.layers) },
+    ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
 
     /// `help lessons`: the conditions and values, one per line.
     static var helpText: String {
@@ -370,6 +406,11 @@ extension Session {
             .joined(separator: ", ")
     }
 
+    /// The latest validation loss of the loss history (a running job's included), if any.
+    var latestValidation: Double? {
+        currentHistory.last(where: { $0.validation != nil })?.validation
+    }
+
     /// Evaluates a condition from the table.
     func evaluateCondition(_ text: String) throws(LessonTermError) -> Bool {
         let (term, arguments) = try LessonTerm.match(text, kind: .condition)
@@ -380,17 +421,31 @@ extension Session {
 // MARK: - The executor
 
 extension Session: LessonExecutor {
-    /// Runs a lesson's command as typed (the player has shown it). Under test, `train N` is
-    /// limited to ``LessonContext/trainingLimit`` iterations.
+    /// Runs a lesson's command as typed (the player has shown it). Under test, `train` is
+    /// limited to ``LessonContext/trainingLimit`` iterations and ``LessonContext/trainingSeconds``.
     public func execute(_ command: String) -> Bool {
-        var line = command
-        if let limit = lessonContext.trainingLimit, let words = try? tokenize(command), words.first == "train",
-            words.count >= 2, let count = Int(words[1]), count > limit
-        {
-            line = (["train", String(limit)] + words.dropFirst(2)).joined(separator: " ")
-            output.note("(under test: train \(limit) instead of \(count))")
-        }
-        return run(line: line)
+        run(line: limitedForTest(command))
+    }
+
+    /// `command` with the test-time limits applied when it is a `train` and they are set, and a
+    /// note saying what changed; otherwise `command` itself.
+    func limitedForTest(_ command: String) -> String {
+        let limit = lessonContext.trainingLimit, budget = lessonContext.trainingSeconds
+        guard limit != nil || budget != nil, let words = try? tokenize(command), words.first == "train",
+            let arguments = try? Arguments(Array(words.dropFirst()), options: ["seconds"], flags: ["background"]),
+            arguments.positional.count <= 1
+        else { return command }
+        let count = arguments.positional.first.flatMap { Int($0) }
+        let seconds = arguments.options["seconds"].flatMap { Double($0) }
+        var newCount = count, newSeconds = seconds
+        if let limit, (count ?? (seconds == nil ? 1000 : .max)) > limit { newCount = limit }
+        if let budget, (seconds ?? .infinity) > budget { newSeconds = budget }
+        guard newCount != count || newSeconds != seconds else { return command }
+        let line = (["train"] + [newCount.map(String.init)].compactMap { $0 }
+            + (newSeconds.map { ["--seconds", formatPlain($0)] } ?? [])
+            + (arguments.flags.contains("background") ? ["--background"] : [])).joined(separator: " ")
+        output.note("(under test: \(line) instead of \(command))")
+        return line
     }
 
     /// Evaluates a gate condition; unknown conditions throw with the nearest known ones.

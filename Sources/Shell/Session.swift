@@ -55,6 +55,8 @@ public final class Session {
     var history: [LossPoint] = []
     /// Training in the background, if any.
     var job: TrainingJob?
+    /// The last foreground `train`: iterations done and seconds taken (lessons show them).
+    var lastTraining: (iterations: Int, seconds: Double)?
     /// Draws samples; seeded by the `seed` setting.
     var generator: SplitMix64
     /// Set by `quit`.

@@ -1,4 +1,5 @@
 import CharRNN
+import Foundation
 
 /// The learner's settings: everything `set` changes and `show settings` lists.
 struct Settings: Equatable, Sendable {
@@ -19,12 +20,25 @@ struct Settings: Equatable, Sendable {
     var sampleEvery = 0
     /// Iterations between validation losses during `train` (0: none).
     var validateEvery = 100
+    /// Iterations at which `train` prints a sample, besides every `sampleEvery`.
+    var sampleAt: [Int] = []
+    /// The learning rate is multiplied by `decay` every `decayEvery` iterations (0: never).
+    var decay = 1.0
+    var decayEvery = 0
+    /// Iterations between checkpoints written during `train` (0: none), and where.
+    var checkpointEvery = 0
+    var checkpointFile = "checkpoint.safetensors"
 
     /// The trainer's hyper-parameters.
     var training: TrainingConfiguration {
         TrainingConfiguration(
             learningRate: learningRate, optimizer: optimizer, clipping: clipping, batchSize: batchSize,
-            sequenceLength: sequenceLength)
+            sequenceLength: sequenceLength, schedule: LearningRateSchedule(factor: decay, every: decayEvery))
+    }
+
+    /// Whether `train` prints a sample after `iteration`.
+    func samples(at iteration: Int) -> Bool {
+        (sampleEvery > 0 && iteration % sampleEvery == 0) || sampleAt.contains(iteration)
     }
 
     /// How `sample` and `predict` draw by default.
@@ -138,6 +152,34 @@ struct SettingSpec: Sendable {
             effect: .none, choices: ["0", "100", "1000"],
             apply: { text, s throws(CommandError) in s.validateEvery = try parseInteger(text, "val-every", in: 0...1_000_000) },
             value: { String($0.validateEvery) }),
+        SettingSpec(
+            name: "sample-at", range: "I,J,… or none", doc: "iterations after which train prints a sample",
+            effect: .none, choices: ["100,300,500,700,1200,2000", "none"],
+            apply: { text, s throws(CommandError) in s.sampleAt = try parseIterationList(text, "sample-at") },
+            value: { $0.sampleAt.isEmpty ? "none" : $0.sampleAt.map(String.init).joined(separator: ",") }),
+        SettingSpec(
+            name: "decay", range: "0.001…1", doc: "the learning rate is multiplied by this every decay-every iterations",
+            effect: .training, choices: ["1", "0.97", "0.5"],
+            apply: { text, s throws(CommandError) in s.decay = try parseNumber(text, "decay", in: 0.001...1) },
+            value: { formatPlain($0.decay) }),
+        SettingSpec(
+            name: "decay-every", range: "0…100000000", doc: "iterations between learning-rate decays (0: never)",
+            effect: .training, choices: ["0", "100", "1000"],
+            apply: { text, s throws(CommandError) in s.decayEvery = try parseInteger(text, "decay-every", in: 0...100_000_000) },
+            value: { String($0.decayEvery) }),
+        SettingSpec(
+            name: "checkpoint-every", range: "0…100000000", doc: "iterations between checkpoints during train (0: none)",
+            effect: .none, choices: ["0", "500", "1000"],
+            apply: { text, s throws(CommandError) in s.checkpointEvery = try parseInteger(text, "checkpoint-every", in: 0...100_000_000) },
+            value: { String($0.checkpointEvery) }),
+        SettingSpec(
+            name: "checkpoint-file", range: "a path", doc: "where train writes checkpoints (atomically)",
+            effect: .none, choices: ["checkpoint.safetensors"],
+            apply: { text, s throws(CommandError) in
+                guard !text.isEmpty, !text.hasSuffix("/") else { throw CommandError("checkpoint-file must be a file path, not '\(shown(text))'") }
+                s.checkpointFile = text
+            },
+            value: { $0.checkpointFile }),
     ]
 
     /// The setting called `name`, or an error suggesting the nearest names.
@@ -154,6 +196,21 @@ where E.RawValue == String {
     if let value = E(rawValue: text.lowercased()) { return value }
     let names = E.allCases.map(\.rawValue)
     throw CommandError("\(what) must be one of \(names.joined(separator: ", ")), not '\(shown(text))'")
+}
+
+/// `100,300,500` (sorted, repeats dropped), or `none`/`off`/`0` for no iterations.
+func parseIterationList(_ text: String, _ what: String) throws(CommandError) -> [Int] {
+    let lower = text.lowercased()
+    if lower == "none" || lower == "off" || lower == "0" { return [] }
+    var result: [Int] = []
+    for part in lower.split(separator: ",", omittingEmptySubsequences: false) {
+        let word = part.trimmingCharacters(in: .whitespaces)
+        guard let value = Int(word), (1...100_000_000).contains(value) else {
+            throw CommandError("\(what) must list iterations from 1 to 100000000 separated by commas (100,300,500), or none; not '\(shown(text))'")
+        }
+        result.append(value)
+    }
+    return Array(Set(result)).sorted()
 }
 
 /// `5` (by value), `value:5`, `norm:5`, `none` or `off`.

@@ -32,9 +32,11 @@ public final class Shell {
     ///     `~/.charrnn/progress.json`. A corrupted file is set aside (warned about at ``run(console:strict:)``).
     ///   - lessonTrainingLimit: the test-time setting: `train N` run by a lesson trains at most this
     ///     many iterations (nil: `$CHARRNN_LESSON_TRAIN_LIMIT`, else as written).
+    ///   - lessonTrainingSeconds: the test-time time budget: `train` run by a lesson stops after this
+    ///     many seconds (nil: `$CHARRNN_LESSON_TRAIN_SECONDS`, else as written).
     public init(
         corporaDirectory: String? = nil, lessonsDirectory: String? = nil, progressPath: String? = nil,
-        lessonTrainingLimit: Int? = nil, pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }
+        lessonTrainingLimit: Int? = nil, lessonTrainingSeconds: Double? = nil, pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }
     ) {
         let library = CorpusLibrary.locate(corporaDirectory)
         session = Session(console: NullConsole(), library: library, pathCompleter: pathCompleter)
@@ -43,6 +45,9 @@ public final class Shell {
         lessons.reload()
         lessons.trainingLimit =
             lessonTrainingLimit ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_LIMIT"].flatMap { Int($0) }
+        lessons.trainingSeconds =
+            lessonTrainingSeconds
+            ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_SECONDS"].flatMap { Double($0) }.flatMap { $0 > 0 ? $0 : nil }
         let (store, warning) = ProgressStore.load(path: progressPath ?? LessonContext.defaultProgressPath)
         lessons.progressWarning = warning
         player = LessonPlayer(executor: session, progress: store)

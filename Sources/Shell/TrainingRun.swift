@@ -1,5 +1,6 @@
 import CharRNN
 import Foundation
+import Rendering
 import Synchronization
 
 /// A stretch of training, foreground or background: the trainer, its workspace, and the schedule
@@ -9,10 +10,15 @@ struct TrainingRun: Sendable {
     var workspace: TrainingWorkspace
     let data: [Int]
     let validation: [Int]
-    let validateEvery: Int
-    let sampleEvery: Int
+    /// The settings at the start of the run: validation, samples, checkpoints.
+    let settings: Settings
     let sampling: SamplingOptions
     var generator: SplitMix64
+    /// What a checkpoint written during the run stores besides the model and training state
+    /// (the corpus name and the settings, as `save` writes them).
+    let checkpointExtra: [String: String]
+    /// The last validation loss measured in this run, and its iteration.
+    var lastValidation: (iteration: Int, loss: Double)? = nil
 
     /// How many characters a sample during training has.
     static let sampleLength = 200
@@ -24,10 +30,10 @@ struct TrainingRun: Sendable {
         workspace = TrainingWorkspace(shape: session.trainer.model.shape)
         data = session.corpus.training
         validation = session.corpus.validation
-        validateEvery = session.settings.validateEvery
-        sampleEvery = session.settings.sampleEvery
+        settings = session.settings
         sampling = session.settings.sampling
         generator = session.generator
+        checkpointExtra = session.checkpointMetadata()
     }
 
     /// What one iteration produced.
@@ -35,6 +41,37 @@ struct TrainingRun: Sendable {
         var report: IterationReport
         var point: LossPoint
         var sample: String?
+        /// What the checkpoint due at this iteration did: `wrote PATH` or why it failed.
+        var checkpoint: String?
+    }
+
+    /// The validation loss of the current weights: the first `validationLimit` characters of
+    /// the held-out text, from h_0 = 0 (nil when the text has no validation part).
+    func validationLoss() -> Double? {
+        guard validation.count >= 2 else { return nil }
+        return trainer.model.evaluate(validation, limit: TrainingRun.validationLimit)
+    }
+
+    /// At the end of a run: the validation loss of the final weights unless the last iteration
+    /// measured it already (nil when validation is off or impossible).
+    mutating func finalValidation(after last: LossPoint?) -> Double? {
+        guard settings.validateEvery > 0, let last, last.iteration == trainer.iteration, last.validation == nil,
+            let loss = validationLoss()
+        else { return nil }
+        lastValidation = (trainer.iteration, loss)
+        return loss
+    }
+
+    /// Writes the model, its training state and the settings to `checkpoint-file` (atomically).
+    func writeCheckpoint() -> String {
+        let checkpoint = Checkpoint(
+            model: trainer.model, training: TrainingState(trainer: trainer, generator: generator), extra: checkpointExtra)
+        do {
+            try checkpoint.write(path: settings.checkpointFile)
+            return "checkpoint: wrote \(settings.checkpointFile) at iteration \(trainer.iteration)"
+        } catch {
+            return "checkpoint: could not write \(settings.checkpointFile): \(error)"
+        }
     }
 
     /// The trainer as it was at the start of the previous iteration: what the guard restores
@@ -66,14 +103,19 @@ struct TrainingRun: Sendable {
         }
         previousStart = before
         var point = LossPoint(iteration: report.iteration, loss: report.loss, validation: nil)
-        if validateEvery > 0, validation.count >= 2, report.iteration % validateEvery == 0 {
-            point.validation = trainer.model.evaluate(validation, limit: TrainingRun.validationLimit)
+        if settings.validateEvery > 0, report.iteration % settings.validateEvery == 0, let loss = validationLoss() {
+            point.validation = loss
+            lastValidation = (report.iteration, loss)
         }
         var sample: String? = nil
-        if sampleEvery > 0, report.iteration % sampleEvery == 0 {
+        if settings.samples(at: report.iteration) {
             sample = try? trainer.model.sample(prime: "", length: TrainingRun.sampleLength, options: sampling, using: &generator)
         }
-        return Event(report: report, point: point, sample: sample)
+        var checkpoint: String? = nil
+        if settings.checkpointEvery > 0, report.iteration % settings.checkpointEvery == 0 {
+            checkpoint = writeCheckpoint()
+        }
+        return Event(report: report, point: point, sample: sample, checkpoint: checkpoint)
     }
 }
 
@@ -124,8 +166,10 @@ final class TrainingJob: Sendable {
     private let status = Mutex<Status>(Status())
     private let done = DispatchSemaphore(value: 0)
     private let joined = Atomic<Bool>(false)
-    /// Iterations to do, or nil: until `stop`.
+    /// Iterations to do, or nil: until `stop` (or `seconds`).
     let target: Int?
+    /// A time budget in seconds, or nil.
+    let seconds: Double?
     let startIteration: Int
     let startTime = Date()
 
@@ -135,13 +179,16 @@ final class TrainingJob: Sendable {
         var loss = Double.nan
         var learningRate = 0.0
         var characters = 0
+        /// The latest validation loss of this run.
+        var validation: Double? = nil
         var outcome: String? = nil
     }
 
-    init(trainer: Trainer, learningRate: Double, target: Int?) {
+    init(trainer: Trainer, learningRate: Double, target: Int?, seconds: Double? = nil) {
         self.learningRate = Atomic(learningRate)
         latest = Mutex(trainer)
         self.target = target
+        self.seconds = seconds
         startIteration = trainer.iteration
     }
 
@@ -151,9 +198,9 @@ final class TrainingJob: Sendable {
     var isFinished: Bool { finished.load(ordering: .acquiring) }
 
     /// Starts the trainer thread.
-    func start(_ run: TrainingRun, console: PostBox) {
+    func start(_ run: TrainingRun, console: PostBox, style: Style) {
         let thread = Thread { [self] in
-            self.loop(run, console: console)
+            self.loop(run, console: console, style: style)
         }
         thread.name = "charrnn-trainer"
         thread.start()
@@ -165,12 +212,16 @@ final class TrainingJob: Sendable {
         done.wait()
     }
 
-    private func loop(_ initial: TrainingRun, console: PostBox) {
+    private func loop(_ initial: TrainingRun, console: PostBox, style: Style) {
         var run = initial
         var lastPost = Date()
         var outcome = "stopped"
         while !stopRequested.load(ordering: .relaxed) {
             if let target, run.trainer.iteration - startIteration >= target {
+                outcome = "finished"
+                break
+            }
+            if let seconds, Date().timeIntervalSince(startTime) >= seconds {
                 outcome = "finished"
                 break
             }
@@ -190,22 +241,32 @@ final class TrainingJob: Sendable {
                 $0.loss = event.report.loss
                 $0.learningRate = event.report.learningRate
                 $0.characters += event.report.characters
+                if let v = event.point.validation { $0.validation = v }
             }
             if let sample = event.sample {
-                console.post("── sample at iteration \(event.report.iteration) ──\n\(sample)\n──")
+                console.post(trainingSampleBlock(sample, event: event, style: style))
             }
+            if let note = event.checkpoint { console.post(note) }
             if Date().timeIntervalSince(lastPost) >= 3 {
                 lastPost = Date()
                 console.post(
-                    "[training] iteration \(event.report.iteration)  loss \(String(format: "%.4f", event.report.loss))  lr \(formatPlain(lr))")
+                    "[training] iteration \(event.report.iteration)  loss \(String(format: "%.4f", event.report.loss))"
+                        + (run.lastValidation.map { "  validation \(String(format: "%.4f", $0.loss))" } ?? "")
+                        + "  lr \(formatPlain(event.report.learningRate))")
             }
+        }
+        if outcome == "finished", let loss = run.finalValidation(after: recorded.withLock({ $0.last })) {
+            recorded.withLock { $0[$0.count - 1].validation = loss }
+            status.withLock { $0.validation = loss }
         }
         latest.withLock { $0 = run.trainer }
         status.withLock { $0.outcome = outcome }
         if outcome == "finished" {
             let s = currentStatus
             console.post(
-                "[training] finished \(s.iterations) iterations in the background: loss \(String(format: "%.4f", s.loss)) (iteration \(run.trainer.iteration))")
+                "[training] finished \(s.iterations) iterations in the background: loss \(String(format: "%.4f", s.loss))"
+                    + (s.validation.map { ", validation \(String(format: "%.4f", $0))" } ?? "")
+                    + " (iteration \(run.trainer.iteration))")
         }
         finished.store(true, ordering: .releasing)
         done.signal()

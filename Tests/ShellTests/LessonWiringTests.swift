@@ -205,7 +205,8 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
         let directory = temporaryDirectory()
         let shell = Shell(
             corporaDirectory: corporaDirectory, lessonsDirectory: lessonsDirectory,
-            progressPath: directory + "/progress.json", lessonTrainingLimit: LessonDemoTests.trainingLimit)
+            progressPath: directory + "/progress.json", lessonTrainingLimit: LessonDemoTests.trainingLimit,
+            lessonTrainingSeconds: LessonDemoTests.trainingSeconds)
         let console = ScriptedConsole(lines: [])
         let start = Date()
         let status = shell.playDemo(lesson: name, console: console)
@@ -219,4 +220,6 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
 
     /// The documented test-time setting (lessons/README.md, "Lessons under test").
     static let trainingLimit = 2000
+    /// Each `train` a lesson runs stops after this many seconds under test, so big models train briefly.
+    static let trainingSeconds = 1.5
 }
