@@ -13,6 +13,10 @@
 // and next chunk in one word; `posted` = generation); the helper spins on `posted` for a while, then sleeps on a
 // condition (`sleeping` tells the caller to signal it); each finished chunk bumps `done`, on which
 // the caller waits.
+//
+// On a machine shared with other work the helper may be descheduled holding a chunk, and the
+// caller then waits for milliseconds on a job of microseconds. When a wait is both long (over
+// 200 µs) and longer than the caller's own share took, the caller works alone for the next 50 ms.
 
 import Foundation
 import Synchronization
@@ -40,6 +44,8 @@ final class WorkerPool: @unchecked Sendable {
     /// `claim` is published, read after a claim of that generation succeeds.
     private var task: UnsafeRawPointer?
     private var generation = 0
+    /// Until this time (uptime, ns) the owner runs every chunk itself: the helper was late.
+    private var aloneUntil: UInt64 = 0
     private let hasHelper: Bool
 
     /// How many times the helper polls before it sleeps (tens of microseconds): the recurrence's
@@ -63,6 +69,12 @@ final class WorkerPool: @unchecked Sendable {
             for chunk in 0..<chunks { body(chunk) }
             return
         }
+        let start = DispatchTime.now().uptimeNanoseconds
+        if start < aloneUntil {
+            for chunk in 0..<chunks { body(chunk) }
+            busy.store(false, ordering: .releasing)
+            return
+        }
         withoutActuallyEscaping(body) { body in
             var closure = body
             withUnsafePointer(to: &closure) { pointer in
@@ -81,9 +93,16 @@ final class WorkerPool: @unchecked Sendable {
                     done.add(1, ordering: .releasing)
                 }
                 var spins = 0
+                var waitStart: UInt64 = 0
                 while done.load(ordering: .acquiring) != chunks {  // a chunk the helper claimed
                     spins += 1
+                    if spins == 1 { waitStart = DispatchTime.now().uptimeNanoseconds }
                     if spins > 1_000 { sched_yield() }  // the helper may be waiting for a core
+                }
+                if spins > 0 {
+                    let end = DispatchTime.now().uptimeNanoseconds
+                    let waited = end - waitStart, own = waitStart - start
+                    if waited > 200_000 && waited > own { aloneUntil = end + 50_000_000 }
                 }
                 task = nil
             }
