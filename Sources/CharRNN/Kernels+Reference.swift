@@ -23,6 +23,14 @@ extension Kernels {
         public static func tanh(_ x: [Float]) -> [Float] { x.map { tanhf($0) } }
         /// True when every value is finite.
         public static func allFinite(_ values: [Float]) -> Bool { values.allSatisfy(\.isFinite) }
+        /// dW[:, index[m]] += D[m, :] for m in order, dW stored as (N, V).
+        public static func scatterAddColumns(_ M: Int, _ N: Int, _ V: Int, _ index: [Int], _ D: [Float], _ dW: inout [Float]) {
+            for m in 0..<M { for n in 0..<N { dW[n * V + index[m]] += D[m * N + n] } }
+        }
+        /// out[n] += Σ_m D[m, n], m in order.
+        public static func addRowSums(_ M: Int, _ N: Int, _ D: [Float], _ out: inout [Float]) {
+            for m in 0..<M { for n in 0..<N { out[n] += D[m * N + n] } }
+        }
         /// C[m, :] += W[:, index[m]], W stored as (N, V).
         public static func addColumns(_ M: Int, _ N: Int, _ V: Int, _ index: [Int], _ W: [Float], _ C: inout [Float]) {
             for m in 0..<M { for n in 0..<N { C[m * N + n] += W[n * V + index[m]] } }

@@ -60,6 +60,30 @@ import Foundation
         }
     }
 
+    /// The gather, its scatter and the row sums (transposed buffers, rows or columns split over
+    /// the cores when large) give exactly the plain loops' sums: the same additions in the same order.
+    @Test(arguments: [(1, 7, 5), (3, 33, 4), (5, 17, 3), (64, 100, 65), (2048, 512, 65), (700, 33, 9)])
+    func gatherScatterAndRowSumsEqualPlainLoops(M: Int, N: Int, V: Int) {
+        var g = SplitMix64(seed: UInt64(M * 13 + N * 3 + V))
+        let index = (0..<M).map { _ in Int(g.next() % UInt64(V)) }
+        let w = Self.random(N * V, &g), d = Self.random(M * N, &g), c0 = Self.random(M * N, &g)
+        var fast = c0, plain = c0
+        index.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in fast.withUnsafeMutableBufferPointer { c in
+            Kernels.addColumns(M, N, V, x.baseAddress!, w.baseAddress!, c.baseAddress!) } } }
+        Kernels.Reference.addColumns(M, N, V, index, w, &plain)
+        #expect(fast == plain)
+        var dFast = w, dPlain = w
+        index.withUnsafeBufferPointer { x in d.withUnsafeBufferPointer { d in dFast.withUnsafeMutableBufferPointer { dw in
+            Kernels.scatterAddColumns(M, N, V, x.baseAddress!, d.baseAddress!, dw.baseAddress!) } } }
+        Kernels.Reference.scatterAddColumns(M, N, V, index, d, &dPlain)
+        #expect(dFast == dPlain)
+        var sFast = Array(c0[0..<N]), sPlain = sFast
+        d.withUnsafeBufferPointer { d in sFast.withUnsafeMutableBufferPointer { o in
+            Kernels.addRowSums(M, N, d.baseAddress!, o.baseAddress!) } }
+        Kernels.Reference.addRowSums(M, N, d, &sPlain)
+        #expect(sFast == sPlain)
+    }
+
     @Test(arguments: [(1, 1), (5, 7), (13, 33), (256, 1024), (1000, 300)])
     func matrixVectorMatchesReference(N: Int, K: Int) {
         var g = SplitMix64(seed: UInt64(N * 7 + K))
