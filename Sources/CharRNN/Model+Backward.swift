@@ -155,7 +155,6 @@ extension Model {
         trace.dCell.withUnsafeMutableBufferPointer { dC in
         trace.packedWeights.withUnsafeMutableBufferPointer { packed in
             Kernels.pack(GH, H, Whh.baseAddress!, transposed: false, into: packed.baseAddress!)  // W_hh: (G·H, H)
-            dNext.update(repeating: 0)
             // Each part of the batch (one per core, `Model.batchParts`) walks the T steps back on
             // its own rows b0 ..< b1: the streams meet only in the weight gradients, below.
             let parts = Model.batchParts(B)

@@ -257,7 +257,6 @@ extension Model {
             }
             // W_hhᵀ, packed once for the T steps: (H, G·H).
             Kernels.pack(H, GH, Whh.baseAddress!, transposed: true, into: packed.baseAddress!)
-            rp.update(repeating: 0)
             // The streams are independent through the recurrence: each part of the batch (one per
             // core, `Model.batchParts`) runs all T steps on its own rows b0 ..< b1.
             let parts = Model.batchParts(B)
@@ -267,7 +266,8 @@ extension Model {
                     let hPrev = h.baseAddress! + (t * B + b0) * H, hNext = h.baseAddress! + ((t + 1) * B + b0) * H
                     let rpt = rp.baseAddress! + (t * B + b0) * GH, ipt = ip.baseAddress! + (t * B + b0) * GH
                     let at = a.baseAddress! + (t * B + b0) * GH
-                    // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H)
+                    // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H), into zeroed rows
+                    rpt.update(repeating: 0, count: (b1 - b0) * GH)
                     Kernels.multiplyAddPacked(
                         b1 - b0, GH, H, hPrev, rowStride: H, columnStride: 1, packed.baseAddress!, rpt)
                     let cPrev = cell == .lstm ? c.baseAddress! + (t * B + b0) * H : nil
