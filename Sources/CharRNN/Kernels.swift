@@ -176,8 +176,10 @@ public enum Kernels {
 
     /// Multiply-adds (M·N·K) from which a product is split over both cores.
     static let parallelThreshold = 1 << 16
-    /// Multiply-adds (N·K) from which a matrix × vector product is split over both cores.
-    static let vectorParallelThreshold = 1 << 16
+    /// Multiply-adds (N·K) from which a matrix × vector product is split over both cores: a
+    /// matrix of 1 MB or more, which streams from L3 (below that it sits in one core's L2, and the
+    /// few microseconds gained per character do not pay for a hand-off on a busy machine).
+    static let vectorParallelThreshold = 1 << 18
 
     /// acc += a ⊙ b: a fused multiply-add where the target has FMA (`-D CHARRNN_FMA`, set with
     /// host tuning), else a multiply then an add — `addProduct` without FMA is a call per lane.
