@@ -1,0 +1,155 @@
+import CharRNN
+import Foundation
+
+// The values the lessons on BPTT, cells, gradients and the LSTM show (`{{best unit quote}}`,
+// `{{gradient ratio 25}}`, `{{eval loss}}`): the same analyses as `cells`, `gradflow` and
+// `charrnn eval` (over the validation text), read from the learner's own model. They join `LessonTerm.all`,
+// so `help lessons` lists them and a lesson that misspells one fails its demo.
+//
+// Legend: T steps (the gradient-flow window), H hidden.
+
+/// The most characters of the validation text `{{eval loss}}` reads: the whole of a small
+/// text, a fixed and quick part of a large one.
+let lessonValidationLimit = 20_000
+
+extension LessonTerm {
+    /// The analysis values, in the order `help lessons` lists them (after the others).
+    static let analysisTerms: [LessonTerm] = [
+        // Cell search, as `cells FEATURE` ranks the units.
+        .value("best unit FEATURE", .one, "the unit that best tracks FEATURE (quote, if, comment, …) over the text `cells` reads: c247") {
+            session, arguments throws(LessonTermError) in
+            try session.bestCell(arguments[0]).unit.description
+        },
+        .value("best score FEATURE", .one, "that unit's score as `cells FEATURE` gives it (0 chance, 1 perfect)") {
+            session, arguments throws(LessonTermError) in
+            String(format: "%.3f", try session.bestCell(arguments[0]).score)
+        },
+        .value("best accuracy FEATURE", .one, "that unit's accuracy, (TPR + TNR) / 2 at its best threshold, in % (inside/outside features)") {
+            session, arguments throws(LessonTermError) in
+            guard let accuracy = try session.bestCell(arguments[0]).balancedAccuracy else {
+                throw LessonTermError("\(arguments[0]) is a number, not inside/outside: it has no accuracy (use best score)")
+            }
+            return String(format: "%.1f%%", 100 * accuracy)
+        },
+        .value("best inside FEATURE", .one, "whether that unit is high or low inside FEATURE (for a number: grows or falls with it)") {
+            session, arguments throws(LessonTermError) in
+            let score = try session.bestCell(arguments[0])
+            if score.balancedAccuracy == nil { return score.sign > 0 ? "grows" : "falls" }
+            return score.sign > 0 ? "high" : "low"
+        },
+        // The loss over the validation text, computed now.
+        .value(
+            "eval loss", .none,
+            "the current model's mean loss per character over the validation text, computed now from h_0 = 0 (its first 20000 characters; `val loss` is what train measured last)"
+        ) {
+            session, _ throws(LessonTermError) in
+            lessonFixed(try session.validationLoss(of: session.model))
+        },
+        .value("eval loss of FILE", .one, "the same for the model in the checkpoint FILE") { session, arguments throws(LessonTermError) in
+            let checkpoint: Checkpoint
+            do { checkpoint = try Checkpoint.read(path: arguments[0]) } catch { throw LessonTermError(String(describing: error)) }
+            guard checkpoint.model.vocabulary == session.corpus.vocabulary else {
+                throw LessonTermError("\(arguments[0]) was made for another vocabulary than \(session.corpus.name)'s")
+            }
+            return lessonFixed(try session.validationLoss(of: checkpoint.model))
+        },
+        // Settings a lesson's arithmetic needs.
+        .value("seq", .none, "T, the steps of truncated BPTT per iteration") { session, _ in String(session.settings.sequenceLength) },
+        .value("batch", .none, "B, the streams per iteration") { session, _ in String(session.settings.batchSize) },
+        .value("characters trained", .none, "iterations × B × T: the characters training has read (with the current B and T)") {
+            session, _ in
+            String(session.currentTrainer.iteration * session.settings.batchSize * session.settings.sequenceLength)
+        },
+        // Gradient flow, as `gradflow --steps T` measures it.
+        .value("gradient ratio T", .one, "‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ of the model over the first T characters (gradflow --steps T)") {
+            session, arguments throws(LessonTermError) in
+            let norms = try session.gradientFlow(arguments[0]).hiddenNorms()
+            return ratio(norms)
+        },
+        .value("cell gradient ratio T", .one, "‖∂L_T/∂c_1‖ / ‖∂L_T/∂c_T‖ of an LSTM: the same along the cell path") {
+            session, arguments throws(LessonTermError) in
+            let flow = try session.gradientFlow(arguments[0])
+            guard flow.cell == .lstm else { throw LessonTermError("the model is an \(flow.cell.rawValue): only an LSTM has a cell path (set cell lstm)") }
+            return ratio(flow.cellNorms())
+        },
+        .value("lstm cell gradient ratio T", .one, "the same for the fresh LSTM that `gradflow --compare lstm` sets beside the model (f ≈ 0.95)") {
+            session, arguments throws(LessonTermError) in
+            let flow = try session.gradientFlow(arguments[0], model: session.comparisonLSTM())
+            return ratio(flow.cellNorms())
+        },
+        .value("largest singular value", .none, "σ_max(W_hh): the most one multiplication by W_hh can stretch a vector") { session, _ in
+            String(format: "%.4g", session.model.recurrentMatrixNorms().largestSingularValue)
+        },
+    ]
+}
+
+/// Losses as lessons show them: 4 decimals.
+private func lessonFixed(_ x: Double) -> String { String(format: "%.4f", x) }
+
+/// `first / last` of a list of norms (t = 1 over t = T), in three significant digits.
+private func ratio(_ norms: [Float]) -> String {
+    guard let first = norms.first, let last = norms.last, last > 0 else { return "nan" }
+    return String(format: "%.3g", Double(first) / Double(last))
+}
+
+// MARK: - Reading the session
+
+extension Session {
+    /// The best unit for a feature over the text `cells` reads by default, remembered for the
+    /// same model and text (a lesson shows it several times; recording the units takes a second):
+    /// one recording ranks the units for every built-in feature at once.
+    func bestCell(_ name: String) throws(LessonTermError) -> CellScore {
+        guard let feature = TextFeature(name: name), TextFeature.builtIns.contains(feature) else {
+            throw LessonTermError("unknown feature '\(name)' (features: \(TextFeature.builtIns.map(\.name).joined(separator: ", ")))")
+        }
+        let model = self.model
+        let key = { (feature: TextFeature) in "\(self.corpus.name)|\(feature.name)" }
+        if let memo = lessonContext.cellSearchMemo[key(feature)], memo.model == model { return memo.score }
+        let source: AnalysisText
+        do { source = try analysisText(nil, model: model) } catch { throw LessonTermError(error.message) }
+        let signals = TextFeature.builtIns.map { ($0, (try? $0.signal(for: source.characters)) ?? []) }
+        let wanted = signals.first { $0.0 == feature }!.1
+        if let problem = searchProblem(wanted, feature: feature) { throw LessonTermError(problem.description) }
+        guard let recording = record(model, source.indices) else { throw LessonTermError("the search was interrupted") }
+        for (each, signal) in signals where searchProblem(signal, feature: each) == nil {
+            guard let best = rank(recording, signal: signal, isIndicator: each.isIndicator, top: 1)?.first else {
+                throw LessonTermError("the search was interrupted")
+            }
+            lessonContext.cellSearchMemo[key(each)] = (model, best)
+        }
+        guard let memo = lessonContext.cellSearchMemo[key(feature)] else { throw LessonTermError("no unit found for \(name)") }
+        return memo.score
+    }
+
+    /// The mean loss per character of `model` over the validation text (the whole text when it
+    /// has none), its first ``lessonValidationLimit`` characters, from h_0 = 0.
+    func validationLoss(of model: Model) throws(LessonTermError) -> Double {
+        let data = corpus.validation.count >= 2 ? corpus.validation : corpus.indices
+        let loss = model.evaluate(Array(data.prefix(lessonValidationLimit)))
+        guard loss.isFinite else { throw LessonTermError("the text is too short for a validation loss") }
+        return loss
+    }
+
+    /// The gradient flow of `gradflow --steps T` (the session's model unless another is given).
+    func gradientFlow(_ text: String, model: Model? = nil) throws(LessonTermError) -> GradientFlow {
+        let characters = Array(corpus.text)
+        let most = min(characters.count - 1, 500)
+        guard let steps = Int(text), (1...max(1, most)).contains(steps) else {
+            throw LessonTermError("T must be a whole number from 1 to \(most), not '\(text)'")
+        }
+        do {
+            return try GradientFlow(model: model ?? self.model, text: String(characters[0...steps]), steps: steps, stepFactors: false)
+        } catch { throw LessonTermError(String(describing: error)) }
+    }
+
+    /// The fresh LSTM `gradflow --compare lstm` sets beside the model: same vocabulary and size,
+    /// the seed's weights, the forget-gate bias raised to ``comparisonForgetBias``.
+    func comparisonLSTM() -> Model {
+        var generator = SplitMix64(seed: settings.seed)
+        let model = self.model
+        return Model(
+            vocabulary: model.vocabulary, cell: .lstm, hiddenSize: model.shape.hiddenSize, layers: model.shape.layers,
+            initialization: settings.initialization, using: &generator
+        ).withForgetBias(comparisonForgetBias)
+    }
+}
