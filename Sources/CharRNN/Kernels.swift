@@ -84,8 +84,11 @@ public enum Kernels {
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
-            pack(K, N, B, transposed: true, into: P.baseAddress!)  // Bᵀ (K, N), in panels
-            multiplyAddPacked(M, N, K, A, rowStride: K, columnStride: 1, P.baseAddress!, C)
+            // Each range of panels packs its own columns of Bᵀ (K, N), then multiplies them.
+            split(M, N, K) { n0, n1 in
+                packColumns(n0, n1, K, N, B, transposed: true, into: P.baseAddress!)
+                multiplyAddPanel(M, n0, n1, N, K, A, K, 1, P.baseAddress!, packed: true, C)
+            }
         }
     }
 
@@ -205,8 +208,10 @@ public enum Kernels {
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
-            pack(K, N, B, transposed: false, into: P.baseAddress!)
-            multiplyAddPacked(M, N, K, A, rowStride: rowStride, columnStride: columnStride, P.baseAddress!, C)
+            split(M, N, K) { n0, n1 in  // each range of panels packs its own columns, then multiplies
+                packColumns(n0, n1, K, N, B, transposed: false, into: P.baseAddress!)
+                multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P.baseAddress!, packed: true, C)
+            }
         }
     }
 
@@ -223,12 +228,30 @@ public enum Kernels {
     /// Packs B (K, N) — or, `transposed`, Bᵀ with B stored (N, K) — into column panels of 32: panel
     /// p holds columns 32p ..< 32p + 32 for every k as a contiguous (K, 32) block (the last panel
     /// is narrower), so the micro-kernel reads B sequentially. `destination` holds K·N floats.
+    /// Large matrices (a megabyte or more) are packed by both cores, ranges of panels each.
     public static func pack(
         _ K: Int, _ N: Int, _ B: UnsafePointer<Float>, transposed: Bool, into destination: UnsafeMutablePointer<Float>
     ) {
-        var n = 0
-        while n < N {
-            let w = min(2 * width, N - n)
+        let panels = (N + 2 * width - 1) / (2 * width)
+        guard K * N >= 1 << 18, panels >= 2 else {
+            packColumns(0, N, K, N, B, transposed: transposed, into: destination)
+            return
+        }
+        let columnsPerChunk = 2 * width * ((panels + parallelChunks - 1) / parallelChunks)
+        parallel((N + columnsPerChunk - 1) / columnsPerChunk) { chunk in
+            let n0 = chunk * columnsPerChunk
+            packColumns(n0, min(N, n0 + columnsPerChunk), K, N, B, transposed: transposed, into: destination)
+        }
+    }
+
+    /// The panels of columns n0 ..< n1 of `pack` (n0 a multiple of 32).
+    static func packColumns(
+        _ n0: Int, _ n1: Int, _ K: Int, _ N: Int, _ B: UnsafePointer<Float>, transposed: Bool,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
+        var n = n0
+        while n < n1 {
+            let w = min(2 * width, n1 - n)
             let panel = destination + n * K  // panels before this one hold n columns × K
             if transposed {  // panel[k, j] = B[n + j, k]: read rows of B, write columns of the panel
                 for j in 0..<w {
