@@ -89,7 +89,8 @@ extension Session {
         }
         // Settings: the stored ones, then what the model and its training state say.
         var new = settings
-        for spec in SettingSpec.all {
+        // (Not where and how often this session writes checkpoints: a file names no paths for us.)
+        for spec in SettingSpec.all where !["checkpoint-every", "checkpoint-file"].contains(spec.name) {
             if let text = checkpoint.extra["charrnn.setting.\(spec.name)"] { try? spec.apply(text, &new) }
         }
         new.cell = model.shape.cell

@@ -69,10 +69,13 @@ import Testing
         // Nothing but the target was left behind (the write is atomic: a temporary file, then a rename).
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("during") }
         #expect(files == ["during.safetensors"])
+        _ = output(of: "set checkpoint-every 0", in: shell)
         let loaded = output(of: "load \(path)", in: shell)
         #expect(loaded.ok && loaded.text.contains("iteration 4"))
+        #expect(shell.session.settings.checkpointEvery == 0)  // a file does not turn checkpoints on
         // A file that cannot be written is said, and training goes on.
         _ = output(of: "set checkpoint-file /nonexistent/dir/x.safetensors", in: shell)
+        _ = output(of: "set checkpoint-every 2", in: shell)
         let failing = output(of: "train 2", in: shell)
         #expect(failing.ok && failing.text.contains("checkpoint: could not write"))
     }
