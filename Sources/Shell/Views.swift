@@ -225,9 +225,22 @@ extension Session {
             case .lstm:
                 let dc = cache.slice(layerTrace.dCell, step: t, width: H)
                 lines.append(vector("dc_\(n)", dc, note: "= dh ⊙ o ⊙ (1 − tanh²c) + dc_\(n + 1) ⊙ f_\(n + 1)"))
-                lines.append(vector("da_\(n)", da, note: "[da_i da_f da_g da_o]"))
+                // The gate gradients, each H wide, in PyTorch's order: da_t = [da_i da_f da_g da_o].
+                let gates = [
+                    ("da_i", "= dc ⊙ g ⊙ i(1 − i)   input gate"), ("da_f", "= dc ⊙ c_\(n - 1) ⊙ f(1 − f)   forget gate"),
+                    ("da_g", "= dc ⊙ i ⊙ (1 − g²)   candidate"), ("da_o", "= dh ⊙ tanh(c) ⊙ o(1 − o)   output gate"),
+                ]
+                lines.append(style.dim("da_\(n) = [da_i da_f da_g da_o]: the gradients of the gates' pre-activations"))
+                for (q, (name, note)) in gates.enumerated() {
+                    lines.append(vector(name, Array(da[(q * H)..<((q + 1) * H)]), note: note))
+                }
             case .gru:
-                lines.append(vector("da_\(n)", da, note: "[da_r da_z da_n]"))
+                // da_t = [da_r da_z da_n], each H wide (PyTorch's order).
+                let gates = [("da_r", "reset gate"), ("da_z", "update gate"), ("da_n", "candidate")]
+                lines.append(style.dim("da_\(n) = [da_r da_z da_n]: the gradients of the gates' pre-activations"))
+                for (q, (name, note)) in gates.enumerated() {
+                    lines.append(vector(name, Array(da[(q * H)..<((q + 1) * H)]), note: note))
+                }
             }
             let dr = cache.slice(layerTrace.dRecurrent, step: t, width: G * H)
             let rawName = shape.cell == .rnn ? "dh_raw_\(n)" : "da_\(n)"

@@ -168,7 +168,9 @@ import Testing
         }
         _ = output(of: "backward", in: shell)
         let back = output(of: "backstep", in: shell).text
-        for name in ["dc_1", "da_1", "[da_i da_f da_g da_o]", "layer 2", "layer 1"] { #expect(back.contains(name), "\(name)") }
+        for name in ["dc_1", "da_i", "da_f", "da_g", "da_o", "forget gate", "[da_i da_f da_g da_o]", "layer 2", "layer 1"] {
+            #expect(back.contains(name), "\(name)")
+        }
     }
 
     @Test func gruStepShowsResetUpdateAndCandidate() {
@@ -176,6 +178,9 @@ import Testing
         transcript(shell, ["set cell gru"])
         let step = output(of: "step", in: shell).text
         for name in ["r_1", "z_1", "n_1", "reset gate", "update gate", "candidate"] { #expect(step.contains(name), "\(name)") }
+        _ = output(of: "backward", in: shell)
+        let back = output(of: "backstep", in: shell).text
+        for name in ["da_r", "da_z", "da_n", "reset gate", "[da_r da_z da_n]"] { #expect(back.contains(name), "\(name)") }
     }
 
     // MARK: - Lessons
