@@ -418,8 +418,25 @@ extension Session {
 
     /// Every unit's value after every character, from h_0 = 0; nil (with a note) if Ctrl-C
     /// stopped it. The text is run a slice at a time with the state carried across (exactly as
-    /// one pass would), and Ctrl-C is polled between slices.
+    /// one pass would), and Ctrl-C is polled between slices. The last recording is kept: the same
+    /// model over the same text, or over its start (`cells quote`, then `cells if`, then
+    /// `cell N --from …`), is read from it instead of run again.
     func record(_ model: Model, _ indices: [Int], slice: Int = 2048) -> UnitRecording? {
+        if let last = lessonContext.lastRecording, indices.count <= last.indices.count, last.model == model,
+            last.indices.starts(with: indices)
+        {
+            if indices.count == last.indices.count { return last.recording }
+            var prefix = UnitRecording(units: last.recording.units, values: [:])
+            for unit in prefix.units { prefix.values[unit] = Array(last.recording.values[unit]![..<indices.count]) }
+            return prefix
+        }
+        guard let recording = runRecording(model, indices, slice: slice) else { return nil }
+        lessonContext.lastRecording = (model, indices, recording)
+        return recording
+    }
+
+    /// `record` without the kept recording.
+    private func runRecording(_ model: Model, _ indices: [Int], slice: Int) -> UnitRecording? {
         let shape = model.shape, H = shape.hiddenSize
         var state = RecurrentState.zero(shape, batchSize: 1)
         var recording = UnitRecording(units: [], values: [:])

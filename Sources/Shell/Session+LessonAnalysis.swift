@@ -96,29 +96,25 @@ private func ratio(_ norms: [Float]) -> String {
 
 extension Session {
     /// The best unit for a feature over the text `cells` reads by default, remembered for the
-    /// same model and text (a lesson shows it several times; recording the units takes a second):
-    /// one recording ranks the units for every built-in feature at once.
+    /// same model and text (a lesson shows it several times); the recording is shared with
+    /// `cells` and `cell` (see `Session.record`).
     func bestCell(_ name: String) throws(LessonTermError) -> CellScore {
         guard let feature = TextFeature(name: name), TextFeature.builtIns.contains(feature) else {
             throw LessonTermError("unknown feature '\(name)' (features: \(TextFeature.builtIns.map(\.name).joined(separator: ", ")))")
         }
         let model = self.model
-        let key = { (feature: TextFeature) in "\(self.corpus.name)|\(feature.name)" }
-        if let memo = lessonContext.cellSearchMemo[key(feature)], memo.model == model { return memo.score }
+        let key = "\(corpus.name)|\(name)"
+        if let memo = lessonContext.cellSearchMemo[key], memo.model == model { return memo.score }
         let source: AnalysisText
         do { source = try analysisText(nil, model: model) } catch { throw LessonTermError(error.message) }
-        let signals = TextFeature.builtIns.map { ($0, (try? $0.signal(for: source.characters)) ?? []) }
-        let wanted = signals.first { $0.0 == feature }!.1
-        if let problem = searchProblem(wanted, feature: feature) { throw LessonTermError(problem.description) }
-        guard let recording = record(model, source.indices) else { throw LessonTermError("the search was interrupted") }
-        for (each, signal) in signals where searchProblem(signal, feature: each) == nil {
-            guard let best = rank(recording, signal: signal, isIndicator: each.isIndicator, top: 1)?.first else {
-                throw LessonTermError("the search was interrupted")
-            }
-            lessonContext.cellSearchMemo[key(each)] = (model, best)
-        }
-        guard let memo = lessonContext.cellSearchMemo[key(feature)] else { throw LessonTermError("no unit found for \(name)") }
-        return memo.score
+        let signal: [Float]
+        do { signal = try feature.signal(for: source.characters) } catch { throw LessonTermError(String(describing: error)) }
+        if let problem = searchProblem(signal, feature: feature) { throw LessonTermError(problem.description) }
+        guard let recording = record(model, source.indices),
+            let best = rank(recording, signal: signal, isIndicator: feature.isIndicator, top: 1)?.first
+        else { throw LessonTermError("the search was interrupted") }
+        lessonContext.cellSearchMemo[key] = (model, best)
+        return best
     }
 
     /// The mean loss per character of `model` over the validation text (the whole text when it

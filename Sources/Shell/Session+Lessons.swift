@@ -36,6 +36,8 @@ final class LessonContext {
     var sessionUsed = false
     /// The best unit per corpus and feature, for the model it was found in (`{{best unit quote}}`).
     var cellSearchMemo: [String: (model: Model, score: CellScore)] = [:]
+    /// The last recording of every unit over a text (`Session.record`), for the model it ran.
+    var lastRecording: (model: Model, indices: [Int], recording: UnitRecording)?
 
     /// Loads (or reloads) the lesson files.
     func reload() {
