@@ -24,6 +24,29 @@ import Testing
         #expect(result.json.hasPrefix("{\"config\": \"\(name)\", \"train_chars_per_second\": "))
     }
 
+    /// The two-core paths (the batch cut in two for the recurrence, products split by panels,
+    /// parallel packing) are fixed partitions: training twice gives the same bits, whatever the
+    /// threads' timing — and in the middle of other threads using the kernels.
+    @Test(arguments: [CellKind.lstm, .gru, .rnn])
+    func batchedTrainingIsBitForBitReproducible(cell: CellKind) throws {
+        func train() throws -> Trainer {
+            var generator = SplitMix64(seed: 3)
+            let model = Model(
+                vocabulary: Self.corpus.vocabulary, cell: cell, hiddenSize: 48, layers: 2, initialization: .pytorch,
+                using: &generator)
+            let configuration = TrainingConfiguration(
+                learningRate: 2e-3, optimizer: .adam, clipping: .value(5), batchSize: 20, sequenceLength: 16)
+            var trainer = try Trainer(model: model, configuration: configuration, trainingCount: Self.corpus.training.count)
+            var workspace = TrainingWorkspace(shape: model.shape)
+            for _ in 0..<3 { try trainer.step(on: Self.corpus.training, workspace: &workspace) }
+            return trainer
+        }
+        let first = try train(), second = try train()
+        #expect(first.model.parameters == second.model.parameters)
+        #expect(first.state == second.state && first.optimizer == second.optimizer)
+        #expect(Model.batchParts(20).count == 2 && Model.batchParts(8).count == 1)
+    }
+
     @Test func tableMatchesTheIssue() {
         #expect(
             BenchmarkConfiguration.names == [
