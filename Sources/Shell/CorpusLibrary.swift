@@ -32,23 +32,7 @@ struct CorpusLibrary: Sendable {
 
     /// Looks for the corpora directory (see the type's documentation).
     static func locate(_ explicit: String? = nil) -> CorpusLibrary {
-        var candidates: [String] = []
-        if let explicit { candidates.append(explicit) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/corpora")
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
-            while url.path != "/" && !url.path.isEmpty {
-                candidates.append(url.appendingPathComponent("corpora").path)
-                url = url.deletingLastPathComponent()
-            }
-        }
-        if let variable = ProcessInfo.processInfo.environment["CHARRNN_CORPORA"], !variable.isEmpty {
-            candidates.append(variable)
-        }
-        var isDirectory: ObjCBool = false
-        let found = candidates.first {
-            FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-        return CorpusLibrary(directory: found, searched: candidates)
+        let (found, searched) = DirectoryLocator.locate("corpora", explicit: explicit, environmentVariable: "CHARRNN_CORPORA")
+        return CorpusLibrary(directory: found, searched: searched)
     }
 }

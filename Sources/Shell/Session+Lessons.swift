@@ -52,24 +52,7 @@ final class LessonContext {
     /// `lessons/` beside the executable and in each directory above it; `$CHARRNN_LESSONS`
     /// (the same order as the corpora, see `CorpusLibrary.locate`).
     static func locate(_ explicit: String?) -> (directory: String?, searched: [String]) {
-        var candidates: [String] = []
-        if let explicit { candidates.append(explicit) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/lessons")
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
-            while url.path != "/" && !url.path.isEmpty {
-                candidates.append(url.appendingPathComponent("lessons").path)
-                url = url.deletingLastPathComponent()
-            }
-        }
-        if let variable = ProcessInfo.processInfo.environment["CHARRNN_LESSONS"], !variable.isEmpty {
-            candidates.append(variable)
-        }
-        var isDirectory: ObjCBool = false
-        let found = candidates.first {
-            FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-        return (found, candidates)
+        DirectoryLocator.locate("lessons", explicit: explicit, environmentVariable: "CHARRNN_LESSONS")
     }
 
     /// `~/.charrnn/progress.json` (`$CHARRNN_PROGRESS` overrides it).
