@@ -13,7 +13,8 @@ extension Commands {
         usage: "corpus [hello|shakespeare|c|latex|FILE]",
         help: """
             With a name, loads one of the texts in corpora/ (or `hello`, the lecture's five letters);
-            with a path, loads any UTF-8 text file. The vocabulary is the text's characters (hello:
+            with a path, loads any UTF-8 text file (a relative path not found here is looked for in
+            the lessons directory too, where lessons keep their texts). The vocabulary is the text's characters (hello:
             in order of first appearance, [h, e, l, o]; other texts: sorted). A new text means a new
             model: it is initialised from the settings and the seed, with the text's preset sizes
             (hello: hidden 3, seq 4; others: hidden 100, seq 25). Without an argument, shows the
@@ -59,8 +60,8 @@ extension Session {
         let path: String
         if let known = library.path(of: name) {
             path = known
-        } else if FileManager.default.fileExists(atPath: name) {
-            path = name
+        } else if FileManager.default.fileExists(atPath: resolvedInputPath(name)) {
+            path = resolvedInputPath(name)  // a file here, or one the lessons directory holds
         } else {
             let near = nearest(name, among: library.names)
             var message = "no corpus or file '\(shown(name))'" + didYouMean(near)
