@@ -121,17 +121,6 @@ public struct Checkpoint: Sendable, Equatable {
         }
     }
 
-    static func parseClip(_ text: String) -> Clipping? {
-        if text == "none" { return Clipping.none }
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let c = Float(parts[1]), c > 0, c.isFinite else { return nil }
-        switch parts[0] {
-        case "value": return .value(c)
-        case "norm": return .norm(c)
-        default: return nil
-        }
-    }
-
     // MARK: - Reading
 
     /// Reads and validates a checkpoint. Any problem is one error naming the file and the problem.
@@ -226,7 +215,7 @@ public struct Checkpoint: Sendable, Equatable {
         guard let optimizerName = meta["optimizer"], let kind = OptimizerKind(rawValue: optimizerName) else {
             throw fail("training metadata 'optimizer' is missing or unknown")
         }
-        guard let clipText = meta["clip"], let clipping = Checkpoint.parseClip(clipText) else {
+        guard let clipText = meta["clip"], let clipping = Clipping(parsing: clipText) else {
             throw fail("training metadata 'clip' is missing or malformed (none, value:C or norm:C)")
         }
         let configuration = TrainingConfiguration(
@@ -298,6 +287,26 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .file(let e): return e.description
         case .invalid(let source, let message): return "\(source): \(message)"
+        }
+    }
+}
+
+extension Clipping {
+    /// Reads a clipping as people and checkpoints write it: `none` or `off`; `C` or `value:C`
+    /// (each entry to ±C); `norm:C` (the global norm to C). C must be a positive finite number.
+    public init?(parsing text: String) {
+        let lower = text.lowercased()
+        if lower == "none" || lower == "off" {
+            self = .none
+            return
+        }
+        let parts = lower.split(separator: ":", maxSplits: 1).map(String.init)
+        let (kind, number) = parts.count == 2 ? (parts[0], parts[1]) : ("value", lower)
+        guard let c = Float(number), c > 0, c.isFinite else { return nil }
+        switch kind {
+        case "value": self = .value(c)
+        case "norm": self = .norm(c)
+        default: return nil
         }
     }
 }

@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
         if let initialization, Initialization(rawValue: initialization) == nil {
             throw ValidationError("unknown initialisation '\(initialization)' (gaussian, uniform, pytorch)")
         }
-        if let clip, ClipOption.parse(clip) == nil { throw ValidationError("bad --clip '\(clip)': use a number, norm:C or none") }
+        if let clip, Clipping(parsing: clip) == nil { throw ValidationError("bad --clip '\(clip)': use a number, norm:C or none") }
         if let hidden, !(1...4096).contains(hidden) { throw ValidationError("--hidden must be in 1…4096") }
         if let layers, !(1...3).contains(layers) { throw ValidationError("--layers must be 1, 2 or 3") }
         if let seq, !(1...10_000).contains(seq) { throw ValidationError("--seq must be in 1…10000") }
@@ -71,7 +71,7 @@ struct TrainCommand: ParsableCommand {
         if let batch { configuration.batchSize = batch }
         if let lr { configuration.learningRate = lr }
         if let optimizer { configuration.optimizer = OptimizerKind(rawValue: optimizer)! }
-        if let clip { configuration.clipping = ClipOption.parse(clip)! }
+        if let clip { configuration.clipping = Clipping(parsing: clip)! }
         configuration.schedule = LearningRateSchedule(factor: decay, every: decayEvery)
 
         // The model: from a checkpoint, or new from the options.
@@ -170,22 +170,6 @@ struct TrainCommand: ParsableCommand {
             model: trainer.model, training: TrainingState(trainer: trainer, generator: generator),
             extra: ["seed": String(seed), "trained_on": URL(fileURLWithPath: text).lastPathComponent])
         try fail { try checkpoint.write(path: save) }
-    }
-}
-
-/// Parses a clipping option: `5` (by value), `norm:1`, `value:5`, `none`/`off`.
-enum ClipOption {
-    static func parse(_ text: String) -> Clipping? {
-        let t = text.lowercased()
-        if t == "none" || t == "off" || t == "0" { return Clipping.none }
-        if let c = Float(t), c > 0, c.isFinite { return .value(c) }
-        let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let c = Float(parts[1]), c > 0, c.isFinite else { return nil }
-        switch parts[0] {
-        case "norm": return .norm(c)
-        case "value": return .value(c)
-        default: return nil
-        }
     }
 }
 
