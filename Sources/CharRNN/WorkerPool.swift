@@ -31,7 +31,8 @@ final class WorkerPool: @unchecked Sendable {
 
     /// The generation of the latest task handed out.
     private let posted = Atomic<Int>(0)
-    /// generation << 40 | chunks << 20 | the next unclaimed chunk, all of one task in one word.
+    /// generation << 40 | chunks << 20 | the next unclaimed chunk, all of one task in one word
+    /// (23 + 20 + 20 bits: below 2⁶³, so `>> 40` gives the generation back).
     private let claim = Atomic<Int>(0)
     /// Chunks of the current task finished.
     private let done = Atomic<Int>(0)
@@ -78,7 +79,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             var closure = body
             withUnsafePointer(to: &closure) { pointer in
-                generation = (generation + 1) & 0xFF_FFFF
+                generation = (generation + 1) & 0x7F_FFFF  // 23 bits: the claim word stays positive
                 task = UnsafeRawPointer(pointer)
                 done.store(0, ordering: .sequentiallyConsistent)
                 claim.store(generation << 40 | chunks << 20, ordering: .sequentiallyConsistent)
