@@ -223,6 +223,16 @@ extension Model {
     }
 }
 
+extension Model {
+    /// The validation loss as charrnn reports it everywhere (`charrnn train`, the shell, lessons):
+    /// the mean loss per character over the held-out text, read as 8 streams in chunks of 100
+    /// steps with the state carried, from h_0 = 0 — at most `limit` characters in all.
+    public func validationLoss(_ data: [Int], limit: Int = .max) -> Double {
+        let streams = 8
+        return evaluate(data, batchSize: streams, sequenceLength: 100, limit: limit == .max ? .max : max(2, limit / streams))
+    }
+}
+
 /// Ways of stating a loss in nats per character.
 public enum LossUnits {
     /// Bits per character: nats / ln 2.

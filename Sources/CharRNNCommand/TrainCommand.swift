@@ -113,7 +113,7 @@ struct TrainCommand: ParsableCommand {
         var done = 0
         func validation() -> Double? {
             corpus.validation.count >= 2
-                ? trainer.model.evaluate(corpus.validation, batchSize: 8, sequenceLength: 100, limit: 50_000 / 8) : nil
+                ? trainer.model.validationLoss(corpus.validation) : nil
         }
         /// One progress line (or JSON object): `speed` in characters per second.
         func emit(_ report: IterationReport, speed: Double, validationLoss: Double?) {

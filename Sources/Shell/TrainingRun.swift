@@ -22,8 +22,8 @@ struct TrainingRun: Sendable {
 
     /// How many characters a sample during training has.
     static let sampleLength = 200
-    /// At most this many characters per stream are read for a validation loss (it must stay quick).
-    static let validationLimit = 5000
+    /// At most this many held-out characters are read for a validation loss (it must stay quick).
+    static let validationLimit = 40_000
 
     init(session: Session) {
         trainer = session.trainer
@@ -45,11 +45,11 @@ struct TrainingRun: Sendable {
         var checkpoint: String?
     }
 
-    /// The validation loss of the current weights: the first `validationLimit` characters of
-    /// the held-out text, from h_0 = 0 (nil when the text has no validation part).
+    /// The validation loss of the current weights (`Model.validationLoss`) over at most
+    /// `validationLimit` characters of the held-out text (nil when the text has none).
     func validationLoss() -> Double? {
         guard validation.count >= 2 else { return nil }
-        return trainer.model.evaluate(validation, limit: TrainingRun.validationLimit)
+        return trainer.model.validationLoss(validation, limit: TrainingRun.validationLimit)
     }
 
     /// At the end of a run: the validation loss of the final weights unless the last iteration
