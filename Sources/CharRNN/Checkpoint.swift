@@ -43,7 +43,8 @@ public struct Checkpoint: Sendable, Equatable {
     static let reservedKeys: Set<String> = [
         "format", "format_version", "vocabulary", "cell", "hidden_size", "num_layers", "vocab_size",
         "learning_rate", "optimizer", "clip", "batch_size", "seq_length", "lr_decay_factor", "lr_decay_every",
-        "iteration", "cursor_position", "cursor_epochs", "optimizer_step", "generator_state",
+        "iteration", "cursor_position", "cursor_epochs", "optimizer_step", "generator_state", "dropout",
+        "dropout_generator_state",
     ]
 
     // MARK: - Writing
@@ -78,6 +79,8 @@ public struct Checkpoint: Sendable, Equatable {
             metadata["seq_length"] = String(c.sequenceLength)
             metadata["lr_decay_factor"] = String(c.schedule.factor)
             metadata["lr_decay_every"] = String(c.schedule.every)
+            metadata["dropout"] = String(c.dropout)
+            metadata["dropout_generator_state"] = String(trainer.generator.state)
             metadata["iteration"] = String(trainer.iteration)
             metadata["cursor_position"] = String(trainer.cursor.position)
             metadata["cursor_epochs"] = String(trainer.cursor.epochs)
@@ -221,7 +224,9 @@ public struct Checkpoint: Sendable, Equatable {
         let configuration = TrainingConfiguration(
             learningRate: try real("learning_rate"), optimizer: kind, clipping: clipping,
             batchSize: try integer("batch_size", minimum: 1), sequenceLength: try integer("seq_length", minimum: 1),
-            schedule: LearningRateSchedule(factor: try real("lr_decay_factor"), every: try integer("lr_decay_every")))
+            schedule: LearningRateSchedule(factor: try real("lr_decay_factor"), every: try integer("lr_decay_every")),
+            dropout: meta["dropout"] == nil ? 0 : try real("dropout"))
+        guard (0..<1).contains(configuration.dropout) else { throw fail("training metadata 'dropout' must be in [0, 1)") }
         var optimizer = Optimizer(kind: kind, parameters: parameters)
         optimizer.step = try integer("optimizer_step")
         for i in optimizer.first.indices {
@@ -244,6 +249,10 @@ public struct Checkpoint: Sendable, Equatable {
         trainer?.optimizer = optimizer
         trainer?.state = state
         trainer?.iteration = try integer("iteration")
+        if let text = meta["dropout_generator_state"] {
+            guard let value = UInt64(text) else { throw fail("training metadata 'dropout_generator_state' is not an unsigned integer") }
+            trainer?.generator = SplitMix64(seed: value)
+        }
         if let cursor { trainer?.cursor = cursor }
         guard let trainer else { throw fail("training metadata describes an impossible batch") }
         var generator: SplitMix64? = nil

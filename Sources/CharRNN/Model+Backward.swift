@@ -112,10 +112,15 @@ extension Model {
         }
 
         for k in stride(from: shape.layers - 1, through: 0, by: -1) {
-            let below: [Float] = k == 0 ? [] : cache.layers[k - 1].hidden
+            let dropped = !cache.layers[k].dropoutMask.isEmpty
+            let below: [Float] = k == 0 ? [] : dropped ? cache.layers[k].droppedInput : cache.layers[k - 1].hidden
             backwardLayer(
                 k, cache.layers[k], &trace.layers[k], &gradients, incoming: trace.fromAbove, dInput: &trace.toBelow,
                 inputs: cache.inputs, below: below, B: B, T: T)
+            if dropped {  // through x_t = m_t ⊙ h_t: dh_t (below) = m_t ⊙ dx_t
+                let mask = cache.layers[k].dropoutMask, n = B * H
+                for i in 0..<(T * n) { trace.toBelow[i] *= mask[n + i] }
+            }
             swap(&trace.fromAbove, &trace.toBelow)  // the layer below's gradient from above
         }
     }

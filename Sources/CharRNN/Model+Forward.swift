@@ -47,6 +47,12 @@ public struct LayerTrace: Sendable, Equatable {
     public var hidden: [Float] = []
     /// c_0 … c_T (LSTM; empty otherwise): (T + 1, B, H).
     public var cell: [Float] = []
+    /// Dropout between layers (training only, layers k > 0): the mask m_t ∈ {0, 1/(1 − p)} that
+    /// multiplied the layer below's h_t, laid out as `hidden` ((T + 1, B, H), row 0 unused); empty
+    /// without dropout.
+    public var dropoutMask: [Float] = []
+    /// The input this layer read when dropout was on: m_t ⊙ h_t of the layer below ((T + 1, B, H)).
+    public var droppedInput: [Float] = []
     /// Scratch: W_ihᵀ, then W_hhᵀ, packed for the products (`Kernels.pack`): (H, G·H). Not a result.
     var packedWeights: [Float] = []
 }
@@ -156,6 +162,16 @@ extension Model {
         inputs: [Int], targets: [Int]?, batchSize B: Int, from state: RecurrentState,
         into cache: inout ForwardCache
     ) {
+        var none: Dropout? = nil
+        forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &cache, dropout: &none)
+    }
+
+    /// The forward pass of training with dropout between stacked layers (drawn from
+    /// `dropout.generator`); the masks stay in the cache for the backward pass.
+    public func forward(
+        inputs: [Int], targets: [Int]?, batchSize B: Int, from state: RecurrentState,
+        into cache: inout ForwardCache, dropout: inout Dropout?
+    ) {
         precondition(B >= 1 && inputs.count % B == 0, "inputs must be (B, T)")
         let T = inputs.count / B, H = shape.hiddenSize, V = shape.vocabularySize
         cache.shape = shape
@@ -173,7 +189,20 @@ extension Model {
         if cache.layers.count != shape.layers { cache.layers = Array(repeating: LayerTrace(), count: shape.layers) }
 
         for k in 0..<shape.layers {
-            let below: [Float] = k == 0 ? [] : cache.layers[k - 1].hidden
+            var below: [Float] = k == 0 ? [] : cache.layers[k - 1].hidden
+            if k > 0, let p = dropout?.probability, p > 0 {
+                // Inverted dropout between layers: x_t = m_t ⊙ h_t (below), m_t ∈ {0, 1/(1 − p)}.
+                let keep = 1 / (1 - p)
+                resize(&cache.layers[k].dropoutMask, (T + 1) * B * H)
+                for i in (B * H)..<((T + 1) * B * H) {
+                    cache.layers[k].dropoutMask[i] = Float(dropout!.generator.nextUnitDouble()) < p ? 0 : keep
+                    below[i] *= cache.layers[k].dropoutMask[i]
+                }
+                cache.layers[k].droppedInput = below
+            } else {
+                cache.layers[k].dropoutMask.removeAll(keepingCapacity: true)
+                cache.layers[k].droppedInput.removeAll(keepingCapacity: true)
+            }
             forwardLayer(k, &cache.layers[k], inputs: cache.inputs, below: below, state: state, B: B, T: T)
         }
 
@@ -400,6 +429,21 @@ extension Model {
                 }
             }
         }
+    }
+}
+
+/// Dropout between stacked layers, for training: each input to a layer above the first is kept
+/// with probability 1 − p and scaled by 1/(1 − p) (inverted dropout, as PyTorch's
+/// `nn.LSTM(dropout: p)`); the first layer's one-hot input and the decoder's input are never dropped.
+public struct Dropout: Sendable, Equatable {
+    /// p, the probability of dropping an entry.
+    public var probability: Float
+    /// Where the masks are drawn from.
+    public var generator: SplitMix64
+
+    public init(probability: Float, generator: SplitMix64) {
+        self.probability = probability
+        self.generator = generator
     }
 }
 

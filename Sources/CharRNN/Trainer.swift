@@ -21,11 +21,14 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var sequenceLength: Int = 25
     /// The learning-rate decay.
     public var schedule: LearningRateSchedule = .constant
+    /// p of dropout between stacked layers (0: none; no effect with one layer).
+    public var dropout: Double = 0
 
     public init(
         learningRate: Double = 0.1, optimizer: OptimizerKind = .adagrad, clipping: Clipping = .value(5),
-        batchSize: Int = 1, sequenceLength: Int = 25, schedule: LearningRateSchedule = .constant
+        batchSize: Int = 1, sequenceLength: Int = 25, schedule: LearningRateSchedule = .constant, dropout: Double = 0
     ) {
+        self.dropout = dropout
         self.learningRate = learningRate
         self.optimizer = optimizer
         self.clipping = clipping
@@ -83,9 +86,14 @@ public struct Trainer: Sendable, Equatable {
     public var state: RecurrentState
     /// Iterations done so far.
     public var iteration: Int
+    /// Where the dropout masks are drawn from (seeded by `init`; saved in training checkpoints).
+    public var generator: SplitMix64
 
-    /// A trainer at iteration 0 over `count` training characters.
-    public init(model: Model, configuration: TrainingConfiguration, trainingCount count: Int) throws(CorpusError) {
+    /// A trainer at iteration 0 over `count` training characters; `seed` seeds the dropout masks.
+    public init(
+        model: Model, configuration: TrainingConfiguration, trainingCount count: Int, seed: UInt64 = 0
+    ) throws(CorpusError) {
+        self.generator = SplitMix64(seed: seed)
         self.model = model
         self.configuration = configuration
         self.cursor = try BatchCursor(
@@ -110,29 +118,35 @@ public struct Trainer: Sendable, Equatable {
     /// non-finite.
     @discardableResult
     public mutating func step(on data: [Int], workspace: inout TrainingWorkspace) throws(TrainingError) -> IterationReport {
-        let cursorBefore = cursor, stateBefore = state  // value copies: restored on failure
+        let cursorBefore = cursor, stateBefore = state, generatorBefore = generator  // restored on failure
         let B = configuration.batchSize, T = configuration.sequenceLength
         let (inputs, targets, restarted) = cursor.next(from: data)
         if restarted { state = .zero(model.shape, batchSize: B) }
         let lr = currentLearningRate
-        model.forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &workspace.cache)
+        if configuration.dropout > 0 && model.shape.layers > 1 {
+            var dropout: Dropout? = Dropout(probability: Float(configuration.dropout), generator: generator)
+            model.forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &workspace.cache, dropout: &dropout)
+            generator = dropout!.generator
+        } else {
+            model.forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &workspace.cache)
+        }
         let loss = workspace.cache.meanLoss
         guard loss.isFinite else {
-            (cursor, state) = (cursorBefore, stateBefore)
+            (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
             throw .nonFinite(iteration: iteration + 1, what: "loss", learningRate: lr, clipping: configuration.clipping)
         }
         if workspace.gradients.count != model.parameters.count { workspace.gradients = model.zeroGradients() }
         model.backward(workspace.cache, lossScale: 1 / Float(B), gradients: &workspace.gradients, trace: &workspace.trace)
         let (norm, changedCount) = configuration.clipping.applyCounting(&workspace.gradients)
         guard norm.isFinite else {
-            (cursor, state) = (cursorBefore, stateBefore)
+            (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
             throw .nonFinite(iteration: iteration + 1, what: "gradient", learningRate: lr, clipping: configuration.clipping)
         }
         workspace.backup.save(model.parameters, optimizer)
         optimizer.update(&model.parameters, gradients: workspace.gradients, learningRate: Float(lr))
         guard model.parameters.allSatisfy({ Kernels.allFinite($0.values) }) else {
             workspace.backup.restore(&model.parameters, &optimizer)
-            (cursor, state) = (cursorBefore, stateBefore)
+            (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
             throw .nonFinite(iteration: iteration + 1, what: "weights", learningRate: lr, clipping: configuration.clipping)
         }
         workspace.cache.copyFinalState(into: &state)

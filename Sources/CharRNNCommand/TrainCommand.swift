@@ -29,6 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Initialisation: gaussian (min-char-rnn), uniform (char-rnn), pytorch.") var initialization: String?
     @Option(help: "Multiply the learning rate by this factor every --decay-every iterations.") var decay: Double = 1
     @Option(help: "Iterations between learning-rate decays (0: never).") var decayEvery: Int = 0
+    @Option(help: "p of dropout between stacked layers while training (0: none).") var dropout: Double = 0
     @Option(help: "Iterations to train (default 1000 unless --seconds is given).") var steps: Int?
     @Option(help: "A time budget in seconds instead of (or as well as) a step count.") var seconds: Double?
     @Option(help: "Print progress every K iterations.") var every: Int = 100
@@ -60,6 +61,7 @@ struct TrainCommand: ParsableCommand {
         if let steps, steps < 0 { throw ValidationError("--steps must be ≥ 0") }
         if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be positive") }
         if every < 1 { throw ValidationError("--every must be ≥ 1") }
+        if !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
         if !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in [0, 1)") }
     }
 
@@ -73,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         if let optimizer { configuration.optimizer = OptimizerKind(rawValue: optimizer)! }
         if let clip { configuration.clipping = Clipping(parsing: clip)! }
         configuration.schedule = LearningRateSchedule(factor: decay, every: decayEvery)
+        configuration.dropout = dropout
 
         // The model: from a checkpoint, or new from the options.
         var generator = SplitMix64(seed: seed)
@@ -98,7 +101,7 @@ struct TrainCommand: ParsableCommand {
             try fail { try resumed.attach(trainingCount: corpus.training.count) }
             trainer = resumed
         } else {
-            trainer = try fail { try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count) }
+            trainer = try fail { try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count, seed: seed) }
         }
         if !json {
             StandardStreams.line(

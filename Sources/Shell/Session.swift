@@ -102,7 +102,7 @@ public final class Session {
     static func makeTrainer(model: Model, settings: Settings, corpus: Corpus) throws(CommandError) -> Trainer {
         let count = corpus.training.count, B = settings.batchSize, T = settings.sequenceLength
         do {
-            return try Trainer(model: model, configuration: settings.training, trainingCount: count)
+            return try Trainer(model: model, configuration: settings.training, trainingCount: count, seed: settings.seed)
         } catch {
             let most = B == 1 ? count - 1 : max(0, count / B - 1)
             let advice = most >= 1 ? ": try set seq \(most)" + (B > 1 ? " or set batch 1" : "") : ""

@@ -25,6 +25,8 @@ struct Settings: Equatable, Sendable {
     /// The learning rate is multiplied by `decay` every `decayEvery` iterations (0: never).
     var decay = 1.0
     var decayEvery = 0
+    /// p of dropout between stacked layers during training (0: none).
+    var dropout = 0.0
     /// Iterations between checkpoints written during `train` (0: none), and where.
     var checkpointEvery = 0
     var checkpointFile = "checkpoint.safetensors"
@@ -33,7 +35,8 @@ struct Settings: Equatable, Sendable {
     var training: TrainingConfiguration {
         TrainingConfiguration(
             learningRate: learningRate, optimizer: optimizer, clipping: clipping, batchSize: batchSize,
-            sequenceLength: sequenceLength, schedule: LearningRateSchedule(factor: decay, every: decayEvery))
+            sequenceLength: sequenceLength, schedule: LearningRateSchedule(factor: decay, every: decayEvery),
+            dropout: dropout)
     }
 
     /// Whether `train` prints a sample after `iteration`.
@@ -167,6 +170,11 @@ struct SettingSpec: Sendable {
             effect: .training, choices: ["0", "100", "1000"],
             apply: { text, s throws(CommandError) in s.decayEvery = try parseInteger(text, "decay-every", in: 0...100_000_000) },
             value: { String($0.decayEvery) }),
+        SettingSpec(
+            name: "dropout", range: "0…0.9", doc: "p of dropout between stacked layers while training (needs layers ≥ 2)",
+            effect: .training, choices: ["0", "0.2", "0.5"],
+            apply: { text, s throws(CommandError) in s.dropout = try parseNumber(text, "dropout", in: 0...0.9) },
+            value: { formatPlain($0.dropout) }),
         SettingSpec(
             name: "checkpoint-every", range: "0…100000000", doc: "iterations between checkpoints during train (0: none)",
             effect: .none, choices: ["0", "500", "1000"],
