@@ -57,7 +57,8 @@ public struct Checkpoint: Sendable, Equatable {
             if model.shape.cell == .rnn, p.name.hasPrefix("rnn.bias_l") {
                 let k = p.name.dropFirst("rnn.bias_l".count)
                 tensors.append(.init(name: "rnn.bias_ih_l\(k)", shape: p.shape, values: p.values))
-                tensors.append(.init(name: "rnn.bias_hh_l\(k)", shape: p.shape, values: [Float](repeating: 0, count: p.values.count)))
+                tensors.append(
+                    .init(name: "rnn.bias_hh_l\(k)", shape: p.shape, values: [Float](repeating: 0, count: p.values.count)))
             } else {
                 tensors.append(.init(name: p.name, shape: p.shape, values: p.values))
             }
@@ -184,7 +185,8 @@ public struct Checkpoint: Sendable, Equatable {
             if cell == .rnn, name.hasPrefix("rnn.bias_l") {  // b_h = bias_ih + bias_hh
                 let k = name.dropFirst("rnn.bias_l".count)
                 let bih = try Checkpoint.tensor(file, "rnn.bias_ih_l\(k)", shape: parameters[i].shape, fail)
-                let bhh = file["rnn.bias_hh_l\(k)"] == nil
+                let bhh =
+                    file["rnn.bias_hh_l\(k)"] == nil
                     ? [Float](repeating: 0, count: bih.count)
                     : try Checkpoint.tensor(file, "rnn.bias_hh_l\(k)", shape: parameters[i].shape, fail)
                 parameters[i].values = zip(bih, bhh).map { $0 + $1 }
@@ -230,10 +232,12 @@ public struct Checkpoint: Sendable, Equatable {
         var optimizer = Optimizer(kind: kind, parameters: parameters)
         optimizer.step = try integer("optimizer_step")
         for i in optimizer.first.indices {
-            optimizer.first[i] = try Checkpoint.tensor(file, "optimizer.first.\(parameters[i].name)", shape: parameters[i].shape, fail)
+            optimizer.first[i] = try Checkpoint.tensor(
+                file, "optimizer.first.\(parameters[i].name)", shape: parameters[i].shape, fail)
         }
         for i in optimizer.second.indices {
-            optimizer.second[i] = try Checkpoint.tensor(file, "optimizer.second.\(parameters[i].name)", shape: parameters[i].shape, fail)
+            optimizer.second[i] = try Checkpoint.tensor(
+                file, "optimizer.second.\(parameters[i].name)", shape: parameters[i].shape, fail)
         }
         let B = configuration.batchSize
         var state = RecurrentState.zero(shape, batchSize: B)
@@ -242,15 +246,19 @@ public struct Checkpoint: Sendable, Equatable {
             if cell == .lstm { state.cell[k] = try Checkpoint.tensor(file, "state.c_l\(k)", shape: [B, H], fail) }
         }
         // The cursor's stream length depends on the text; the caller re-attaches it (`Trainer.resume`).
-        var cursor = try? BatchCursor(count: B * (configuration.sequenceLength + 2), batchSize: B, sequenceLength: configuration.sequenceLength)
+        var cursor = try? BatchCursor(
+            count: B * (configuration.sequenceLength + 2), batchSize: B, sequenceLength: configuration.sequenceLength)
         cursor?.position = try integer("cursor_position")
         cursor?.epochs = try integer("cursor_epochs")
-        var trainer = try? Trainer(model: model, configuration: configuration, trainingCount: B * (configuration.sequenceLength + 2))
+        var trainer = try? Trainer(
+            model: model, configuration: configuration, trainingCount: B * (configuration.sequenceLength + 2))
         trainer?.optimizer = optimizer
         trainer?.state = state
         trainer?.iteration = try integer("iteration")
         if let text = meta["dropout_generator_state"] {
-            guard let value = UInt64(text) else { throw fail("training metadata 'dropout_generator_state' is not an unsigned integer") }
+            guard let value = UInt64(text) else {
+                throw fail("training metadata 'dropout_generator_state' is not an unsigned integer")
+            }
             trainer?.generator = SplitMix64(seed: value)
         }
         if let cursor { trainer?.cursor = cursor }
@@ -278,7 +286,8 @@ extension Trainer {
     /// Re-attaches a trainer restored from a checkpoint to its text: the cursor's stream length
     /// depends on the text's length. Throws if the text is too short for the batch.
     public mutating func attach(trainingCount count: Int) throws(CorpusError) {
-        var cursor = try BatchCursor(count: count, batchSize: configuration.batchSize, sequenceLength: configuration.sequenceLength)
+        var cursor = try BatchCursor(
+            count: count, batchSize: configuration.batchSize, sequenceLength: configuration.sequenceLength)
         cursor.position = self.cursor.position
         cursor.epochs = self.cursor.epochs
         self.cursor = cursor

@@ -155,7 +155,8 @@ public enum CorpusError: Error, Equatable, CustomStringConvertible {
         case .badFraction(let f): return "validation fraction \(f) must be in [0, 1)"
         case .vocabulary(let name, let e): return "\(name): \(e)"
         case .tooShortForBatch(let n, let b, let t):
-            return "the training text has \(n) characters; \(b) stream\(b == 1 ? "" : "s") × \(t) steps need at least \(b) × (\(t) + 1) = \(b * (t + 1))"
+            return
+                "the training text has \(n) characters; \(b) stream\(b == 1 ? "" : "s") × \(t) steps need at least \(b) × (\(t) + 1) = \(b * (t + 1))"
         }
     }
 }

@@ -43,7 +43,8 @@ public enum GradientCheck {
                 model.forward(inputs: inputs, targets: targets, batchSize: batchSize, from: start),
                 lossScale: lossScale
             ).gradients
-        let baseLoss = model.forward(inputs: inputs, targets: targets, batchSize: batchSize, from: start).totalLoss * Double(lossScale)
+        let baseLoss =
+            model.forward(inputs: inputs, targets: targets, batchSize: batchSize, from: start).totalLoss * Double(lossScale)
         func loss(_ m: Model) -> Double {
             m.forward(inputs: inputs, targets: targets, batchSize: batchSize, from: start).totalLoss
                 * Double(lossScale)

@@ -1,3 +1,6 @@
+// swift-format-ignore-file
+// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
+// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // Backpropagation through time: the forward pass of Model+Forward.swift, walked in reverse.
 //
 // Legend: B streams, T steps, H hidden, V vocabulary, G gates. Arrays are time-major (T, B, ·).

@@ -1,3 +1,6 @@
+// swift-format-ignore-file
+// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
+// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // The forward pass over B streams × T steps, keeping every intermediate value: the cache IS the
 // trace the shell shows, and the backward pass (Model+Backward.swift) walks it in reverse.
 //

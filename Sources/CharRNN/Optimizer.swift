@@ -64,83 +64,85 @@ public struct Optimizer: Sendable, Equatable {
         let lrV = V16(repeating: lr), epsilon = V16(repeating: 1e-8)
         for i in parameters.indices {
             gradients[i].values.withUnsafeBufferPointer { gBuffer in
-            parameters[i].values.withUnsafeMutableBufferPointer { pBuffer in
-                let g = gBuffer.baseAddress!, p = pBuffer.baseAddress!, count = gBuffer.count
-                let vectorEnd = count - count % Kernels.width
-                switch kind {
-                case .sgd:
-                    forEachEntry(count, vectorEnd) { j in  // p −= lr · g
-                        Kernels.store(Kernels.load(p + j) - lrV * Kernels.load(g + j), p + j)
-                    } scalar: { j in
-                        p[j] -= lr * g[j]  // p −= lr · g
-                    }
-                case .momentum:
-                    first[i].withUnsafeMutableBufferPointer { vBuffer in
-                        let v = vBuffer.baseAddress!, mu = V16(repeating: Optimizer.momentum)
-                        forEachEntry(count, vectorEnd) { j in
-                            let vj = mu * Kernels.load(v + j) + Kernels.load(g + j)  // v = μ v + g
-                            Kernels.store(vj, v + j)
-                            Kernels.store(Kernels.load(p + j) - lrV * vj, p + j)  // p −= lr · v
+                parameters[i].values.withUnsafeMutableBufferPointer { pBuffer in
+                    let g = gBuffer.baseAddress!, p = pBuffer.baseAddress!, count = gBuffer.count
+                    let vectorEnd = count - count % Kernels.width
+                    switch kind {
+                    case .sgd:
+                        forEachEntry(count, vectorEnd) { j in  // p −= lr · g
+                            Kernels.store(Kernels.load(p + j) - lrV * Kernels.load(g + j), p + j)
                         } scalar: { j in
-                            v[j] = Optimizer.momentum * v[j] + g[j]  // v = μ v + g
-                            p[j] -= lr * v[j]  // p −= lr · v
+                            p[j] -= lr * g[j]  // p −= lr · g
+                        }
+                    case .momentum:
+                        first[i].withUnsafeMutableBufferPointer { vBuffer in
+                            let v = vBuffer.baseAddress!, mu = V16(repeating: Optimizer.momentum)
+                            forEachEntry(count, vectorEnd) { j in
+                                let vj = mu * Kernels.load(v + j) + Kernels.load(g + j)  // v = μ v + g
+                                Kernels.store(vj, v + j)
+                                Kernels.store(Kernels.load(p + j) - lrV * vj, p + j)  // p −= lr · v
+                            } scalar: { j in
+                                v[j] = Optimizer.momentum * v[j] + g[j]  // v = μ v + g
+                                p[j] -= lr * v[j]  // p −= lr · v
+                            }
+                        }
+                    case .adagrad:
+                        first[i].withUnsafeMutableBufferPointer { memBuffer in
+                            let mem = memBuffer.baseAddress!
+                            forEachEntry(count, vectorEnd) { j in
+                                let gj = Kernels.load(g + j)
+                                let mj = Kernels.load(mem + j) + gj * gj  // mem += g²
+                                Kernels.store(mj, mem + j)
+                                // p −= lr · g / √(mem + 1e-8)
+                                Kernels.store(Kernels.load(p + j) - lrV * gj / Kernels.squareRoot(mj + epsilon), p + j)
+                            } scalar: { j in
+                                mem[j] += g[j] * g[j]  // mem += g²
+                                p[j] -= lr * g[j] / (mem[j] + 1e-8).squareRoot()  // p −= lr · g / √(mem + 1e-8)
+                            }
+                        }
+                    case .rmsprop:
+                        first[i].withUnsafeMutableBufferPointer { mBuffer in
+                            let m = mBuffer.baseAddress!, rho = Optimizer.rmspropDecay
+                            let rhoV = V16(repeating: rho), oneMinusRho = V16(repeating: 1 - rho)
+                            forEachEntry(count, vectorEnd) { j in
+                                let gj = Kernels.load(g + j)
+                                let mj = rhoV * Kernels.load(m + j) + oneMinusRho * gj * gj  // m = ρ m + (1 − ρ) g²
+                                Kernels.store(mj, m + j)
+                                // p −= lr · g / (√m + ε)
+                                Kernels.store(Kernels.load(p + j) - lrV * gj / (Kernels.squareRoot(mj) + epsilon), p + j)
+                            } scalar: { j in
+                                m[j] = rho * m[j] + (1 - rho) * g[j] * g[j]  // m = ρ m + (1 − ρ) g²
+                                p[j] -= lr * g[j] / (m[j].squareRoot() + 1e-8)  // p −= lr · g / (√m + ε)
+                            }
+                        }
+                    case .adam:
+                        first[i].withUnsafeMutableBufferPointer { mBuffer in
+                            second[i].withUnsafeMutableBufferPointer { vBuffer in
+                                let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
+                                let b1 = Optimizer.beta1, b2 = Optimizer.beta2
+                                let b1V = V16(repeating: b1), b2V = V16(repeating: b2)
+                                let oneMinusB1 = V16(repeating: 1 - b1), oneMinusB2 = V16(repeating: 1 - b2)
+                                let c1 = V16(repeating: correction1), c2 = V16(repeating: correction2)
+                                forEachEntry(count, vectorEnd) { j in
+                                    let gj = Kernels.load(g + j)
+                                    let mj = b1V * Kernels.load(m + j) + oneMinusB1 * gj  // m = β1 m + (1 − β1) g
+                                    let vj = b2V * Kernels.load(v + j) + oneMinusB2 * gj * gj  // v = β2 v + (1 − β2) g²
+                                    Kernels.store(mj, m + j)
+                                    Kernels.store(vj, v + j)
+                                    let mHat = mj / c1, vHat = vj / c2
+                                    // p −= lr · m̂ / (√v̂ + ε)
+                                    Kernels.store(Kernels.load(p + j) - lrV * mHat / (Kernels.squareRoot(vHat) + epsilon), p + j)
+                                } scalar: { j in
+                                    m[j] = b1 * m[j] + (1 - b1) * g[j]  // m = β1 m + (1 − β1) g
+                                    v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]  // v = β2 v + (1 − β2) g²
+                                    let mHat = m[j] / correction1, vHat = v[j] / correction2
+                                    p[j] -= lr * mHat / (vHat.squareRoot() + 1e-8)  // p −= lr · m̂ / (√v̂ + ε)
+                                }
+                            }
                         }
                     }
-                case .adagrad:
-                    first[i].withUnsafeMutableBufferPointer { memBuffer in
-                        let mem = memBuffer.baseAddress!
-                        forEachEntry(count, vectorEnd) { j in
-                            let gj = Kernels.load(g + j)
-                            let mj = Kernels.load(mem + j) + gj * gj  // mem += g²
-                            Kernels.store(mj, mem + j)
-                            // p −= lr · g / √(mem + 1e-8)
-                            Kernels.store(Kernels.load(p + j) - lrV * gj / Kernels.squareRoot(mj + epsilon), p + j)
-                        } scalar: { j in
-                            mem[j] += g[j] * g[j]  // mem += g²
-                            p[j] -= lr * g[j] / (mem[j] + 1e-8).squareRoot()  // p −= lr · g / √(mem + 1e-8)
-                        }
-                    }
-                case .rmsprop:
-                    first[i].withUnsafeMutableBufferPointer { mBuffer in
-                        let m = mBuffer.baseAddress!, rho = Optimizer.rmspropDecay
-                        let rhoV = V16(repeating: rho), oneMinusRho = V16(repeating: 1 - rho)
-                        forEachEntry(count, vectorEnd) { j in
-                            let gj = Kernels.load(g + j)
-                            let mj = rhoV * Kernels.load(m + j) + oneMinusRho * gj * gj  // m = ρ m + (1 − ρ) g²
-                            Kernels.store(mj, m + j)
-                            // p −= lr · g / (√m + ε)
-                            Kernels.store(Kernels.load(p + j) - lrV * gj / (Kernels.squareRoot(mj) + epsilon), p + j)
-                        } scalar: { j in
-                            m[j] = rho * m[j] + (1 - rho) * g[j] * g[j]  // m = ρ m + (1 − ρ) g²
-                            p[j] -= lr * g[j] / (m[j].squareRoot() + 1e-8)  // p −= lr · g / (√m + ε)
-                        }
-                    }
-                case .adam:
-                    first[i].withUnsafeMutableBufferPointer { mBuffer in
-                    second[i].withUnsafeMutableBufferPointer { vBuffer in
-                        let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
-                        let b1 = Optimizer.beta1, b2 = Optimizer.beta2
-                        let b1V = V16(repeating: b1), b2V = V16(repeating: b2)
-                        let oneMinusB1 = V16(repeating: 1 - b1), oneMinusB2 = V16(repeating: 1 - b2)
-                        let c1 = V16(repeating: correction1), c2 = V16(repeating: correction2)
-                        forEachEntry(count, vectorEnd) { j in
-                            let gj = Kernels.load(g + j)
-                            let mj = b1V * Kernels.load(m + j) + oneMinusB1 * gj  // m = β1 m + (1 − β1) g
-                            let vj = b2V * Kernels.load(v + j) + oneMinusB2 * gj * gj  // v = β2 v + (1 − β2) g²
-                            Kernels.store(mj, m + j)
-                            Kernels.store(vj, v + j)
-                            let mHat = mj / c1, vHat = vj / c2
-                            // p −= lr · m̂ / (√v̂ + ε)
-                            Kernels.store(Kernels.load(p + j) - lrV * mHat / (Kernels.squareRoot(vHat) + epsilon), p + j)
-                        } scalar: { j in
-                            m[j] = b1 * m[j] + (1 - b1) * g[j]  // m = β1 m + (1 − β1) g
-                            v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]  // v = β2 v + (1 − β2) g²
-                            let mHat = m[j] / correction1, vHat = v[j] / correction2
-                            p[j] -= lr * mHat / (vHat.squareRoot() + 1e-8)  // p −= lr · m̂ / (√v̂ + ε)
-                        }
-                    }}
                 }
-            }}
+            }
         }
     }
 }

@@ -365,8 +365,7 @@ extension SafetensorsFile {
     }
 
     /// Converts the bytes `from..<to` of a tensor stored as `dtype` to Floats.
-    private static func decodeValues(_ bytes: [UInt8], from begin: Int, to end: Int, dtype: String) -> [Float]
-    {
+    private static func decodeValues(_ bytes: [UInt8], from begin: Int, to end: Int, dtype: String) -> [Float] {
         switch dtype {
         case "F32":
             return stride(from: begin, to: end, by: 4).map {

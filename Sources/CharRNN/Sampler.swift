@@ -1,3 +1,6 @@
+// swift-format-ignore-file
+// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
+// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // Sampling: the prediction at one step becomes the input of the next, so the model writes text of
 // any length. p = softmax(y / temperature); top-k keeps the k most likely; argmax takes the most likely.
 

@@ -66,7 +66,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .nonFinite(let iteration, let what, let lr, let clipping):
             var advice = "the learning rate \(lr) is too high: try \(lr / 10)"
             if clipping == .none { advice += ", and turn clipping on (set clip 5)" }
-            return "iteration \(iteration): the \(what) became NaN or infinite — \(advice); the weights and optimizer state are as they were before this iteration"
+            return
+                "iteration \(iteration): the \(what) became NaN or infinite — \(advice); the weights and optimizer state are as they were before this iteration"
         }
     }
 }

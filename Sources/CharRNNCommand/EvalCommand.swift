@@ -28,7 +28,9 @@ struct EvalCommand: ParsableCommand {
         var total = 0.0
         if let gradients {
             guard indices.count <= EvalCommand.gradientLimit else {
-                StandardStreams.error("error: --gradients keeps every step of the text; \(text) has \(indices.count) characters, the limit is \(EvalCommand.gradientLimit)")
+                StandardStreams.error(
+                    "error: --gradients keeps every step of the text; \(text) has \(indices.count) characters, the limit is \(EvalCommand.gradientLimit)"
+                )
                 throw ExitCode.failure
             }
             let cache = model.forward(
@@ -37,7 +39,9 @@ struct EvalCommand: ParsableCommand {
             total = cache.totalLoss
             let (grads, _) = model.backward(cache, lossScale: 1 / Float(characters))
             // The gradients under the checkpoint's names: the RNN's b_h is both bias_ih and bias_hh.
-            var named = Checkpoint(model: try fail { try Model(vocabulary: model.vocabulary, shape: model.shape, parameters: grads) }).file()
+            var named = Checkpoint(
+                model: try fail { try Model(vocabulary: model.vocabulary, shape: model.shape, parameters: grads) }
+            ).file()
             named.metadata = ["format": "charrnn-gradients", "of": "mean loss", "text": corpus.name]
             if model.shape.cell == .rnn {
                 for i in named.tensors.indices where named.tensors[i].name.hasPrefix("rnn.bias_hh_l") {
@@ -52,7 +56,8 @@ struct EvalCommand: ParsableCommand {
         let mean = total / Double(characters)
         if json {
             StandardStreams.line(
-                "{\"characters\":\(characters),\"mean_loss\":\(jsonNumber(mean)),\"total_loss\":\(jsonNumber(total)),\"bits_per_char\":\(jsonNumber(LossUnits.bitsPerCharacter(mean))),\"perplexity\":\(jsonNumber(LossUnits.perplexity(mean)))}")
+                "{\"characters\":\(characters),\"mean_loss\":\(jsonNumber(mean)),\"total_loss\":\(jsonNumber(total)),\"bits_per_char\":\(jsonNumber(LossUnits.bitsPerCharacter(mean))),\"perplexity\":\(jsonNumber(LossUnits.perplexity(mean)))}"
+            )
         } else {
             StandardStreams.line("\(corpus.name): \(grouped(Double(characters))) predictions from h_0 = 0")
             StandardStreams.line(String(format: "mean loss   %.6f nats/char", mean))

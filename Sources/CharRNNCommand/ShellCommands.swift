@@ -24,7 +24,8 @@ struct ShellOptions: ParsableArguments {
 /// `charrnn` (the default): the interactive shell, or commands from standard input when it is not a terminal.
 struct ShellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "shell", abstract: "Open the teaching shell (the default). Reads commands from stdin when it is not a terminal.")
+        commandName: "shell",
+        abstract: "Open the teaching shell (the default). Reads commands from stdin when it is not a terminal.")
     @OptionGroup var options: ShellOptions
     @Flag(help: "With commands from a pipe or file: stop at the first error with a non-zero status.") var strict = false
 

@@ -52,7 +52,9 @@ struct TrainCommand: ParsableCommand {
         if let initialization, Initialization(rawValue: initialization) == nil {
             throw ValidationError("unknown initialisation '\(initialization)' (gaussian, uniform, pytorch)")
         }
-        if let clip, Clipping(parsing: clip) == nil { throw ValidationError("bad --clip '\(clip)': use a number, norm:C or none") }
+        if let clip, Clipping(parsing: clip) == nil {
+            throw ValidationError("bad --clip '\(clip)': use a number, norm:C or none")
+        }
         if let hidden, !(1...4096).contains(hidden) { throw ValidationError("--hidden must be in 1…4096") }
         if let layers, !(1...3).contains(layers) { throw ValidationError("--layers must be 1, 2 or 3") }
         if let seq, !(1...10_000).contains(seq) { throw ValidationError("--seq must be in 1…10000") }
@@ -101,11 +103,14 @@ struct TrainCommand: ParsableCommand {
             try fail { try resumed.attach(trainingCount: corpus.training.count) }
             trainer = resumed
         } else {
-            trainer = try fail { try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count, seed: seed) }
+            trainer = try fail {
+                try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count, seed: seed)
+            }
         }
         if !json {
             StandardStreams.line(
-                "training \(model.shape.cell) \(model.shape.hiddenSize) × \(model.shape.layers) (\(grouped(Double(model.parameterCount))) parameters) on \(corpus.name): \(grouped(Double(corpus.training.count))) training characters, \(grouped(Double(corpus.validation.count))) validation, vocabulary \(model.vocabulary.count); \(configuration.optimizer) lr \(configuration.learningRate), batch \(configuration.batchSize) × \(configuration.sequenceLength)")
+                "training \(model.shape.cell) \(model.shape.hiddenSize) × \(model.shape.layers) (\(grouped(Double(model.parameterCount))) parameters) on \(corpus.name): \(grouped(Double(corpus.training.count))) training characters, \(grouped(Double(corpus.validation.count))) validation, vocabulary \(model.vocabulary.count); \(configuration.optimizer) lr \(configuration.learningRate), batch \(configuration.batchSize) × \(configuration.sequenceLength)"
+            )
         }
 
         let stepLimit = steps ?? (seconds == nil ? 1000 : Int.max)
@@ -121,7 +126,8 @@ struct TrainCommand: ParsableCommand {
         /// One progress line (or JSON object): `speed` in characters per second.
         func emit(_ report: IterationReport, speed: Double, validationLoss: Double?) {
             if json {
-                var line = "{\"iteration\":\(report.iteration),\"loss\":\(jsonNumber(report.loss)),\"chars_per_second\":\(jsonNumber(speed)),\"learning_rate\":\(jsonNumber(report.learningRate))"
+                var line =
+                    "{\"iteration\":\(report.iteration),\"loss\":\(jsonNumber(report.loss)),\"chars_per_second\":\(jsonNumber(speed)),\"learning_rate\":\(jsonNumber(report.learningRate))"
                 if let validationLoss { line += ",\"val_loss\":\(jsonNumber(validationLoss))" }
                 StandardStreams.line(line + "}")
             } else {
@@ -160,11 +166,15 @@ struct TrainCommand: ParsableCommand {
         }
         // The end: validation once more, and the speed over the whole run.
         if let lastReport {
-            emit(lastReport, speed: Double(totalCharacters) / max(Date().timeIntervalSince(start), 1e-9), validationLoss: validation())
+            emit(
+                lastReport, speed: Double(totalCharacters) / max(Date().timeIntervalSince(start), 1e-9),
+                validationLoss: validation())
         }
         try write(trainer, generator: generator)
         if !json {
-            StandardStreams.line("saved \(save) after \(trainer.iteration) iterations in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            StandardStreams.line(
+                "saved \(save) after \(trainer.iteration) iterations in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+            )
         }
     }
 

@@ -3,9 +3,9 @@
 // vanishing one (10⁻¹² after 30 steps) stays visible next to one that survives.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Bars of `log10(value)` for each step: the `‖∂L_T/∂h_t‖` view of `gradflow`.

@@ -12,8 +12,7 @@
 /// sits on its tint. In plain mode each text line is followed by a ramp line with one character
 /// under each column (`=` strong negative, `-`, `.` about zero, `+`, `#` strong positive; wide
 /// characters get two), and a blank line separates the pairs. `tintLegend(style:)` is the key.
-public func tintedText(characters: [Character], activations: [Float], style: Style, width: Int = 80) -> String
-{
+public func tintedText(characters: [Character], activations: [Float], style: Style, width: Int = 80) -> String {
     let limit = max(1, width)
     var lines: [[(text: String, value: Float)]] = [[]]
     var used = 0

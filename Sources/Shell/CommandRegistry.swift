@@ -2,7 +2,13 @@
 enum CommandRegistry {
     /// The groups of `help`, each with its commands.
     static let groups: [(title: String, commands: [Command])] = [
-        ("Lessons", [Commands.lessons, Commands.lesson, Commands.next, Commands.back, Commands.again, Commands.hint, Commands.skip, Commands.whereCommand, Commands.leave, Commands.answer]),
+        (
+            "Lessons",
+            [
+                Commands.lessons, Commands.lesson, Commands.next, Commands.back, Commands.again, Commands.hint, Commands.skip,
+                Commands.whereCommand, Commands.leave, Commands.answer,
+            ]
+        ),
         ("Text and model", [Commands.corpus, Commands.preset, Commands.model, Commands.set, Commands.show]),
         ("One step at a time", [Commands.step, Commands.trace, Commands.unstep, Commands.goto, Commands.reset]),
         ("Backpropagation", [Commands.backward, Commands.backstep, Commands.update, Commands.gradcheck]),

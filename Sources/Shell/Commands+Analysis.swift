@@ -57,10 +57,12 @@ extension Commands {
             let arguments = try Arguments(words, options: ["text", "top", "html"])
             guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
             let feature = try arguments.positional.first.map { name throws(CommandError) in try parseFeature(name) }
-            let top = try arguments.options["top"].map { k throws(CommandError) in try parseInteger(k, "--top", in: 1...1000) } ?? 10
+            let top =
+                try arguments.options["top"].map { k throws(CommandError) in try parseInteger(k, "--top", in: 1...1000) } ?? 10
             let htmlPath = try arguments.options["html"].map { path throws(CommandError) in try checkedOutputPath(path) }
             if htmlPath != nil && feature == nil {
-                throw CommandError("cells --html FILE needs a FEATURE (e.g. cells quote --html quote.html), or use cell N --html FILE")
+                throw CommandError(
+                    "cells --html FILE needs a FEATURE (e.g. cells quote --html quote.html), or use cell N --html FILE")
             }
             let model = session.model
             let source = try session.analysisText(arguments.options["text"], model: model)
@@ -81,7 +83,9 @@ extension Commands {
                     if let htmlPath {
                         try writeTintedPage(
                             path: htmlPath, characters: source.characters, activations: shownActivations(recording, best.unit),
-                            title: "unit \(best.unit) — \(feature.name) (\(feature.summary)), score \(String(format: "%.3f", best.score)) — \(source.description)")
+                            title:
+                                "unit \(best.unit) — \(feature.name) (\(feature.summary)), score \(String(format: "%.3f", best.score)) — \(source.description)"
+                        )
                         session.output.line("wrote \(htmlPath): unit \(best.unit) over \(source.characters.count) characters")
                     }
                     session.output.note("see it over the text: cell \(best.unit)" + source.option)
@@ -106,7 +110,9 @@ extension Commands {
                     table(
                         headers: ["feature", "best", "score", "r", "sign", "threshold", "accuracy", "tracks"], rows: rows,
                         alignments: [.left, .left, .right, .right, .left, .right, .right, .left], style: session.style))
-                session.output.note("score: TPR + TNR − 1 of the best threshold for inside/outside features, |r| for numbers; 0 is chance, 1 perfect")
+                session.output.note(
+                    "score: TPR + TNR − 1 of the best threshold for inside/outside features, |r| for numbers; 0 is chance, 1 perfect"
+                )
                 session.output.note("more units for one feature: cells FEATURE; a unit over the text: cell N")
             }
         })
@@ -136,8 +142,12 @@ extension Commands {
             guard arguments.positional.count == 1 else { throw CommandError.usage(usage) }
             let model = session.model
             let unit = try parseUnit(arguments.positional[0], shape: model.shape)
-            let from = try arguments.options["from"].map { p throws(CommandError) in try parseInteger(p, "--from", in: 0...100_000_000) } ?? 0
-            let chars = try arguments.options["chars"].map { k throws(CommandError) in try parseInteger(k, "--chars", in: 1...1_000_000) }
+            let from =
+                try arguments.options["from"].map { p throws(CommandError) in try parseInteger(p, "--from", in: 0...100_000_000) }
+                ?? 0
+            let chars = try arguments.options["chars"].map { k throws(CommandError) in
+                try parseInteger(k, "--chars", in: 1...1_000_000)
+            }
             let htmlPath = try arguments.options["html"].map { path throws(CommandError) in try checkedOutputPath(path) }
             let source = try session.analysisText(arguments.options["text"], model: model)
             let count = source.characters.count
@@ -146,7 +156,8 @@ extension Commands {
             }
             let plain = !session.style.colorEnabled
             let width = min(session.width, 100)
-            let shown = chars.map { min($0, count - from) }
+            let shown =
+                chars.map { min($0, count - from) }
                 ?? screenful(source.characters, from: from, width: width, lines: plain ? 7 : 20)
             let end = htmlPath != nil && chars == nil ? count : from + shown
             // The unit's value at a character depends on everything before it: record from the start.
@@ -162,13 +173,16 @@ extension Commands {
             session.output.line(
                 session.style.bold("unit \(unit)") + " (\(session.unitPhrase(unit, model))) over \(source.description): "
                     + "characters \(from)…\(from + shown - 1) of \(count)")
-            session.output.line(tintLegend(style: session.style) + (unit.kind == .cell ? session.style.dim("   (c drawn as tanh(c))") : ""))
+            session.output.line(
+                tintLegend(style: session.style) + (unit.kind == .cell ? session.style.dim("   (c drawn as tanh(c))") : ""))
             session.output.line(
                 tintedText(
-                    characters: Array(source.characters[from..<(from + shown)]), activations: Array(values[from..<(from + shown)]),
+                    characters: Array(source.characters[from..<(from + shown)]),
+                    activations: Array(values[from..<(from + shown)]),
                     style: session.style, width: width))
             if from + shown < count {
-                session.output.note("more: cell \(unit) --from \(from + shown)" + source.option + (chars.map { " --chars \($0)" } ?? ""))
+                session.output.note(
+                    "more: cell \(unit) --from \(from + shown)" + source.option + (chars.map { " --chars \($0)" } ?? ""))
             } else {
                 session.output.note("(end of the text)")
             }
@@ -201,7 +215,8 @@ extension Commands {
             let characters = Array(session.corpus.text)
             guard characters.count >= 2 else { throw CommandError("gradflow needs a text of at least two characters") }
             let most = min(characters.count - 1, 500)
-            let steps = try arguments.options["steps"].map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
+            let steps =
+                try arguments.options["steps"].map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
                 ?? min(session.settings.sequenceLength, most)
             let text = String(characters[0...steps])  // T inputs and the target of step T
             var comparison: (model: Model, label: String, about: String)? = nil
@@ -209,7 +224,8 @@ extension Commands {
                 if compare == "lstm" {
                     guard model.shape.cell != .lstm else {
                         throw CommandError(
-                            "the model is already an LSTM: --compare lstm sets an LSTM beside an RNN (set cell rnn), or compare a checkpoint: --compare FILE")
+                            "the model is already an LSTM: --compare lstm sets an LSTM beside an RNN (set cell rnn), or compare a checkpoint: --compare FILE"
+                        )
                     }
                     var generator = SplitMix64(seed: session.settings.seed)
                     let fresh = Model(
@@ -219,20 +235,23 @@ extension Commands {
                         fresh.withForgetBias(comparisonForgetBias), "lstm",
                         "a fresh, untrained LSTM (seed \(session.settings.seed)) with its forget-gate bias raised to "
                             + "\(formatPlain(Double(comparisonForgetBias))): f = σ(\(formatPlain(Double(comparisonForgetBias))) + …) ≈ "
-                            + String(format: "%.2f", 1 / (1 + exp(-Double(comparisonForgetBias)))))
+                            + String(format: "%.2f", 1 / (1 + exp(-Double(comparisonForgetBias))))
+                    )
                 } else {
                     let checkpoint: Checkpoint
                     do { checkpoint = try Checkpoint.read(path: compare) } catch {
                         throw CommandError("--compare: \(String(describing: error)) (give lstm or a checkpoint file)")
                     }
                     do { _ = try checkpoint.model.vocabulary.encode(text) } catch {
-                        throw CommandError("--compare \(compare): its vocabulary does not cover the text: \(String(describing: error))")
+                        throw CommandError(
+                            "--compare \(compare): its vocabulary does not cover the text: \(String(describing: error))")
                     }
                     let other = checkpoint.model
                     let iteration = checkpoint.training.map { ", trained \($0.trainer.iteration) iterations" } ?? ""
                     comparison = (
                         other, other.shape.cell.rawValue + "*",
-                        "\(compare): \(other.shape.cell.rawValue) H = \(other.shape.hiddenSize)\(iteration)")
+                        "\(compare): \(other.shape.cell.rawValue) H = \(other.shape.hiddenSize)\(iteration)"
+                    )
                 }
             }
             session.output.line(
@@ -321,7 +340,9 @@ extension Commands {
         },
         run: { session, words in
             let arguments = try Arguments(words, options: ["whh", "wxh", "b", "h0", "clip"], flags: ["linear"])
-            guard arguments.positional.count <= 30 else { throw CommandError("toy takes at most 30 inputs, not \(arguments.positional.count)") }
+            guard arguments.positional.count <= 30 else {
+                throw CommandError("toy takes at most 30 inputs, not \(arguments.positional.count)")
+            }
             let inputs = try arguments.positional.enumerated().map { i, x throws(CommandError) in
                 try parseNumber(x, "x_\(i + 1)", in: -100...100)
             }
@@ -332,7 +353,9 @@ extension Commands {
                 whh: try weight("whh", "--whh", 3), wxh: try weight("wxh", "--wxh", 2), b: try weight("b", "--b", 1),
                 activation: arguments.flags.contains("linear") ? .identity : .tanh)
             let h0 = try weight("h0", "--h0", 0)
-            let clip = try arguments.options["clip"].map { c throws(CommandError) in try parseNumber(c, "--clip", in: 0.000001...1_000_000) }
+            let clip = try arguments.options["clip"].map { c throws(CommandError) in
+                try parseNumber(c, "--clip", in: 0.000001...1_000_000)
+            }
             let trace = rnn.run(inputs: inputs.isEmpty ? [1, 0, 1] : inputs, h0: h0)
             session.output.line(toyReport(trace, clip: clip, style: session.style))
         })
@@ -409,7 +432,8 @@ extension Session {
         guard characters.count >= 2 else { throw CommandError("--text \(shown(option)): the text is too short to analyse") }
         let indices: [Int]
         do { indices = try model.vocabulary.encode(String(characters)) } catch {
-            throw CommandError("--text \(shown(option)): \(error.description) (the model knows the characters of the text it was made for)")
+            throw CommandError(
+                "--text \(shown(option)): \(error.description) (the model knows the characters of the text it was made for)")
         }
         return AnalysisText(
             characters: characters, indices: indices, description: "the text of \(name)" + cut(text.count),
@@ -494,9 +518,11 @@ extension Session {
     func recurrentNormsPhrase(_ model: Model) -> String {
         let norms = model.recurrentMatrixNorms()
         if let radius = norms.spectralRadius {
-            return "; σ_max(W_hh) = \(String(format: "%.4g", norms.largestSingularValue)), ρ(W_hh) ≈ \(String(format: "%.4g", radius))"
+            return
+                "; σ_max(W_hh) = \(String(format: "%.4g", norms.largestSingularValue)), ρ(W_hh) ≈ \(String(format: "%.4g", radius))"
         }
-        return "; σ_max of its stacked W_hh (\(model.shape.cell.gateCount)H × H) = \(String(format: "%.4g", norms.largestSingularValue))"
+        return
+            "; σ_max of its stacked W_hh (\(model.shape.cell.gateCount)H × H) = \(String(format: "%.4g", norms.largestSingularValue))"
     }
 }
 
@@ -553,7 +579,8 @@ func parseUnit(_ text: String, shape: ModelShape) throws(CommandError) -> UnitID
         throw CommandError("'\(shown(text))' is not a unit: write 12, h12, c12 (LSTM cell state) or l1.h12 (layer 1)")
     }
     let H = shape.hiddenSize
-    let range = "h0…h\(H - 1)" + (shape.cell == .lstm ? " and c0…c\(H - 1)" : "")
+    let range =
+        "h0…h\(H - 1)" + (shape.cell == .lstm ? " and c0…c\(H - 1)" : "")
         + (shape.layers > 1 ? " in layers 0…\(shape.layers - 1) (l1.h0 …)" : "")
     if unit.kind == .cell && shape.cell != .lstm {
         throw CommandError("unit \(unit): only an LSTM has a cell state c; this \(shape.cell.rawValue) has \(range)")
@@ -645,7 +672,8 @@ func shortReason(_ error: CellSearchError) -> String {
     switch error {
     case .feature(let inner): return inner.description
     case .tooFewExamples(_, let inside, let outside, let minimum):
-        return inside < outside ? "only \(inside) characters inside (needs \(minimum))" : "only \(outside) characters outside (needs \(minimum))"
+        return inside < outside
+            ? "only \(inside) characters inside (needs \(minimum))" : "only \(outside) characters outside (needs \(minimum))"
     case .constantFeature: return "never changes in this text"
     }
 }
@@ -656,7 +684,8 @@ func decaySentence(label: String, flow: GradientFlow) -> String {
         guard let last = norms.last, let first = norms.first else { return "" }
         let ratio = last > 0 ? Double(first) / Double(last) : .nan
         let verb = ratio < 1 ? "fell" : ratio > 1 ? "grew" : "stayed"
-        return "\(label): from t = \(flow.steps) back to t = 1, \(name) \(verb) from \(String(format: "%.3g", last)) to \(String(format: "%.3g", first))"
+        return
+            "\(label): from t = \(flow.steps) back to t = 1, \(name) \(verb) from \(String(format: "%.3g", last)) to \(String(format: "%.3g", first))"
             + (ratio.isFinite ? " (× \(String(format: "%.3g", ratio)))" : "")
     }
     var text = sentence("‖∂L/∂h‖", flow.hiddenNorms())
@@ -704,23 +733,33 @@ func toyReport(_ trace: ToyTrace, clip: Double?, style: Style) -> String {
     for t in 1...T {
         let sum = "\(u)·\(toyNumber(trace.inputs[t - 1])) + \(w)·\(toyNumber(trace.h(t - 1))) + \(b)"
         var row = [String(t), toyNumber(trace.inputs[t - 1]), sum + " = " + toyNumber(trace.a(t))]
-        if isTanh { row += [toyNumber(trace.h(t)), toyNumber(1 - trace.h(t) * trace.h(t))] } else { row += [toyNumber(trace.h(t))] }
+        if isTanh {
+            row += [toyNumber(trace.h(t)), toyNumber(1 - trace.h(t) * trace.h(t))]
+        } else {
+            row += [toyNumber(trace.h(t))]
+        }
         rows.append(row)
     }
-    let forwardHeaders = ["t", "x_t", "a_t = w_xh·x_t + w_hh·h_{t−1} + b"] + (isTanh ? ["h_t = tanh(a_t)", "1 − h_t²"] : ["h_t = a_t"])
-    lines.append(indented(table(headers: forwardHeaders, rows: rows, alignments: [.right, .right, .left, .right, .right], style: style)))
+    let forwardHeaders =
+        ["t", "x_t", "a_t = w_xh·x_t + w_hh·h_{t−1} + b"] + (isTanh ? ["h_t = tanh(a_t)", "1 − h_t²"] : ["h_t = a_t"])
+    lines.append(
+        indented(table(headers: forwardHeaders, rows: rows, alignments: [.right, .right, .left, .right, .right], style: style)))
     lines.append("")
     let factorName = isTanh ? "w_hh·(1 − h_k²)" : "w_hh"
     lines.append(
-        style.bold("backward") + ": ∂h_\(T)/∂h_t = Π_{k=t+1…\(T)} ∂h_k/∂h_{k−1}, one factor ∂h_k/∂h_{k−1} = \(factorName) per step back")
+        style.bold("backward")
+            + ": ∂h_\(T)/∂h_t = Π_{k=t+1…\(T)} ∂h_k/∂h_{k−1}, one factor ∂h_k/∂h_{k−1} = \(factorName) per step back")
     var backRows: [[String]] = []
     let derivatives = trace.derivatives(to: T)
     for t in stride(from: T, through: 0, by: -1) {
         let factors = trace.factors(from: t, to: T)
         var written = factors.map { f in isTanh ? "\(w)·\(toyNumber(f.slope))" : w }
-        if written.count > 6 { written = Array(written.prefix(4)) + ["… (\(written.count - 5) more)", written[written.count - 1]] }
+        if written.count > 6 {
+            written = Array(written.prefix(4)) + ["… (\(written.count - 5) more)", written[written.count - 1]]
+        }
         var row = [
-            "∂h_\(T)/∂h_\(t)", factors.isEmpty ? "1 (nothing to carry)" : written.joined(separator: " × "), toyNumber(derivatives[t]),
+            "∂h_\(T)/∂h_\(t)", factors.isEmpty ? "1 (nothing to carry)" : written.joined(separator: " × "),
+            toyNumber(derivatives[t]),
         ]
         if let clip { row.append(toyNumber(ToyRNN.clip(derivatives[t], at: clip))) }
         backRows.append(row)
@@ -739,7 +778,9 @@ func toyReport(_ trace: ToyTrace, clip: Double?, style: Style) -> String {
                     + " the tanh is flat there and passes almost no gradient back, whatever w_hh is")
         }
         if saturated.isEmpty {
-            lines.append("no h_k is saturated (all |h| < 0.95): each factor is |w_hh|·(1 − h²), at most |w_hh| = \(toyNumber(abs(rnn.whh)))")
+            lines.append(
+                "no h_k is saturated (all |h| < 0.95): each factor is |w_hh|·(1 − h²), at most |w_hh| = \(toyNumber(abs(rnn.whh)))"
+            )
         }
     } else {
         lines.append("without the tanh nothing saturates: every factor is exactly w_hh = \(w), so ∂h_\(T)/∂h_t = \(w)^(\(T)−t)")
@@ -747,7 +788,8 @@ func toyReport(_ trace: ToyTrace, clip: Double?, style: Style) -> String {
     let total = derivatives[0]
     if abs(total) < 1 {
         lines.append(
-            "∂h_\(T)/∂h_0 = \(toyNumber(total)): the gradient vanishes as it travels back; |w_hh| < 1 or a saturated tanh makes each factor small")
+            "∂h_\(T)/∂h_0 = \(toyNumber(total)): the gradient vanishes as it travels back; |w_hh| < 1 or a saturated tanh makes each factor small"
+        )
     } else if abs(total) > 1 {
         lines.append("∂h_\(T)/∂h_0 = \(toyNumber(total)): the gradient explodes as it travels back, by |w_hh| > 1 at every step")
     } else {
@@ -758,7 +800,8 @@ func toyReport(_ trace: ToyTrace, clip: Double?, style: Style) -> String {
             "clipping by value keeps each gradient in [−\(toyNumber(clip)), \(toyNumber(clip))]: the sign stays, the size is capped;"
                 + " it stops an explosion, and does nothing for a gradient that vanished")
     }
-    lines.append(style.dim("try: toy --whh 0.5 (vanishing), toy 1 0 1 0 1 0 --linear (exploding), toy --linear --clip 5 (clipping)"))
+    lines.append(
+        style.dim("try: toy --whh 0.5 (vanishing), toy 1 0 1 0 1 0 --linear (exploding), toy --linear --clip 5 (clipping)"))
     return lines.joined(separator: "\n")
 }
 

@@ -25,7 +25,8 @@ extension Commands {
             session.output.line(
                 "backward over t = 1 … \(cache.steps): loss \(String(format: "%.4f", cache.totalLoss)) (summed), "
                     + "‖g‖ = \(String(format: "%.4f", norm)), clipping changed \(count) entr\(count == 1 ? "y" : "ies")")
-            session.output.note("backstep walks it from t = \(cache.steps) back to t = 1; show grads shows the sums; update applies them")
+            session.output.note(
+                "backstep walks it from t = \(cache.steps) back to t = 1; show grads shows the sums; update applies them")
         })
 
     static let backstep = Command(
@@ -53,7 +54,8 @@ extension Commands {
         })
 
     static let update = Command(
-        name: "update", summary: "one optimizer step on the stepped text: each change, the optimizer state, the loss before and after",
+        name: "update",
+        summary: "one optimizer step on the stepped text: each change, the optimizer state, the loss before and after",
         usage: "update",
         help: """
             Computes the gradients of the stepped text (as backward does), clips them, and applies one
@@ -84,10 +86,17 @@ extension Commands {
                 using: &generator)
             let style = session.style
             let rows = results.map { r in
-                [Tensor.mathName(of: r.name), String(r.checked), String(format: "%.2e", r.relativeError), r.belowNoise ? style.dim("≈ 0: below float32 noise") : r.passed ? style.green("pass") : style.red("FAIL")]
+                [
+                    Tensor.mathName(of: r.name), String(r.checked), String(format: "%.2e", r.relativeError),
+                    r.belowNoise ? style.dim("≈ 0: below float32 noise") : r.passed ? style.green("pass") : style.red("FAIL"),
+                ]
             }
-            session.output.line("gradient check over \(steps) step\(steps == 1 ? "" : "s") (threshold \(GradientCheck.threshold)):")
-            session.output.line(table(headers: ["tensor", "entries", "relative error", "result"], rows: rows, alignments: [.left, .right, .right, .left], style: style))
+            session.output.line(
+                "gradient check over \(steps) step\(steps == 1 ? "" : "s") (threshold \(GradientCheck.threshold)):")
+            session.output.line(
+                table(
+                    headers: ["tensor", "entries", "relative error", "result"], rows: rows,
+                    alignments: [.left, .right, .right, .left], style: style))
         })
 }
 
@@ -122,7 +131,8 @@ extension Session {
         }()
         let clippedCount = changed.reduce(0) { $0 + $1.count }
         output.line(
-            style.bold("update") + " (\(kind.rawValue), lr \(formatPlain(lr))): \(rule)" + "   ‖g‖ = \(String(format: "%.4f", norm))"
+            style.bold("update") + " (\(kind.rawValue), lr \(formatPlain(lr))): \(rule)"
+                + "   ‖g‖ = \(String(format: "%.4f", norm))"
                 + (clippedCount > 0 ? ", \(clippedCount) entries clipped" : ""))
         let names = newTrainer.optimizer.stateNames
         for (i, p) in newTrainer.model.parameters.enumerated() {
@@ -132,7 +142,8 @@ extension Session {
                 let largest = delta.map(abs).max() ?? 0
                 let mean = delta.reduce(0) { $0 + abs($1) } / Float(max(1, delta.count))
                 output.line(
-                    padded(p.mathName, to: 6) + "  change: largest |Δ| \(formatNumber(largest, digits: 4)), mean |Δ| \(formatNumber(mean, digits: 4))"
+                    padded(p.mathName, to: 6)
+                        + "  change: largest |Δ| \(formatNumber(largest, digits: 4)), mean |Δ| \(formatNumber(mean, digits: 4))"
                         + (names.first.map { n in
                             let state = newTrainer.optimizer.first[i]
                             return ", mean \(n) \(formatNumber(state.reduce(0, +) / Float(max(1, state.count)), digits: 4))"
@@ -140,7 +151,10 @@ extension Session {
             } else {
                 output.line(render(deltaTensor, name: "Δ\(p.mathName)"))
                 if let first = names.first, i < newTrainer.optimizer.first.count {
-                    output.line(render(Tensor(name: p.name, shape: p.shape, values: newTrainer.optimizer.first[i]), name: "\(first) of \(p.mathName)"))
+                    output.line(
+                        render(
+                            Tensor(name: p.name, shape: p.shape, values: newTrainer.optimizer.first[i]),
+                            name: "\(first) of \(p.mathName)"))
                 }
             }
         }

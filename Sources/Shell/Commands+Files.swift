@@ -80,7 +80,8 @@ extension Session {
             do {
                 newCorpus = try Corpus(name: corpus.name, text: corpus.text, vocabulary: model.vocabulary)
             } catch {
-                let trainedOn = checkpoint.extra["charrnn.corpus"].map { " It was trained on '\($0)': corpus \($0), then load again." } ?? ""
+                let trainedOn =
+                    checkpoint.extra["charrnn.corpus"].map { " It was trained on '\($0)': corpus \($0), then load again." } ?? ""
                 var reason = error.description
                 if case .vocabulary(_, let inner) = error { reason = inner.description }
                 throw CommandError(
@@ -108,7 +109,9 @@ extension Session {
             newTrainer.model = model
             let count = newCorpus.training.count
             do { try newTrainer.attach(trainingCount: count) } catch {
-                throw CommandError("\(path): its batch \(c.batchSize) × seq \(c.sequenceLength) does not fit the text \(newCorpus.name) (\(count) training characters); nothing was changed")
+                throw CommandError(
+                    "\(path): its batch \(c.batchSize) × seq \(c.sequenceLength) does not fit the text \(newCorpus.name) (\(count) training characters); nothing was changed"
+                )
             }
         } else {
             newTrainer = try Session.makeTrainer(model: model, settings: new, corpus: newCorpus)
@@ -123,7 +126,8 @@ extension Session {
         output.line(
             "loaded \(path): \(model.shape.cell.rawValue), V = \(model.shape.vocabularySize), H = \(model.shape.hiddenSize), "
                 + "\(model.shape.layers) layer\(model.shape.layers == 1 ? "" : "s"), \(model.parameterCount) parameters"
-                + (checkpoint.training.map { ", iteration \($0.trainer.iteration)" } ?? " (no training state: a fresh \(new.optimizer.rawValue) optimizer)"))
+                + (checkpoint.training.map { ", iteration \($0.trainer.iteration)" }
+                    ?? " (no training state: a fresh \(new.optimizer.rawValue) optimizer)"))
         output.note("text \(corpus.name) kept; t = 0, h_0 = 0")
     }
 }

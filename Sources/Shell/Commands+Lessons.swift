@@ -124,7 +124,8 @@ extension Session {
             saved.step > 1, saved.step <= lesson.steps.count
         {
             replay(lesson.steps.prefix(saved.step - 1))
-            output.note("(a new session: the commands of steps 1–\(saved.step - 1) ran again, quietly, to rebuild what they showed)")
+            output.note(
+                "(a new session: the commands of steps 1–\(saved.step - 1) ran again, quietly, to rebuild what they showed)")
         }
         player.resume(lesson)
     }
@@ -151,7 +152,8 @@ extension Session {
         if let lesson = context.catalog.lesson(named: name) { return lesson }
         guard context.directory != nil else {
             throw CommandError(
-                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS")
+                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS"
+            )
         }
         if let broken = context.catalog.errors.first(where: { URL(fileURLWithPath: $0.file).lastPathComponent.contains(name) }) {
             throw CommandError("the lesson file does not load: \(broken)")
@@ -168,7 +170,8 @@ extension Session {
         context.reload()
         guard context.directory != nil else {
             throw CommandError(
-                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS")
+                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS"
+            )
         }
         let progress = context.player?.progress
         var rows: [[String]] = []
@@ -181,7 +184,9 @@ extension Session {
             }
             rows.append([lesson.name, lesson.title, state])
         }
-        var lines = [style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)")]
+        var lines = [
+            style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)")
+        ]
         if rows.isEmpty {
             lines.append("  (none in \(context.directory ?? "?"))")
         } else {

@@ -26,7 +26,8 @@ extension Commands {
             guard let preset = Preset.named(name) else {
                 let near = nearest(name, among: Preset.all.map(\.name))
                 throw CommandError(
-                    "no preset '\(shown(name))'" + didYouMean(near) + " (presets: \(Preset.all.map(\.name).joined(separator: ", ")))")
+                    "no preset '\(shown(name))'" + didYouMean(near)
+                        + " (presets: \(Preset.all.map(\.name).joined(separator: ", ")))")
             }
             try session.requireIdle()
             try session.apply(preset)
@@ -37,9 +38,11 @@ extension Session {
     /// `preset` alone: each preset's name, sizes and training, and its summary.
     func presetTable() -> String {
         let rows = Preset.all.map { p in
-            [p.name, "\(p.cell.rawValue) \(p.hiddenSize) × \(p.layers)",
-             "\(p.training.batchSize) × \(p.training.sequenceLength)",
-             "\(p.training.optimizer.rawValue) \(formatPlain(p.training.learningRate))", p.summary]
+            [
+                p.name, "\(p.cell.rawValue) \(p.hiddenSize) × \(p.layers)",
+                "\(p.training.batchSize) × \(p.training.sequenceLength)",
+                "\(p.training.optimizer.rawValue) \(formatPlain(p.training.learningRate))", p.summary,
+            ]
         }
         return table(
             headers: ["preset", "cell H × layers", "batch × seq", "optimizer lr", "what it is for"], rows: rows,

@@ -22,15 +22,21 @@ extension Commands {
             guard arguments.positional.count <= 1 else {
                 throw CommandError.usage("sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]")
             }
-            let length = try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) } ?? 200
+            let length =
+                try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) }
+                ?? 200
             var options = session.settings.sampling
-            if let t = arguments.options["temperature"] { options.temperature = try parseNumber(t, "the temperature", in: 0...10) }
+            if let t = arguments.options["temperature"] {
+                options.temperature = try parseNumber(t, "the temperature", in: 0...10)
+            }
             if let k = arguments.options["top-k"] {
                 let value = try parseInteger(k, "top-k", in: 0...10_000)
                 options.topK = value > 0 ? value : nil
             }
             options.argmax = arguments.flags.contains("argmax")
-            let seed = try arguments.options["seed"].map { s throws(CommandError) in UInt64(try parseInteger(s, "the seed", in: 0...Int.max)) }
+            let seed = try arguments.options["seed"].map { s throws(CommandError) in
+                UInt64(try parseInteger(s, "the seed", in: 0...Int.max))
+            }
             let prime = arguments.options["prime"] ?? ""
             let model = session.model
             do { _ = try model.vocabulary.encode(prime) } catch {
@@ -87,7 +93,10 @@ extension Commands {
             session.output.line("after \"\(text.count > 30 ? "…" : "")\(shownText)\" the model predicts:")
             session.output.line(
                 table(
-                    headers: ["#", "next", "p (T = 1)", "p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))"],
+                    headers: [
+                        "#", "next", "p (T = 1)",
+                        "p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))",
+                    ],
                     rows: rows, alignments: [.right, .left, .right, .right], style: session.style))
         })
 }

@@ -66,7 +66,8 @@ extension Session {
             let near = nearest(name, among: library.names)
             var message = "no corpus or file '\(shown(name))'" + didYouMean(near)
             if library.directory == nil {
-                message += "; the corpora directory was not found (looked in ./corpora, beside the executable and above it, and $CHARRNN_CORPORA)"
+                message +=
+                    "; the corpora directory was not found (looked in ./corpora, beside the executable and above it, and $CHARRNN_CORPORA)"
             } else if near.isEmpty {
                 message += " (corpora: \(library.names.joined(separator: ", ")))"
             }
@@ -186,7 +187,9 @@ extension Session {
         let rows = SettingSpec.all.map { spec in
             [spec.name, spec.value(settings), spec.range, spec.doc]
         }
-        return table(headers: ["setting", "value", "range", "what it does"], rows: rows, alignments: [.left, .left, .left, .left], style: style)
+        return table(
+            headers: ["setting", "value", "range", "what it does"], rows: rows, alignments: [.left, .left, .left, .left],
+            style: style)
     }
 
     /// Changes one setting: validates everything first, then applies it with its effect.
@@ -224,7 +227,9 @@ extension Session {
             newTrainer.iteration = trainer.iteration
             trainer = newTrainer
             settings = new
-            output.line("\(spec.name) = \(value): training reads \(new.batchSize) stream\(new.batchSize == 1 ? "" : "s") × \(new.sequenceLength) steps per iteration, from the start of the text")
+            output.line(
+                "\(spec.name) = \(value): training reads \(new.batchSize) stream\(new.batchSize == 1 ? "" : "s") × \(new.sequenceLength) steps per iteration, from the start of the text"
+            )
         case .reshape:
             guard value != spec.value(settings) else {
                 output.line("\(spec.name) = \(value) (unchanged)")
@@ -234,11 +239,14 @@ extension Session {
             try replaceModel(model, settings: new, corpus: corpus)
             output.line(
                 "\(spec.name) = \(value): the model changed shape and was re-initialised "
-                    + "(\(new.cell.rawValue), H = \(new.hiddenSize), \(new.layers) layer\(new.layers == 1 ? "" : "s"), \(model.parameterCount) parameters); t = 0")
+                    + "(\(new.cell.rawValue), H = \(new.hiddenSize), \(new.layers) layer\(new.layers == 1 ? "" : "s"), \(model.parameterCount) parameters); t = 0"
+            )
         case .nextModel:
             settings = new
             if spec.name == "seed" { generator = SplitMix64(seed: new.seed) }
-            output.line("\(spec.name) = \(value): applies at the next `model new`" + (spec.name == "seed" ? " (sampling restarts from this seed now)" : ""))
+            output.line(
+                "\(spec.name) = \(value): applies at the next `model new`"
+                    + (spec.name == "seed" ? " (sampling restarts from this seed now)" : ""))
         }
     }
 }
@@ -248,7 +256,8 @@ extension Session {
 extension Commands {
     static let help = Command(
         name: "help", aliases: ["?"], summary: "list the commands, or explain one", usage: "help [COMMAND|settings]",
-        help: "`help` lists every command with one line each; `help NAME` gives its usage and a longer explanation; `help settings` lists the settings.",
+        help:
+            "`help` lists every command with one line each; `help NAME` gives its usage and a longer explanation; `help settings` lists the settings.",
         complete: { _, previous, _ in previous.isEmpty ? CommandRegistry.all.map(\.name) + ["settings"] : [] },
         run: { session, words in
             let style = session.style
@@ -271,7 +280,8 @@ extension Commands {
             case 1:
                 guard let command = CommandRegistry.command(named: words[0]) else {
                     let near = nearest(words[0], among: CommandRegistry.allNames)
-                    throw CommandError("no command '\(shown(words[0]))'" + didYouMean(near) + (near.isEmpty ? " (help lists them)" : ""))
+                    throw CommandError(
+                        "no command '\(shown(words[0]))'" + didYouMean(near) + (near.isEmpty ? " (help lists them)" : ""))
                 }
                 var lines = [style.bold(command.name) + " — " + command.summary, "usage: " + command.usage]
                 if !command.aliases.isEmpty { lines.append("also: " + command.aliases.joined(separator: ", ")) }
@@ -299,7 +309,8 @@ extension Commands {
 
     static let runScript = Command(
         name: "run", summary: "run the commands of a file, echoing each one", usage: "run FILE",
-        help: "Runs a file of commands, one per line, as if typed (lines starting with # are comments). It stops at the first command that fails.",
+        help:
+            "Runs a file of commands, one per line, as if typed (lines starting with # are comments). It stops at the first command that fails.",
         complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
         run: { session, words in
             guard words.count == 1 else { throw CommandError.usage("run FILE") }
@@ -307,7 +318,9 @@ extension Commands {
             guard let data = FileManager.default.contents(atPath: words[0]) else {
                 throw CommandError("cannot read \(shown(words[0]))")
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw CommandError("\(shown(words[0])) is not UTF-8 text") }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CommandError("\(shown(words[0])) is not UTF-8 text")
+            }
             session.scriptDepth += 1
             defer { session.scriptDepth -= 1 }
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

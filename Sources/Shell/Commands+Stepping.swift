@@ -22,7 +22,8 @@ extension Commands {
             try session.requireIdle()
             let start = session.position
             guard start < session.maximumPosition else {
-                throw CommandError("t = \(start) is the end of the text (\(session.corpus.indices.count) characters): reset or goto to go back")
+                throw CommandError(
+                    "t = \(start) is the end of the text (\(session.corpus.indices.count) characters): reset or goto to go back")
             }
             let end = min(start + count, session.maximumPosition)
             let cache = session.forward(steps: end)
@@ -115,7 +116,8 @@ extension Session {
         return table(
             headers: ["t", "input", "target", "predicted", "p(pred)", "p(target)", "loss"], rows: rows,
             alignments: [.right, .left, .left, .left, .right, .right, .right], style: style)
-            + "\n" + "total loss \(String(format: "%.3f", total)), mean \(String(format: "%.3f", total / Double(cache.steps))) per step"
+            + "\n"
+            + "total loss \(String(format: "%.3f", total)), mean \(String(format: "%.3f", total / Double(cache.steps))) per step"
     }
 }
 
@@ -188,7 +190,9 @@ extension Session {
             return vector("x_\(n)", x, labels: vocabularyLabels, note: "one-hot \(quoted(cache.inputs[t]))", expanded: true)
         case "a":
             return (0...top).map { k in
-                vector("a_\(n)" + (top > 0 ? " l\(k + 1)" : ""), cache.slice(cache.layers[k].preactivation, step: t, width: G * H), expanded: true)
+                vector(
+                    "a_\(n)" + (top > 0 ? " l\(k + 1)" : ""), cache.slice(cache.layers[k].preactivation, step: t, width: G * H),
+                    expanded: true)
             }.joined(separator: "\n")
         case "h":
             return (0...top).map { k in
@@ -208,7 +212,8 @@ extension Session {
                     target: cache.targets[t], style: style, width: width)
         default:  // loss t
             let p = cache.probabilities[t * V + cache.targets[t]]
-            return "loss_\(n) = −ln p_\(n)[\(vocabularyLabels[cache.targets[t]])] = −ln \(String(format: "%.4f", p)) = \(String(format: "%.4f", cache.losses[t]))"
+            return
+                "loss_\(n) = −ln p_\(n)[\(vocabularyLabels[cache.targets[t]])] = −ln \(String(format: "%.4f", p)) = \(String(format: "%.4f", cache.losses[t]))"
         }
     }
 
@@ -216,17 +221,21 @@ extension Session {
     func optimizerView() -> String {
         let trainer = currentTrainer, optimizer = trainer.optimizer
         let names = optimizer.stateNames
-        var lines = ["\(style.bold("optimizer")) \(optimizer.kind.rawValue), \(optimizer.step) update\(optimizer.step == 1 ? "" : "s") so far"]
+        var lines = [
+            "\(style.bold("optimizer")) \(optimizer.kind.rawValue), \(optimizer.step) update\(optimizer.step == 1 ? "" : "s") so far"
+        ]
         guard let first = names.first else {
             lines.append("plain SGD keeps no state: p −= lr · g")
             return lines.joined(separator: "\n")
         }
         for (i, p) in trainer.model.parameters.enumerated() {
             if i < optimizer.first.count {
-                lines.append(render(Tensor(name: p.name, shape: p.shape, values: optimizer.first[i]), name: "\(first) of \(p.mathName)"))
+                lines.append(
+                    render(Tensor(name: p.name, shape: p.shape, values: optimizer.first[i]), name: "\(first) of \(p.mathName)"))
             }
             if let second = names.second, i < optimizer.second.count {
-                lines.append(render(Tensor(name: p.name, shape: p.shape, values: optimizer.second[i]), name: "\(second) of \(p.mathName)"))
+                lines.append(
+                    render(Tensor(name: p.name, shape: p.shape, values: optimizer.second[i]), name: "\(second) of \(p.mathName)"))
             }
         }
         return lines.joined(separator: "\n")

@@ -29,8 +29,12 @@ extension Commands {
             let usage = "train [N] [--seconds S] [--background]"
             let arguments = try Arguments(words, options: ["seconds"], flags: ["background"])
             guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
-            let count = try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...100_000_000) }
-            let seconds = try arguments.options["seconds"].map { w throws(CommandError) in try parseNumber(w, "S", in: 0.01...1_000_000) }
+            let count = try arguments.positional.first.map { w throws(CommandError) in
+                try parseInteger(w, "N", in: 1...100_000_000)
+            }
+            let seconds = try arguments.options["seconds"].map { w throws(CommandError) in
+                try parseNumber(w, "S", in: 0.01...1_000_000)
+            }
             try session.requireIdle()
             if arguments.flags.contains("background") {
                 session.startBackground(iterations: count, seconds: seconds)
@@ -104,15 +108,18 @@ extension Session {
             let speed = elapsed > 0 ? Double(characters) / elapsed : 0
             let f = fraction(done)
             let left = f > 0 ? elapsed / f * (1 - f) : 0
-            let detail = "loss \(String(format: "%.4f", lastLoss))"
+            let detail =
+                "loss \(String(format: "%.4f", lastLoss))"
                 + (run.lastValidation.map { "  val \(String(format: "%.4f", $0.loss))" } ?? "")
                 + "  lr \(formatPlain(learningRate))  \(Int(speed)) chars/s  \(formatDuration(left)) left"
             // By iterations when a count is given and the clock is not further along; else by seconds.
             if let iterations, seconds.map({ elapsed / $0 <= Double(done) / Double(iterations) }) ?? true {
-                return progressLine(label: "training", completed: done, total: iterations, detail: detail, style: style, width: width - 1)
+                return progressLine(
+                    label: "training", completed: done, total: iterations, detail: detail, style: style, width: width - 1)
             }
             return progressLine(
-                label: "training (s)", completed: Int(elapsed), total: Int((seconds ?? 0).rounded(.up)), detail: "iter \(run.trainer.iteration)  " + detail,
+                label: "training (s)", completed: Int(elapsed), total: Int((seconds ?? 0).rounded(.up)),
+                detail: "iter \(run.trainer.iteration)  " + detail,
                 style: style, width: width - 1)
         }
         var done = 0
@@ -207,8 +214,10 @@ extension Session {
                 + ", lr \(formatPlain(s.iterations > 0 ? s.learningRate : job.learningRate.load(ordering: .relaxed)))"
                 + ", \(Int(Double(s.characters) / max(elapsed, 1e-9))) chars/s"
         }
-        let last = (history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
-            + (history.last(where: { $0.validation != nil })?.validation.map { ", validation \(String(format: "%.4f", $0))" } ?? "")
+        let last =
+            (history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
+            + (history.last(where: { $0.validation != nil })?.validation.map { ", validation \(String(format: "%.4f", $0))" }
+                ?? "")
         return "no training running; the model is at iteration \(trainer.iteration)\(last)"
     }
 }
@@ -216,7 +225,8 @@ extension Session {
 /// A sample printed during training (foreground or background), framed, with the iteration
 /// and the losses: what the learner watches take shape.
 func trainingSampleBlock(_ sample: String, event: TrainingRun.Event, style: Style) -> String {
-    let losses = "loss \(String(format: "%.2f", event.report.loss))"
+    let losses =
+        "loss \(String(format: "%.2f", event.report.loss))"
         + (event.point.validation.map { ", validation \(String(format: "%.2f", $0))" } ?? "")
     return [style.dim("── sample at iteration \(event.report.iteration) (\(losses)) ──"), sample, style.dim("──")]
         .joined(separator: "\n")

@@ -16,7 +16,10 @@ extension LessonTerm {
     /// The analysis values, in the order `help lessons` lists them (after the others).
     static let analysisTerms: [LessonTerm] = [
         // Cell search, as `cells FEATURE` ranks the units.
-        .value("best unit FEATURE", .one, "the unit that best tracks FEATURE (quote, if, comment, …) over the text `cells` reads: c247") {
+        .value(
+            "best unit FEATURE", .one,
+            "the unit that best tracks FEATURE (quote, if, comment, …) over the text `cells` reads: c247"
+        ) {
             session, arguments throws(LessonTermError) in
             try session.bestCell(arguments[0]).unit.description
         },
@@ -24,14 +27,19 @@ extension LessonTerm {
             session, arguments throws(LessonTermError) in
             String(format: "%.3f", try session.bestCell(arguments[0]).score)
         },
-        .value("best accuracy FEATURE", .one, "that unit's accuracy, (TPR + TNR) / 2 at its best threshold, in % (inside/outside features)") {
+        .value(
+            "best accuracy FEATURE", .one,
+            "that unit's accuracy, (TPR + TNR) / 2 at its best threshold, in % (inside/outside features)"
+        ) {
             session, arguments throws(LessonTermError) in
             guard let accuracy = try session.bestCell(arguments[0]).balancedAccuracy else {
                 throw LessonTermError("\(arguments[0]) is a number, not inside/outside: it has no accuracy (use best score)")
             }
             return String(format: "%.1f%%", 100 * accuracy)
         },
-        .value("best inside FEATURE", .one, "whether that unit is high or low inside FEATURE (for a number: grows or falls with it)") {
+        .value(
+            "best inside FEATURE", .one, "whether that unit is high or low inside FEATURE (for a number: grows or falls with it)"
+        ) {
             session, arguments throws(LessonTermError) in
             let score = try session.bestCell(arguments[0])
             if score.balancedAccuracy == nil { return score.sign > 0 ? "grows" : "falls" }
@@ -45,7 +53,8 @@ extension LessonTerm {
             session, _ throws(LessonTermError) in
             lessonFixed(try session.validationLoss(of: session.model))
         },
-        .value("eval loss of FILE", .one, "the same for the model in the checkpoint FILE") { session, arguments throws(LessonTermError) in
+        .value("eval loss of FILE", .one, "the same for the model in the checkpoint FILE") {
+            session, arguments throws(LessonTermError) in
             let checkpoint: Checkpoint
             do { checkpoint = try Checkpoint.read(path: arguments[0]) } catch { throw LessonTermError(String(describing: error)) }
             guard checkpoint.model.vocabulary == session.corpus.vocabulary else {
@@ -54,14 +63,18 @@ extension LessonTerm {
             return lessonFixed(try session.validationLoss(of: checkpoint.model))
         },
         // Settings a lesson's arithmetic needs.
-        .value("seq", .none, "T, the steps of truncated BPTT per iteration") { session, _ in String(session.settings.sequenceLength) },
+        .value("seq", .none, "T, the steps of truncated BPTT per iteration") { session, _ in
+            String(session.settings.sequenceLength)
+        },
         .value("batch", .none, "B, the streams per iteration") { session, _ in String(session.settings.batchSize) },
         .value("characters trained", .none, "iterations × B × T: the characters training has read (with the current B and T)") {
             session, _ in
             String(session.currentTrainer.iteration * session.settings.batchSize * session.settings.sequenceLength)
         },
         // Gradient flow, as `gradflow --steps T` measures it.
-        .value("gradient ratio T", .one, "‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ of the model over the first T characters (gradflow --steps T)") {
+        .value(
+            "gradient ratio T", .one, "‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ of the model over the first T characters (gradflow --steps T)"
+        ) {
             session, arguments throws(LessonTermError) in
             let norms = try session.gradientFlow(arguments[0]).hiddenNorms()
             return ratio(norms)
@@ -69,15 +82,21 @@ extension LessonTerm {
         .value("cell gradient ratio T", .one, "‖∂L_T/∂c_1‖ / ‖∂L_T/∂c_T‖ of an LSTM: the same along the cell path") {
             session, arguments throws(LessonTermError) in
             let flow = try session.gradientFlow(arguments[0])
-            guard flow.cell == .lstm else { throw LessonTermError("the model is an \(flow.cell.rawValue): only an LSTM has a cell path (set cell lstm)") }
+            guard flow.cell == .lstm else {
+                throw LessonTermError("the model is an \(flow.cell.rawValue): only an LSTM has a cell path (set cell lstm)")
+            }
             return ratio(flow.cellNorms())
         },
-        .value("lstm cell gradient ratio T", .one, "the same for the fresh LSTM that `gradflow --compare lstm` sets beside the model (f ≈ 0.95)") {
+        .value(
+            "lstm cell gradient ratio T", .one,
+            "the same for the fresh LSTM that `gradflow --compare lstm` sets beside the model (f ≈ 0.95)"
+        ) {
             session, arguments throws(LessonTermError) in
             let flow = try session.gradientFlow(arguments[0], model: session.comparisonLSTM())
             return ratio(flow.cellNorms())
         },
-        .value("largest singular value", .none, "σ_max(W_hh): the most one multiplication by W_hh can stretch a vector") { session, _ in
+        .value("largest singular value", .none, "σ_max(W_hh): the most one multiplication by W_hh can stretch a vector") {
+            session, _ in
             String(format: "%.4g", session.model.recurrentMatrixNorms().largestSingularValue)
         },
     ]
@@ -100,7 +119,8 @@ extension Session {
     /// `cells` and `cell` (see `Session.record`).
     func bestCell(_ name: String) throws(LessonTermError) -> CellScore {
         guard let feature = TextFeature(name: name), TextFeature.builtIns.contains(feature) else {
-            throw LessonTermError("unknown feature '\(name)' (features: \(TextFeature.builtIns.map(\.name).joined(separator: ", ")))")
+            throw LessonTermError(
+                "unknown feature '\(name)' (features: \(TextFeature.builtIns.map(\.name).joined(separator: ", ")))")
         }
         let model = self.model
         let key = "\(corpus.name)|\(name)"
@@ -134,7 +154,8 @@ extension Session {
             throw LessonTermError("T must be a whole number from 1 to \(most), not '\(text)'")
         }
         do {
-            return try GradientFlow(model: model ?? self.model, text: String(characters[0...steps]), steps: steps, stepFactors: false)
+            return try GradientFlow(
+                model: model ?? self.model, text: String(characters[0...steps]), steps: steps, stepFactors: false)
         } catch { throw LessonTermError(String(describing: error)) }
     }
 

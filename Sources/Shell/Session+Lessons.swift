@@ -140,176 +140,206 @@ struct LessonTerm: Sendable {
 
 extension LessonTerm {
     /// Every condition and value, in the order `help lessons` lists them.
-    static let all: [LessonTerm] = [
-        // Conditions
-        .condition(
-            "predicts C…", .many,
-            "the current weights, run over the text from h_0 = 0, predict (argmax p_t) these characters at steps 1, 2, …: `predicts e l l o`"
-        ) { session, characters throws(LessonTermError) in
-            try session.predictions(count: characters.count).elementsEqual(characters) { $0 == $1 }
-        },
-        .condition("loss below X", .one, "the latest training loss (`loss`) is below X") { session, arguments throws(LessonTermError) in
-            guard let last = session.currentHistory.last else { return false }
-            return last.loss < (try number(arguments[0], "X"))
-        },
-        .condition("trained at least N", .one, "the model has trained at least N iterations") { session, arguments throws(LessonTermError) in
-            session.currentTrainer.iteration >= (try integer(arguments[0], "N"))
-        },
-        .condition("stepped N", .one, "the step cursor is at t ≥ N") { session, arguments throws(LessonTermError) in
-            session.position >= (try integer(arguments[0], "N"))
-        },
-        .condition("backward done", .none, "a backward pass over the stepped text exists for the current weights") { session, _ in
-            session.backwardState != nil
-        },
-        .condition("backstepped", .none, "`backstep` has walked the last backward pass back to t = 1") { session, _ in
-            session.backwardState?.next == 0
-        },
-        .condition("updated", .none, "an `update` has run in this session") { session, _ in
-            session.lessonContext.lastUpdate != nil
-        },
-        .condition("sampled", .none, "a `sample` has run in this session") { session, _ in
-            session.lessonContext.lastSample != nil
-        },
-        .condition("corpus NAME", .one, "the current text is NAME") { session, arguments in
-            session.corpus.name == arguments[0]
-        },
-        .condition("cell NAME", .one, "the model's cell is NAME (rnn, lstm, gru)") { session, arguments in
-            session.model.shape.cell.rawValue == arguments[0]
-        },
-        .condition("training", .none, "training runs in the background") { session, _ in
-            session.collectFinishedJob()
-            return session.job != nil
-        },
-        .condition("not CONDITION", .many, "the condition does not hold: `not training`") { session, arguments throws(LessonTermError) in
-            !(try session.evaluateCondition(arguments.joined(separator: " ")))
-        },
-        // Values
-        .value("vocab", .none, "the vocabulary in order: [h, e, l, o]") { session, _ in
-            "[" + session.vocabularyLabels.joined(separator: ", ") + "]"
-        },
-        .value("vocab size", .none, "V, the number of characters") { session, _ in String(session.model.shape.vocabularySize) },
-        .value("hidden size", .none, "H, the hidden units") { session, _ in String(session.model.shape.hiddenSize) },
-        .value("text", .none, "the current text (its first 60 characters)") { session, _ in
-            String(session.corpus.text.prefix(60))
-        },
-        .value("corpus", .none, "the current text's name") { session, _ in session.corpus.name },
-        .value("cell", .none, "the model's cell") { session, _ in session.model.shape.cell.rawValue },
-        .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in String(session.position) },
-        .value("x t", .one, "the one-hot input x_t (from the text; no step needed)") { session, arguments throws(LessonTermError) in
-            let t = try session.textStep(arguments[0])
-            var x = [Float](repeating: 0, count: session.model.shape.vocabularySize)
-            x[session.corpus.indices[t - 1]] = 1
-            return "[" + x.map { String(Int($0)) }.joined(separator: ", ") + "]"
-        },
-        .value("h t", .one, "the hidden state h_t of the stepped text") { session, arguments throws(LessonTermError) in
-            let (cache, t) = try session.steppedStep(arguments[0])
-            return session.listed(cache.hidden(layer: cache.layers.count - 1, step: t - 1))
-        },
-        .value("y t", .one, "the logits y_t, labelled by character") { session, arguments throws(LessonTermError) in
-            let (cache, t) = try session.steppedStep(arguments[0])
-            return session.labelled(cache.slice(cache.logits, step: t - 1, width: cache.shape.vocabularySize))
-        },
-        .value("p t", .one, "the probabilities p_t = softmax(y_t), labelled by character") { session, arguments throws(LessonTermError) in
-            let (cache, t) = try session.steppedStep(arguments[0])
-            return session.labelled(cache.slice(cache.probabilities, step: t - 1, width: cache.shape.vocabularySize), decimals: 3)
-        },
-        .value("p t C", .two, "p_t of the character C") { session, arguments throws(LessonTermError) in
-            let (cache, t) = try session.steppedStep(arguments[0])
-            guard let v = session.vocabularyLabels.firstIndex(of: arguments[1]) else {
-                throw LessonTermError("'\(arguments[1])' is not in the vocabulary")
-            }
-            return String(format: "%.3f", cache.probabilities[(t - 1) * cache.shape.vocabularySize + v])
-        },
-        .value("target t", .one, "the character step t should predict") { session, arguments throws(LessonTermError) in
-            let t = try session.textStep(arguments[0])
-            return session.vocabularyLabels[session.corpus.indices[t]]
-        },
-        .value("loss t", .one, "loss_t = −ln p_t[target] of the stepped text") { session, arguments throws(LessonTermError) in
-            let (cache, t) = try session.steppedStep(arguments[0])
-            return fixed(Double(cache.losses[t - 1]))
-        },
-        .value("total loss", .none, "Σ loss_t over the stepped text") { session, _ throws(LessonTermError) in
-            fixed(try session.steppedCache().totalLoss)
-        },
-        .value("mean loss", .none, "the mean loss per step of the stepped text") { session, _ throws(LessonTermError) in
-            fixed(try session.steppedCache().meanLoss)
-        },
-        .value("uniform loss", .none, "ln V: the loss per step of a model that gives every character 1/V") { session, _ in
-            fixed(log(Double(session.model.shape.vocabularySize)))
-        },
-        .value("predictions", .none, "what the current weights predict (argmax) at each step of the text from h_0 = 0: e, l, l, l") {
-            session, _ throws(LessonTermError) in
-            try session.predictions(count: min(session.maximumPosition, 20)).joined(separator: ", ")
-        },
-        .value("dy t", .one, "dy_t = p_t − onehot(target) of the last backward pass") { session, arguments throws(LessonTermError) in
-            guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
-            let t = try integer(arguments[0], "t")
-            guard (1...state.cache.steps).contains(t) else { throw LessonTermError("t must be from 1 to \(state.cache.steps)") }
-            let V = state.cache.shape.vocabularySize
-            return session.labelled(state.cache.slice(state.trace.dLogits, step: t - 1, width: V), decimals: 3)
-        },
-        .value("gradient norm", .none, "‖g‖ of the last backward pass, before clipping") { session, _ throws(LessonTermError) in
-            guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
-            return fixed(state.norm)
-        },
-        .value("loss before update", .none, "the summed loss of the stepped text before the last `update`") { session, _ throws(LessonTermError) in
-            guard let record = session.lessonContext.lastUpdate else { throw LessonTermError("no update yet: type update") }
-            return fixed(record.before)
-        },
-        .value("loss after update", .none, "the same, after it (same text, new weights)") { session, _ throws(LessonTermError) in
-            guard let record = session.lessonContext.lastUpdate else { throw LessonTermError("no update yet: type update") }
-            return fixed(record.after)
-        },
-        .value("loss", .none, "the latest training loss: the mean loss per character of the last training iteration") {
-            session, _ throws(LessonTermError) in
-            guard let last = session.currentHistory.last else { throw LessonTermError("no training yet: train first") }
-            return fixed(last.loss)
-        },
-        .value("first loss", .none, "the loss of the first training iteration, computed before its update: the loss before training") {
-            session, _ throws(LessonTermError) in
-            guard let first = session.currentHistory.first else { throw LessonTermError("no training yet: train first") }
-            return fixed(first.loss)
-        },
-        .value("iterations", .none, "the training iterations so far") { session, _ in String(session.currentTrainer.iteration) },
-        .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.settings.learningRate) },
-        .value("optimizer", .none, "the optimizer") { session, _ in session.settings.optimizer.rawValue },
-        .value("temperature", .none, "the sampling temperature setting") { session, _ in formatPlain(session.settings.temperature) },
-        .value("sample", .none, "the text the last `sample` wrote") { session, _ throws(LessonTermError) in
-            guard let sample = session.lessonContext.lastSample else { throw LessonTermError("no sample yet: type sample") }
-            return sample
-        },
-        // Watching training (lessons shakespeare, c-code, latex)
-        .condition("val loss below X", .one, "the latest validation loss (`val loss`) is below X") { session, arguments throws(LessonTermError) in
-            guard let last = session.latestValidation else { return false }
-            return last < (try number(arguments[0], "X"))
-        },
-        .condition(
-            "sample contains TEXT", .many,
-            "the text the last `sample` wrote contains TEXT (words joined by one space; \\n is a new line): `sample contains :\\n`"
-        ) { session, arguments in
-            let text = arguments.joined(separator: " ").replacingOccurrences(of: "\\n", with: "\n")
-            return session.lessonContext.lastSample?.contains(text) ?? false
-        },
-        .value("val loss", .none, "the latest validation loss: nats per character on the held-out text (train measures it every val-every iterations and at the end)") {
-            session, _ throws(LessonTermError) in
-            guard let loss = session.latestValidation else {
-                throw LessonTermError("no validation loss yet: train (with val-every above 0) first")
-            }
-            return fixed(loss)
-        },
-        .value("train seconds", .none, "how long the last `train` took, in seconds (one decimal)") { session, _ throws(LessonTermError) in
-            guard let last = session.lastTraining else { throw LessonTermError("no train yet: train first") }
-            return String(format: "%.1f", last.seconds)
-        },
-        .value("train iterations", .none, "how many iterations the last `train` did") { session, _ throws(LessonTermError) in
-            guard let last = session.lastTraining else { throw LessonTermError("no train yet: train first") }
-            return String(last.iterations)
-        },
-        .value("parameters", .none, "the number of weights and biases in the model") { session, _ in
-            String(session.model.parameterCount)
-        },
-        .value("layers", .none, "the number of stacked recurrent layers") { session, _ in String(session.model.shape.layers) },
-    ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
+    static let all: [LessonTerm] =
+        [
+            // Conditions
+            .condition(
+                "predicts C…", .many,
+                "the current weights, run over the text from h_0 = 0, predict (argmax p_t) these characters at steps 1, 2, …: `predicts e l l o`"
+            ) { session, characters throws(LessonTermError) in
+                try session.predictions(count: characters.count).elementsEqual(characters) { $0 == $1 }
+            },
+            .condition("loss below X", .one, "the latest training loss (`loss`) is below X") {
+                session, arguments throws(LessonTermError) in
+                guard let last = session.currentHistory.last else { return false }
+                return last.loss < (try number(arguments[0], "X"))
+            },
+            .condition("trained at least N", .one, "the model has trained at least N iterations") {
+                session, arguments throws(LessonTermError) in
+                session.currentTrainer.iteration >= (try integer(arguments[0], "N"))
+            },
+            .condition("stepped N", .one, "the step cursor is at t ≥ N") { session, arguments throws(LessonTermError) in
+                session.position >= (try integer(arguments[0], "N"))
+            },
+            .condition("backward done", .none, "a backward pass over the stepped text exists for the current weights") {
+                session, _ in
+                session.backwardState != nil
+            },
+            .condition("backstepped", .none, "`backstep` has walked the last backward pass back to t = 1") { session, _ in
+                session.backwardState?.next == 0
+            },
+            .condition("updated", .none, "an `update` has run in this session") { session, _ in
+                session.lessonContext.lastUpdate != nil
+            },
+            .condition("sampled", .none, "a `sample` has run in this session") { session, _ in
+                session.lessonContext.lastSample != nil
+            },
+            .condition("corpus NAME", .one, "the current text is NAME") { session, arguments in
+                session.corpus.name == arguments[0]
+            },
+            .condition("cell NAME", .one, "the model's cell is NAME (rnn, lstm, gru)") { session, arguments in
+                session.model.shape.cell.rawValue == arguments[0]
+            },
+            .condition("training", .none, "training runs in the background") { session, _ in
+                session.collectFinishedJob()
+                return session.job != nil
+            },
+            .condition("not CONDITION", .many, "the condition does not hold: `not training`") {
+                session, arguments throws(LessonTermError) in
+                !(try session.evaluateCondition(arguments.joined(separator: " ")))
+            },
+            // Values
+            .value("vocab", .none, "the vocabulary in order: [h, e, l, o]") { session, _ in
+                "[" + session.vocabularyLabels.joined(separator: ", ") + "]"
+            },
+            .value("vocab size", .none, "V, the number of characters") { session, _ in String(session.model.shape.vocabularySize)
+            },
+            .value("hidden size", .none, "H, the hidden units") { session, _ in String(session.model.shape.hiddenSize) },
+            .value("text", .none, "the current text (its first 60 characters)") { session, _ in
+                String(session.corpus.text.prefix(60))
+            },
+            .value("corpus", .none, "the current text's name") { session, _ in session.corpus.name },
+            .value("cell", .none, "the model's cell") { session, _ in session.model.shape.cell.rawValue },
+            .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in String(session.position) },
+            .value("x t", .one, "the one-hot input x_t (from the text; no step needed)") {
+                session, arguments throws(LessonTermError) in
+                let t = try session.textStep(arguments[0])
+                var x = [Float](repeating: 0, count: session.model.shape.vocabularySize)
+                x[session.corpus.indices[t - 1]] = 1
+                return "[" + x.map { String(Int($0)) }.joined(separator: ", ") + "]"
+            },
+            .value("h t", .one, "the hidden state h_t of the stepped text") { session, arguments throws(LessonTermError) in
+                let (cache, t) = try session.steppedStep(arguments[0])
+                return session.listed(cache.hidden(layer: cache.layers.count - 1, step: t - 1))
+            },
+            .value("y t", .one, "the logits y_t, labelled by character") { session, arguments throws(LessonTermError) in
+                let (cache, t) = try session.steppedStep(arguments[0])
+                return session.labelled(cache.slice(cache.logits, step: t - 1, width: cache.shape.vocabularySize))
+            },
+            .value("p t", .one, "the probabilities p_t = softmax(y_t), labelled by character") {
+                session, arguments throws(LessonTermError) in
+                let (cache, t) = try session.steppedStep(arguments[0])
+                return session.labelled(
+                    cache.slice(cache.probabilities, step: t - 1, width: cache.shape.vocabularySize), decimals: 3)
+            },
+            .value("p t C", .two, "p_t of the character C") { session, arguments throws(LessonTermError) in
+                let (cache, t) = try session.steppedStep(arguments[0])
+                guard let v = session.vocabularyLabels.firstIndex(of: arguments[1]) else {
+                    throw LessonTermError("'\(arguments[1])' is not in the vocabulary")
+                }
+                return String(format: "%.3f", cache.probabilities[(t - 1) * cache.shape.vocabularySize + v])
+            },
+            .value("target t", .one, "the character step t should predict") { session, arguments throws(LessonTermError) in
+                let t = try session.textStep(arguments[0])
+                return session.vocabularyLabels[session.corpus.indices[t]]
+            },
+            .value("loss t", .one, "loss_t = −ln p_t[target] of the stepped text") { session, arguments throws(LessonTermError) in
+                let (cache, t) = try session.steppedStep(arguments[0])
+                return fixed(Double(cache.losses[t - 1]))
+            },
+            .value("total loss", .none, "Σ loss_t over the stepped text") { session, _ throws(LessonTermError) in
+                fixed(try session.steppedCache().totalLoss)
+            },
+            .value("mean loss", .none, "the mean loss per step of the stepped text") { session, _ throws(LessonTermError) in
+                fixed(try session.steppedCache().meanLoss)
+            },
+            .value("uniform loss", .none, "ln V: the loss per step of a model that gives every character 1/V") { session, _ in
+                fixed(log(Double(session.model.shape.vocabularySize)))
+            },
+            .value(
+                "predictions", .none,
+                "what the current weights predict (argmax) at each step of the text from h_0 = 0: e, l, l, l"
+            ) {
+                session, _ throws(LessonTermError) in
+                try session.predictions(count: min(session.maximumPosition, 20)).joined(separator: ", ")
+            },
+            .value("dy t", .one, "dy_t = p_t − onehot(target) of the last backward pass") {
+                session, arguments throws(LessonTermError) in
+                guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+                let t = try integer(arguments[0], "t")
+                guard (1...state.cache.steps).contains(t) else {
+                    throw LessonTermError("t must be from 1 to \(state.cache.steps)")
+                }
+                let V = state.cache.shape.vocabularySize
+                return session.labelled(state.cache.slice(state.trace.dLogits, step: t - 1, width: V), decimals: 3)
+            },
+            .value("gradient norm", .none, "‖g‖ of the last backward pass, before clipping") {
+                session, _ throws(LessonTermError) in
+                guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+                return fixed(state.norm)
+            },
+            .value("loss before update", .none, "the summed loss of the stepped text before the last `update`") {
+                session, _ throws(LessonTermError) in
+                guard let record = session.lessonContext.lastUpdate else { throw LessonTermError("no update yet: type update") }
+                return fixed(record.before)
+            },
+            .value("loss after update", .none, "the same, after it (same text, new weights)") {
+                session, _ throws(LessonTermError) in
+                guard let record = session.lessonContext.lastUpdate else { throw LessonTermError("no update yet: type update") }
+                return fixed(record.after)
+            },
+            .value("loss", .none, "the latest training loss: the mean loss per character of the last training iteration") {
+                session, _ throws(LessonTermError) in
+                guard let last = session.currentHistory.last else { throw LessonTermError("no training yet: train first") }
+                return fixed(last.loss)
+            },
+            .value(
+                "first loss", .none,
+                "the loss of the first training iteration, computed before its update: the loss before training"
+            ) {
+                session, _ throws(LessonTermError) in
+                guard let first = session.currentHistory.first else { throw LessonTermError("no training yet: train first") }
+                return fixed(first.loss)
+            },
+            .value("iterations", .none, "the training iterations so far") { session, _ in String(session.currentTrainer.iteration)
+            },
+            .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.settings.learningRate) },
+            .value("optimizer", .none, "the optimizer") { session, _ in session.settings.optimizer.rawValue },
+            .value("temperature", .none, "the sampling temperature setting") { session, _ in
+                formatPlain(session.settings.temperature)
+            },
+            .value("sample", .none, "the text the last `sample` wrote") { session, _ throws(LessonTermError) in
+                guard let sample = session.lessonContext.lastSample else { throw LessonTermError("no sample yet: type sample") }
+                return sample
+            },
+            // Watching training (lessons shakespeare, c-code, latex)
+            .condition("val loss below X", .one, "the latest validation loss (`val loss`) is below X") {
+                session, arguments throws(LessonTermError) in
+                guard let last = session.latestValidation else { return false }
+                return last < (try number(arguments[0], "X"))
+            },
+            .condition(
+                "sample contains TEXT", .many,
+                "the text the last `sample` wrote contains TEXT (words joined by one space; \\n is a new line): `sample contains :\\n`"
+            ) { session, arguments in
+                let text = arguments.joined(separator: " ").replacingOccurrences(of: "\\n", with: "\n")
+                return session.lessonContext.lastSample?.contains(text) ?? false
+            },
+            .value(
+                "val loss", .none,
+                "the latest validation loss: nats per character on the held-out text (train measures it every val-every iterations and at the end)"
+            ) {
+                session, _ throws(LessonTermError) in
+                guard let loss = session.latestValidation else {
+                    throw LessonTermError("no validation loss yet: train (with val-every above 0) first")
+                }
+                return fixed(loss)
+            },
+            .value("train seconds", .none, "how long the last `train` took, in seconds (one decimal)") {
+                session, _ throws(LessonTermError) in
+                guard let last = session.lastTraining else { throw LessonTermError("no train yet: train first") }
+                return String(format: "%.1f", last.seconds)
+            },
+            .value("train iterations", .none, "how many iterations the last `train` did") { session, _ throws(LessonTermError) in
+                guard let last = session.lastTraining else { throw LessonTermError("no train yet: train first") }
+                return String(last.iterations)
+            },
+            .value("parameters", .none, "the number of weights and biases in the model") { session, _ in
+                String(session.model.parameterCount)
+            },
+            .value("layers", .none, "the number of stacked recurrent layers") { session, _ in String(session.model.shape.layers)
+            },
+        ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
 
     /// `help lessons`: the conditions and values, one per line.
     static var helpText: String {
@@ -318,7 +348,8 @@ extension LessonTerm {
             let width = terms.map { displayWidth($0.usage) }.max() ?? 10
             return terms.map { "  " + padded($0.usage, to: width) + "  " + $0.doc }
         }
-        return (["Conditions a lesson's gate: can wait for:"] + section(.condition)
+        return
+            (["Conditions a lesson's gate: can wait for:"] + section(.condition)
             + ["", "Values a lesson's text can show as {{value}} (numbers from your session):"] + section(.value))
             .joined(separator: "\n")
     }
@@ -426,7 +457,8 @@ extension Session: LessonExecutor {
         if let limit, (count ?? (seconds == nil ? 1000 : .max)) > limit { newCount = limit }
         if let budget, (seconds ?? .infinity) > budget { newSeconds = budget }
         guard newCount != count || newSeconds != seconds else { return command }
-        let line = (["train"] + [newCount.map(String.init)].compactMap { $0 }
+        let line =
+            (["train"] + [newCount.map(String.init)].compactMap { $0 }
             + (newSeconds.map { ["--seconds", formatPlain($0)] } ?? [])
             + (arguments.flags.contains("background") ? ["--background"] : [])).joined(separator: " ")
         output.note("(under test: \(line) instead of \(command))")
@@ -521,7 +553,9 @@ final class TeeConsole: Console, @unchecked Sendable {
 
 extension Session {
     /// The lesson commands: the player handles them; they are not reported to it as the learner's commands.
-    static let lessonCommandNames: Set<String> = ["lessons", "lesson", "next", "back", "again", "hint", "skip", "where", "leave", "answer"]
+    static let lessonCommandNames: Set<String> = [
+        "lessons", "lesson", "next", "back", "again", "hint", "skip", "where", "leave", "answer",
+    ]
 
     /// Runs a line the learner typed. Inside a lesson: an empty line goes on (`next`); a line whose
     /// first word is not a command answers an open question; after any other command the player

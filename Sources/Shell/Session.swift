@@ -107,7 +107,8 @@ public final class Session {
             let most = B == 1 ? count - 1 : max(0, count / B - 1)
             let advice = most >= 1 ? ": try set seq \(most)" + (B > 1 ? " or set batch 1" : "") : ""
             throw CommandError(
-                "the training text of \(corpus.name) has \(count) characters, too few for \(B) stream\(B == 1 ? "" : "s") of \(T) steps\(advice)")
+                "the training text of \(corpus.name) has \(count) characters, too few for \(B) stream\(B == 1 ? "" : "s") of \(T) steps\(advice)"
+            )
         }
     }
 
@@ -190,7 +191,8 @@ public final class Session {
         guard let name = words.first else { return true }
         guard let command = CommandRegistry.command(named: name) else {
             let near = nearest(name, among: CommandRegistry.allNames)
-            output.error("unknown command '\(shown(name))'" + didYouMean(near) + (near.isEmpty ? " (help lists the commands)" : ""))
+            output.error(
+                "unknown command '\(shown(name))'" + didYouMean(near) + (near.isEmpty ? " (help lists the commands)" : ""))
             return false
         }
         do {

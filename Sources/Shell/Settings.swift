@@ -95,7 +95,8 @@ struct SettingSpec: Sendable {
             apply: { text, s throws(CommandError) in s.optimizer = try choice(text, "optimizer", OptimizerKind.self) },
             value: { $0.optimizer.rawValue }),
         SettingSpec(
-            name: "clip", range: "C (by value), norm:C, none", doc: "gradient clipping: each entry to ±C, or the global norm to C",
+            name: "clip", range: "C (by value), norm:C, none",
+            doc: "gradient clipping: each entry to ±C, or the global norm to C",
             effect: .training, choices: ["5", "norm:5", "none"],
             apply: { text, s throws(CommandError) in s.clipping = try parseClipping(text) },
             value: { clippingText($0.clipping) }),
@@ -178,13 +179,17 @@ struct SettingSpec: Sendable {
         SettingSpec(
             name: "checkpoint-every", range: "0…100000000", doc: "iterations between checkpoints during train (0: none)",
             effect: .none, choices: ["0", "500", "1000"],
-            apply: { text, s throws(CommandError) in s.checkpointEvery = try parseInteger(text, "checkpoint-every", in: 0...100_000_000) },
+            apply: { text, s throws(CommandError) in
+                s.checkpointEvery = try parseInteger(text, "checkpoint-every", in: 0...100_000_000)
+            },
             value: { String($0.checkpointEvery) }),
         SettingSpec(
             name: "checkpoint-file", range: "a path", doc: "where train writes checkpoints (atomically)",
             effect: .none, choices: ["checkpoint.safetensors"],
             apply: { text, s throws(CommandError) in
-                guard !text.isEmpty, !text.hasSuffix("/") else { throw CommandError("checkpoint-file must be a file path, not '\(shown(text))'") }
+                guard !text.isEmpty, !text.hasSuffix("/") else {
+                    throw CommandError("checkpoint-file must be a file path, not '\(shown(text))'")
+                }
                 s.checkpointFile = text
             },
             value: { $0.checkpointFile }),
@@ -214,7 +219,9 @@ func parseIterationList(_ text: String, _ what: String) throws(CommandError) -> 
     for part in lower.split(separator: ",", omittingEmptySubsequences: false) {
         let word = part.trimmingCharacters(in: .whitespaces)
         guard let value = Int(word), (1...100_000_000).contains(value) else {
-            throw CommandError("\(what) must list iterations from 1 to 100000000 separated by commas (100,300,500), or none; not '\(shown(text))'")
+            throw CommandError(
+                "\(what) must list iterations from 1 to 100000000 separated by commas (100,300,500), or none; not '\(shown(text))'"
+            )
         }
         result.append(value)
     }

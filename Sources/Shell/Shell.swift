@@ -36,7 +36,8 @@ public final class Shell {
     ///     many seconds (nil: `$CHARRNN_LESSON_TRAIN_SECONDS`, else as written).
     public init(
         corporaDirectory: String? = nil, lessonsDirectory: String? = nil, progressPath: String? = nil,
-        lessonTrainingLimit: Int? = nil, lessonTrainingSeconds: Double? = nil, pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }
+        lessonTrainingLimit: Int? = nil, lessonTrainingSeconds: Double? = nil,
+        pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }
     ) {
         let library = CorpusLibrary.locate(corporaDirectory)
         session = Session(console: NullConsole(), library: library, pathCompleter: pathCompleter)
@@ -47,7 +48,9 @@ public final class Shell {
             lessonTrainingLimit ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_LIMIT"].flatMap { Int($0) }
         lessons.trainingSeconds =
             lessonTrainingSeconds
-            ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_SECONDS"].flatMap { Double($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_SECONDS"].flatMap { Double($0) }.flatMap {
+                $0 > 0 ? $0 : nil
+            }
         let (store, warning) = ProgressStore.load(path: progressPath ?? LessonContext.defaultProgressPath)
         lessons.progressWarning = warning
         player = LessonPlayer(executor: session, progress: store)

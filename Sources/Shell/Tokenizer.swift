@@ -100,7 +100,8 @@ struct Arguments {
             } else {
                 let known = (allowedOptions.union(allowedFlags)).sorted().map { "--" + $0 }
                 throw CommandError(
-                    "unknown option --\(name)" + (known.isEmpty ? " (this command takes none)" : " (expected \(known.joined(separator: ", ")))"))
+                    "unknown option --\(name)"
+                        + (known.isEmpty ? " (this command takes none)" : " (expected \(known.joined(separator: ", ")))"))
             }
         }
     }
@@ -122,10 +123,14 @@ func parseInteger(_ text: String, _ what: String, in range: ClosedRange<Int>) th
 /// A finite number in `range`, or an error naming `what`.
 func parseNumber(_ text: String, _ what: String, in range: ClosedRange<Double>) throws(CommandError) -> Double {
     guard let value = Double(text), value.isFinite else {
-        throw CommandError("\(what) must be a number from \(formatPlain(range.lowerBound)) to \(formatPlain(range.upperBound)), not '\(shown(text))'")
+        throw CommandError(
+            "\(what) must be a number from \(formatPlain(range.lowerBound)) to \(formatPlain(range.upperBound)), not '\(shown(text))'"
+        )
     }
     guard range.contains(value) else {
-        throw CommandError("\(what) must be from \(formatPlain(range.lowerBound)) to \(formatPlain(range.upperBound)), not \(formatPlain(value))")
+        throw CommandError(
+            "\(what) must be from \(formatPlain(range.lowerBound)) to \(formatPlain(range.upperBound)), not \(formatPlain(value))"
+        )
     }
     return value
 }

@@ -31,7 +31,11 @@ extension Session {
             digits: digits(for: values), maxLines: expanded ? 1000 : 1)
         if !note.isEmpty {
             let lastLineWidth = displayWidth(String(text.split(separator: "\n").last ?? ""))
-            if lastLineWidth + 2 + displayWidth(note) <= width { text += "  " + style.dim(note) } else { text += "\n" + String(repeating: " ", count: nameColumn) + style.dim(note) }
+            if lastLineWidth + 2 + displayWidth(note) <= width {
+                text += "  " + style.dim(note)
+            } else {
+                text += "\n" + String(repeating: " ", count: nameColumn) + style.dim(note)
+            }
         }
         return text
     }
@@ -50,8 +54,11 @@ extension Session {
         let row = heatRow(values: Array(values.prefix(room)), style: style) + (values.count > room ? "…" : "")
         var text = style.bold(padded(name, to: nameColumn)) + row
         if !note.isEmpty {
-            if nameColumn + displayWidth(row) + 2 + displayWidth(note) <= width { text += "  " + style.dim(note) }
-            else { text += "\n" + String(repeating: " ", count: nameColumn) + style.dim(note) }
+            if nameColumn + displayWidth(row) + 2 + displayWidth(note) <= width {
+                text += "  " + style.dim(note)
+            } else {
+                text += "\n" + String(repeating: " ", count: nameColumn) + style.dim(note)
+            }
         }
         return text
     }
@@ -81,7 +88,9 @@ extension Session {
                 rowLabels: rows, columnLabels: columns, style: style, width: width, digits: digits(for: tensor.values))
         }
         return style.bold(title) + " (\(tensor.values.count))\n"
-            + renderVector(name: "", values: tensor.values, labels: rows, style: style, width: width, digits: digits(for: tensor.values), maxLines: 1000)
+            + renderVector(
+                name: "", values: tensor.values, labels: rows, style: style, width: width, digits: digits(for: tensor.values),
+                maxLines: 1000)
     }
 
     /// The index in `parameters` of a tensor by its PyTorch name.
@@ -90,7 +99,10 @@ extension Session {
     /// The indices of layer k's tensors: W_xh, W_hh, b_h (or b_ih) and b_hh (LSTM, GRU).
     func layerIndices(_ k: Int) -> (weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int?) {
         if model.shape.cell == .rnn {
-            return (parameterIndex("rnn.weight_ih_l\(k)")!, parameterIndex("rnn.weight_hh_l\(k)")!, parameterIndex("rnn.bias_l\(k)")!, nil)
+            return (
+                parameterIndex("rnn.weight_ih_l\(k)")!, parameterIndex("rnn.weight_hh_l\(k)")!, parameterIndex("rnn.bias_l\(k)")!,
+                nil
+            )
         }
         return (
             parameterIndex("rnn.weight_ih_l\(k)")!, parameterIndex("rnn.weight_hh_l\(k)")!,
@@ -113,7 +125,9 @@ extension Session {
             x[input] = 1
             lines.append(vector("x_\(n)", x, labels: vocabularyLabels, note: "one-hot \(quoted(input))"))
         } else {
-            lines.append(style.bold(padded("x_\(n)", to: nameColumn)) + "one-hot: 1 at \(quoted(input)) (index \(input) of \(V)), 0 elsewhere")
+            lines.append(
+                style.bold(padded("x_\(n)", to: nameColumn))
+                    + "one-hot: 1 at \(quoted(input)) (index \(input) of \(V)), 0 elsewhere")
         }
         for k in 0..<shape.layers {
             let layer = cache.layers[k]
@@ -147,7 +161,10 @@ extension Session {
                 ]
                 for (q, name) in shape.cell.gateNames.enumerated() {
                     let values = Array(gates[(q * H)..<((q + 1) * H)])
-                    lines.append(small ? vector("\(name)_\(n)", values, note: notes[name] ?? "") : heat("\(name)_\(n)", values, note: notes[name] ?? ""))
+                    lines.append(
+                        small
+                            ? vector("\(name)_\(n)", values, note: notes[name] ?? "")
+                            : heat("\(name)_\(n)", values, note: notes[name] ?? ""))
                 }
             }
             if shape.cell == .lstm {
@@ -162,19 +179,24 @@ extension Session {
                 case .gru: return "= (1 − z) ⊙ n + z ⊙ h_\(t)"
                 }
             }()
-            lines.append(small ? vector("h_\(n)", h, note: hNote) : heat("h_\(n)", h, note: hNote + " (\(H) units, −1 blue … +1 red)"))
+            lines.append(
+                small ? vector("h_\(n)", h, note: hNote) : heat("h_\(n)", h, note: hNote + " (\(H) units, −1 blue … +1 red)"))
         }
         let y = cache.slice(cache.logits, step: t, width: V)
         let p = cache.slice(cache.probabilities, step: t, width: V)
         lines.append(vector("y_\(n)", y, labels: small ? vocabularyLabels : nil, note: "= W_hy·h_\(n) + b_y"))
-        lines.append(style.bold("p_\(n)") + style.dim(" = softmax(y_\(n))" + (small ? "" : ", the 5 most likely (show p \(n) for all)")))
-        lines.append(probabilityBars(labels: vocabularyLabels, probabilities: p, target: target, top: small ? nil : 5, style: style, width: width))
+        lines.append(
+            style.bold("p_\(n)") + style.dim(" = softmax(y_\(n))" + (small ? "" : ", the 5 most likely (show p \(n) for all)")))
+        lines.append(
+            probabilityBars(
+                labels: vocabularyLabels, probabilities: p, target: target, top: small ? nil : 5, style: style, width: width))
         let loss = cache.losses[t]
         let running = cache.losses[0...t].reduce(0.0) { $0 + Double($1) }
         lines.append(
             style.bold("loss_\(n)") + " = −ln p_\(n)[\(vocabularyLabels[target])] = −ln \(String(format: "%.3f", p[target])) = "
                 + String(format: "%.3f", loss) + "    running loss "
-                + String(format: "%.3f", running) + " (mean " + String(format: "%.3f", running / Double(n)) + " over \(n) step\(n == 1 ? "" : "s"))")
+                + String(format: "%.3f", running) + " (mean " + String(format: "%.3f", running / Double(n))
+                + " over \(n) step\(n == 1 ? "" : "s"))")
         return lines.joined(separator: "\n")
     }
 
@@ -193,11 +215,13 @@ extension Session {
                 + style.dim("   (BPTT walks t = \(T) … 1)"))
         let dy = cache.slice(trace.dLogits, step: t, width: V)
         let hTop = cache.hidden(layer: shape.layers - 1, step: t)
-        lines.append(vector("dy_\(n)", dy, labels: small ? vocabularyLabels : nil, note: "= p_\(n) − onehot(\(vocabularyLabels[target]))"))
+        lines.append(
+            vector("dy_\(n)", dy, labels: small ? vocabularyLabels : nil, note: "= p_\(n) − onehot(\(vocabularyLabels[target]))"))
         var dWhy = [Float](repeating: 0, count: V * H)
         for v in 0..<V { for j in 0..<H { dWhy[v * H + j] = dy[v] * hTop[j] } }
         lines.append(style.dim("dW_hy += dy_\(n) h_\(n)ᵀ,  db_y += dy_\(n)"))
-        lines.append(contribution(Tensor(name: "decoder.weight", shape: [V, H], values: dWhy), name: "dW_hy contribution of t = \(n)"))
+        lines.append(
+            contribution(Tensor(name: "decoder.weight", shape: [V, H], values: dWhy), name: "dW_hy contribution of t = \(n)"))
         for k in stride(from: shape.layers - 1, through: 0, by: -1) {
             let layerTrace = trace.layers[k]
             let suffix = shape.layers > 1 ? " (layer \(k + 1))" : ""
@@ -216,7 +240,10 @@ extension Session {
             }
             let aboveName = k == shape.layers - 1 ? "W_hyᵀdy_\(n)" : "from above"
             lines.append(vector(aboveName, fromAbove, note: suffix))
-            lines.append(vector("dh_next", dNextIn, note: t + 1 < T ? "from step \(n + 1)" : "0: nothing comes back from after the last step"))
+            lines.append(
+                vector(
+                    "dh_next", dNextIn, note: t + 1 < T ? "from step \(n + 1)" : "0: nothing comes back from after the last step")
+            )
             lines.append(vector("dh_\(n)", dh, note: "= \(aboveName) + dh_next"))
             let da = cache.slice(layerTrace.dPreactivation, step: t, width: G * H)
             switch shape.cell {
@@ -245,7 +272,10 @@ extension Session {
             let dr = cache.slice(layerTrace.dRecurrent, step: t, width: G * H)
             let rawName = shape.cell == .rnn ? "dh_raw_\(n)" : "da_\(n)"
             if k == 0 {
-                lines.append(vector("dW_xh[:,\(vocabularyLabels[input])]", da, note: "+= \(rawName): x_\(n) is one-hot, so only column \(quoted(input)) changes"))
+                lines.append(
+                    vector(
+                        "dW_xh[:,\(vocabularyLabels[input])]", da,
+                        note: "+= \(rawName): x_\(n) is one-hot, so only column \(quoted(input)) changes"))
             } else {
                 lines.append(style.dim("dW_xh\(suffix) += \(rawName) h_\(n)ᵀ of the layer below"))
             }
@@ -253,10 +283,16 @@ extension Session {
             var dWhh = [Float](repeating: 0, count: G * H * H)
             for q in 0..<(G * H) { for j in 0..<H { dWhh[q * H + j] = dr[q] * hPrev[j] } }
             let whhName = model.parameters[layerIndices(k).weightHH].name
-            lines.append(contribution(Tensor(name: whhName, shape: [G * H, H], values: dWhh), name: "dW_hh contribution of t = \(n) (\(rawName) h_\(t)ᵀ\(t == 0 ? " = 0, since h_0 = 0" : ""))"))
+            lines.append(
+                contribution(
+                    Tensor(name: whhName, shape: [G * H, H], values: dWhh),
+                    name: "dW_hh contribution of t = \(n) (\(rawName) h_\(t)ᵀ\(t == 0 ? " = 0, since h_0 = 0" : ""))"))
             lines.append(vector("db_h", da, note: "+= \(rawName)"))
             let dNextOut = cache.slice(layerTrace.dHiddenNext, step: t, width: H)
-            lines.append(vector("dh_next", dNextOut, note: "= W_hhᵀ \(rawName) → " + (n > 1 ? "step \(n - 1)" : "h_0 (the chunk's start: BPTT stops here)")))
+            lines.append(
+                vector(
+                    "dh_next", dNextOut,
+                    note: "= W_hhᵀ \(rawName) → " + (n > 1 ? "step \(n - 1)" : "h_0 (the chunk's start: BPTT stops here)")))
         }
         return lines.joined(separator: "\n")
     }
@@ -266,14 +302,18 @@ extension Session {
         guard compact else { return render(tensor, name: name) }
         let norm = tensor.values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let largest = tensor.values.map(abs).max() ?? 0
-        return style.bold(name) + " (\(tensor.shape.map(String.init).joined(separator: "×"))): ‖·‖ = \(String(format: "%.4g", norm)), "
+        return style.bold(name)
+            + " (\(tensor.shape.map(String.init).joined(separator: "×"))): ‖·‖ = \(String(format: "%.4g", norm)), "
             + "largest |entry| \(String(format: "%.4g", largest))" + style.dim("  (show grads for the sums)")
     }
 
     /// The summed (and clipped) gradients, with what clipping changed.
     /// With `full` false (a big model), one line per tensor instead of every entry.
     func gradientsView(_ state: BackwardState, full: Bool = true) -> String {
-        var lines: [String] = [style.bold("gradients summed over t = 1 … \(state.cache.steps)") + style.dim("  (after clipping: \(clippingText(settings.clipping)))")]
+        var lines: [String] = [
+            style.bold("gradients summed over t = 1 … \(state.cache.steps)")
+                + style.dim("  (after clipping: \(clippingText(settings.clipping)))")
+        ]
         if full {
             for g in state.clipped { lines.append(render(g, name: "d" + g.mathName)) }
         } else {
@@ -298,7 +338,9 @@ extension Session {
                 for j in entries where shownEntries < 12 {
                     let g = state.gradients[i], shape = g.shape
                     let position = shape.count == 2 ? "[\(j / shape[1]),\(j % shape[1])]" : "[\(j)]"
-                    lines.append("  ◆ d\(g.mathName)\(position)  \(formatNumber(g.values[j]))  →  \(formatNumber(state.clipped[i].values[j]))")
+                    lines.append(
+                        "  ◆ d\(g.mathName)\(position)  \(formatNumber(g.values[j]))  →  \(formatNumber(state.clipped[i].values[j]))"
+                    )
                     shownEntries += 1
                 }
             }

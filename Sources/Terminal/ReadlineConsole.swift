@@ -199,7 +199,9 @@ private func muteBellWhileDropping() {
 
 /// Restores the bell style muted by `muteBellWhileDropping` (after `readline()` returned).
 private func restoreBellStyle() {
-    if let style = savedBellStyle.withLock({ s -> String? in defer { s = nil }; return s }) {
+    if let style = savedBellStyle.withLock({ s -> String? in
+        defer { s = nil }; return s
+    }) {
         _ = rl_variable_bind("bell-style", style)
     }
 }
@@ -226,20 +228,21 @@ private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -
     }
 }
 
-private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
-    -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, _ in
-        rl_attempted_completion_over = 1  // never fall back to file names
-        let word = text.map { String(cString: $0) } ?? ""
-        var line = ""
-        if let buffer = rl_line_buffer {
-            let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
-            line = String(decoding: UnsafeBufferPointer(start: bytes, count: Int(rl_end)), as: UTF8.self)
+private let attemptedCompletion:
+    @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
+        -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, _ in
+            rl_attempted_completion_over = 1  // never fall back to file names
+            let word = text.map { String(cString: $0) } ?? ""
+            var line = ""
+            if let buffer = rl_line_buffer {
+                let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
+                line = String(decoding: UnsafeBufferPointer(start: bytes, count: Int(rl_end)), as: UTF8.self)
+            }
+            let characterStart = ReadlineConsole.characterOffset(ofByte: Int(start), in: line)
+            let completer = currentCompleter.withLock { $0 }
+            let items = ReadlineConsole.usableCandidates(completer?(line, word, characterStart) ?? [], word: word)
+            completionState.withLock { $0 = (items, 0) }
+            if items.isEmpty { return nil }
+            rl_completion_append_character = items.count == 1 && items[0].hasSuffix("/") ? 0 : 32
+            return rl_completion_matches(text, completionGenerator)
         }
-        let characterStart = ReadlineConsole.characterOffset(ofByte: Int(start), in: line)
-        let completer = currentCompleter.withLock { $0 }
-        let items = ReadlineConsole.usableCandidates(completer?(line, word, characterStart) ?? [], word: word)
-        completionState.withLock { $0 = (items, 0) }
-        if items.isEmpty { return nil }
-        rl_completion_append_character = items.count == 1 && items[0].hasSuffix("/") ? 0 : 32
-        return rl_completion_matches(text, completionGenerator)
-    }

@@ -14,7 +14,8 @@ import Testing
         var generator = SplitMix64(seed: 5)
         let text = "if (a) { b = \"c\"; }\n"
         let vocabulary = try Vocabulary(of: text, order: .sorted)
-        let model = Model(vocabulary: vocabulary, cell: cell, hiddenSize: 6, layers: 2, initialization: .pytorch, using: &generator)
+        let model = Model(
+            vocabulary: vocabulary, cell: cell, hiddenSize: 6, layers: 2, initialization: .pytorch, using: &generator)
         let chunked = try HiddenStateRecording(model: model, text: text, chunkLength: 3)
         let whole = try HiddenStateRecording(model: model, text: text, chunkLength: 1000)
         let cache = model.forward(
@@ -206,8 +207,9 @@ import Testing
         let ranking = try CellSearch.rank(recording, feature: .quote, top: 5)
         #expect(ranking.count == 5)
         #expect(ranking[0].score < 0.6, "best random unit \(ranking[0])")
-        let all = CellSearch.rank(recording, signal: try TextFeature.quote.signal(for: recording.characters),
-                                  isIndicator: false, top: 1)
+        let all = CellSearch.rank(
+            recording, signal: try TextFeature.quote.signal(for: recording.characters),
+            isIndicator: false, top: 1)
         #expect(all[0].score < 0.6, "best random |r| \(all[0])")
         #expect(ranking.map(\.score) == ranking.map(\.score).sorted(by: >))
     }
@@ -217,7 +219,8 @@ import Testing
     @Test func tooRareOrConstantFeaturesAreRefused() throws {
         var generator = SplitMix64(seed: 1)
         let text = "/* " + String(repeating: "all comment ", count: 20) + "*/"
-        let model = Model(vocabulary: try Vocabulary(of: text, order: .sorted), hiddenSize: 8, initialization: .pytorch, using: &generator)
+        let model = Model(
+            vocabulary: try Vocabulary(of: text, order: .sorted), hiddenSize: 8, initialization: .pytorch, using: &generator)
         let recording = try HiddenStateRecording(model: model, text: text)
         #expect(throws: CellSearchError.tooFewExamples(feature: .comment, inside: text.count - 2, outside: 2, minimum: 10)) {
             try CellSearch.rank(recording, feature: .comment)
@@ -233,10 +236,13 @@ import Testing
 @Suite struct GradientFlowTests {
     static let text = "hello, world. the quick brown fox jumps over the lazy dog."
 
-    static func model(_ cell: CellKind, hidden: Int = 5, initialization: Initialization = .pytorch, seed: UInt64 = 9) throws -> (Model, [Int]) {
+    static func model(_ cell: CellKind, hidden: Int = 5, initialization: Initialization = .pytorch, seed: UInt64 = 9) throws -> (
+        Model, [Int]
+    ) {
         var generator = SplitMix64(seed: seed)
         let vocabulary = try Vocabulary(of: text, order: .sorted)
-        let model = Model(vocabulary: vocabulary, cell: cell, hiddenSize: hidden, initialization: initialization, using: &generator)
+        let model = Model(
+            vocabulary: vocabulary, cell: cell, hiddenSize: hidden, initialization: initialization, using: &generator)
         return (model, try vocabulary.encode(text))
     }
 
@@ -301,8 +307,9 @@ import Testing
                     }
                     let numeric = (lossAtT(from: t, state: plus) - lossAtT(from: t, state: minus)) / Double(2 * epsilon)
                     let analytic = Double(useCell ? flow.cellGradient(step: t)[j] : flow.hiddenGradient(step: t)[j])
-                    #expect(abs(numeric - analytic) < 2e-3 + 1e-2 * abs(analytic),
-                            "t = \(t) \(useCell ? "c" : "h")[\(j)]: numeric \(numeric), engine \(analytic)")
+                    #expect(
+                        abs(numeric - analytic) < 2e-3 + 1e-2 * abs(analytic),
+                        "t = \(t) \(useCell ? "c" : "h")[\(j)]: numeric \(numeric), engine \(analytic)")
                 }
             }
         }

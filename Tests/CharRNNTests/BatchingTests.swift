@@ -27,7 +27,9 @@ import Testing
         var mean = model.zeroGradients()
         for b in 0..<B {
             let x = Array(inputs[(b * T)..<((b + 1) * T)]), y = Array(targets[(b * T)..<((b + 1) * T)])
-            let single = model.backward(model.forward(inputs: x, targets: y, batchSize: 1, from: .zero(model.shape, batchSize: 1))).gradients
+            let single = model.backward(
+                model.forward(inputs: x, targets: y, batchSize: 1, from: .zero(model.shape, batchSize: 1))
+            ).gradients
             for i in mean.indices { for j in mean[i].values.indices { mean[i].values[j] += single[i].values[j] / Float(B) } }
         }
         for i in mean.indices {
@@ -44,7 +46,8 @@ import Testing
         let text = (0..<12).map { _ in Int(generator.next() % 7) }
         let targets = (0..<12).map { _ in Int(generator.next() % 7) }
         let whole = model.forward(inputs: text, targets: targets, batchSize: 1, from: .zero(model.shape, batchSize: 1))
-        let first = model.forward(inputs: Array(text[..<6]), targets: Array(targets[..<6]), batchSize: 1, from: .zero(model.shape, batchSize: 1))
+        let first = model.forward(
+            inputs: Array(text[..<6]), targets: Array(targets[..<6]), batchSize: 1, from: .zero(model.shape, batchSize: 1))
         let second = model.forward(inputs: Array(text[6...]), targets: Array(targets[6...]), batchSize: 1, from: first.finalState)
         #expect(maxAbsoluteDifference(whole.losses, first.losses + second.losses) < 1e-6)
         #expect(maxAbsoluteDifference(whole.finalState.hidden[1], second.finalState.hidden[1]) < 1e-6)
@@ -58,7 +61,9 @@ import Testing
         // …and a different carried state changes them: the state is the (only) channel.
         var other = copied
         other.hidden[0][0] += 0.5
-        let changed = model.backward(model.forward(inputs: Array(text[6...]), targets: Array(targets[6...]), batchSize: 1, from: other)).gradients
+        let changed = model.backward(
+            model.forward(inputs: Array(text[6...]), targets: Array(targets[6...]), batchSize: 1, from: other)
+        ).gradients
         #expect(changed[1].values != g1[1].values)
         // And the whole-sequence gradient differs from the sum of the chunks' (the truncation loses the cross-chunk terms).
         let full = model.backward(whole).gradients

@@ -9,13 +9,16 @@ import Testing
     static let p: Float = 0.4
     static func model(_ cell: CellKind) throws -> Model {
         var g = SplitMix64(seed: 21)
-        return Model(vocabulary: try Vocabulary(characters: Array("abcdef")), cell: cell, hiddenSize: 5, layers: 2, initialization: .pytorch, using: &g)
+        return Model(
+            vocabulary: try Vocabulary(characters: Array("abcdef")), cell: cell, hiddenSize: 5, layers: 2,
+            initialization: .pytorch, using: &g)
     }
 
     static func loss(_ model: Model, _ x: [Int], _ y: [Int], seed: UInt64, p: Float) -> Double {
         var dropout: Dropout? = Dropout(probability: p, generator: SplitMix64(seed: seed))
         var cache = ForwardCache(shape: model.shape)
-        model.forward(inputs: x, targets: y, batchSize: 2, from: .zero(model.shape, batchSize: 2), into: &cache, dropout: &dropout)
+        model.forward(
+            inputs: x, targets: y, batchSize: 2, from: .zero(model.shape, batchSize: 2), into: &cache, dropout: &dropout)
         return cache.totalLoss
     }
 
@@ -28,7 +31,8 @@ import Testing
         let x = (0..<12).map { _ in Int(g.next() % 6) }, y = (0..<12).map { _ in Int(g.next() % 6) }
         var dropout: Dropout? = Dropout(probability: Self.p, generator: SplitMix64(seed: 99))
         var cache = ForwardCache(shape: model.shape)
-        model.forward(inputs: x, targets: y, batchSize: 2, from: .zero(model.shape, batchSize: 2), into: &cache, dropout: &dropout)
+        model.forward(
+            inputs: x, targets: y, batchSize: 2, from: .zero(model.shape, batchSize: 2), into: &cache, dropout: &dropout)
         #expect(cache.layers[0].dropoutMask.isEmpty)
         #expect(cache.layers[1].dropoutMask.contains(0))
         let (gradients, _) = model.backward(cache)
@@ -46,7 +50,8 @@ import Testing
                 difference += pow(numeric - Double(gradients[i].values[j]), 2)
                 norm += pow(numeric, 2) + pow(Double(gradients[i].values[j]), 2)
             }
-            #expect(difference.squareRoot() / max(norm.squareRoot(), 1e-8) < 5e-3, "\(cell) \(tensor.name) norm \(norm.squareRoot())")
+            #expect(
+                difference.squareRoot() / max(norm.squareRoot(), 1e-8) < 5e-3, "\(cell) \(tensor.name) norm \(norm.squareRoot())")
         }
     }
 
@@ -55,7 +60,8 @@ import Testing
         let x = Array(repeating: 1, count: 2 * 500)
         var dropout: Dropout? = Dropout(probability: 0.3, generator: SplitMix64(seed: 5))
         var cache = ForwardCache(shape: model.shape)
-        model.forward(inputs: x, targets: x, batchSize: 2, from: .zero(model.shape, batchSize: 2), into: &cache, dropout: &dropout)
+        model.forward(
+            inputs: x, targets: x, batchSize: 2, from: .zero(model.shape, batchSize: 2), into: &cache, dropout: &dropout)
         let mask = Array(cache.layers[1].dropoutMask.dropFirst(2 * 5))
         let dropped = Double(mask.filter { $0 == 0 }.count) / Double(mask.count)
         #expect(abs(dropped - 0.3) < 0.03)
@@ -69,10 +75,13 @@ import Testing
     }
 
     @Test func trainingWithDropoutResumesBitForBit() throws {
-        let corpus = try Corpus(name: "t", text: String(repeating: "to be or not to be, that is the question. ", count: 10), validationFraction: 0)
+        let corpus = try Corpus(
+            name: "t", text: String(repeating: "to be or not to be, that is the question. ", count: 10), validationFraction: 0)
         var g = SplitMix64(seed: 8)
-        let model = Model(vocabulary: corpus.vocabulary, cell: .gru, hiddenSize: 6, layers: 2, initialization: .pytorch, using: &g)
-        let configuration = TrainingConfiguration(learningRate: 0.01, optimizer: .adam, batchSize: 2, sequenceLength: 9, dropout: 0.25)
+        let model = Model(
+            vocabulary: corpus.vocabulary, cell: .gru, hiddenSize: 6, layers: 2, initialization: .pytorch, using: &g)
+        let configuration = TrainingConfiguration(
+            learningRate: 0.01, optimizer: .adam, batchSize: 2, sequenceLength: 9, dropout: 0.25)
         var straight = try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count, seed: 4)
         var w = TrainingWorkspace(shape: model.shape)
         for _ in 0..<4 { try straight.step(on: corpus.training, workspace: &w) }
@@ -89,7 +98,10 @@ import Testing
         #expect(resumed.model.parameters == straight.model.parameters)
         #expect(resumed.generator == straight.generator)
         // Dropout is really on: the same run without it ends elsewhere.
-        var plain = try Trainer(model: model, configuration: TrainingConfiguration(learningRate: 0.01, optimizer: .adam, batchSize: 2, sequenceLength: 9), trainingCount: corpus.training.count, seed: 4)
+        var plain = try Trainer(
+            model: model,
+            configuration: TrainingConfiguration(learningRate: 0.01, optimizer: .adam, batchSize: 2, sequenceLength: 9),
+            trainingCount: corpus.training.count, seed: 4)
         for _ in 0..<9 { try plain.step(on: corpus.training, workspace: &w) }
         #expect(plain.model.parameters != straight.model.parameters)
     }

@@ -8,7 +8,8 @@ import Testing
     static func randomCase(cell: CellKind, layers: Int, seed: UInt64) throws -> (Model, [Int], [Int], RecurrentState) {
         var generator = SplitMix64(seed: seed)
         let vocabulary = try Vocabulary(characters: ["a", "b", "c", "d", "e"])
-        let model = Model(vocabulary: vocabulary, cell: cell, hiddenSize: 4, layers: layers, initialization: .pytorch, using: &generator)
+        let model = Model(
+            vocabulary: vocabulary, cell: cell, hiddenSize: 4, layers: layers, initialization: .pytorch, using: &generator)
         let B = 2, T = 6
         let inputs = (0..<(B * T)).map { _ in Int(generator.next() % 5) }
         let targets = (0..<(B * T)).map { _ in Int(generator.next() % 5) }
@@ -73,7 +74,8 @@ extension GradientCheckTests {
         let corpus = try Corpus(name: "hello", text: "hello", order: .firstAppearance, validationFraction: 0)
         var g = SplitMix64(seed: 1)
         let model = Model(vocabulary: corpus.vocabulary, hiddenSize: 3, using: &g)
-        var trainer = try Trainer(model: model, configuration: TrainingConfiguration(learningRate: 0.5, sequenceLength: 4), trainingCount: 5)
+        var trainer = try Trainer(
+            model: model, configuration: TrainingConfiguration(learningRate: 0.5, sequenceLength: 4), trainingCount: 5)
         var w = TrainingWorkspace(shape: model.shape)
         for _ in 0..<20_000 { try trainer.step(on: corpus.training, workspace: &w) }
         let x = Array(corpus.training.dropLast()), y = Array(corpus.training.dropFirst())

@@ -23,20 +23,35 @@ import Foundation
         let at = Self.random(K * M, &g), c0 = Self.random(M * N, &g)
 
         var fast = c0, plain = c0
-        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { c in
-            Kernels.multiplyAddTransposedB(M, N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!) } } }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                fast.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyAddTransposedB(M, N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.multiplyAddTransposedB(M, N, K, a, b, &plain)
         #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
 
         fast = c0; plain = c0
-        a.withUnsafeBufferPointer { a in bn.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { c in
-            Kernels.multiplyAdd(M, N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!) } } }
+        a.withUnsafeBufferPointer { a in
+            bn.withUnsafeBufferPointer { b in
+                fast.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyAdd(M, N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.multiplyAdd(M, N, K, a, bn, &plain)
         #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
 
         fast = c0; plain = c0
-        at.withUnsafeBufferPointer { a in bn.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { c in
-            Kernels.multiplyAddTransposedA(M, N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!) } } }
+        at.withUnsafeBufferPointer { a in
+            bn.withUnsafeBufferPointer { b in
+                fast.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyAddTransposedA(M, N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.multiplyAddTransposedA(M, N, K, at, bn, &plain)
         #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
     }
@@ -47,8 +62,13 @@ import Foundation
         let w = Self.random(N * V, &g)
         let index = [4, 0, 2]
         var fast = [Float](repeating: 0, count: M * N), plain = fast
-        index.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in fast.withUnsafeMutableBufferPointer { c in
-            Kernels.addColumns(M, N, V, x.baseAddress!, w.baseAddress!, c.baseAddress!) } } }
+        index.withUnsafeBufferPointer { x in
+            w.withUnsafeBufferPointer { w in
+                fast.withUnsafeMutableBufferPointer { c in
+                    Kernels.addColumns(M, N, V, x.baseAddress!, w.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.addColumns(M, N, V, index, w, &plain)
         #expect(fast == plain)
         // The same as a real one-hot matrix product W · x.
@@ -68,18 +88,31 @@ import Foundation
         let index = (0..<M).map { _ in Int(g.next() % UInt64(V)) }
         let w = Self.random(N * V, &g), d = Self.random(M * N, &g), c0 = Self.random(M * N, &g)
         var fast = c0, plain = c0
-        index.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in fast.withUnsafeMutableBufferPointer { c in
-            Kernels.addColumns(M, N, V, x.baseAddress!, w.baseAddress!, c.baseAddress!) } } }
+        index.withUnsafeBufferPointer { x in
+            w.withUnsafeBufferPointer { w in
+                fast.withUnsafeMutableBufferPointer { c in
+                    Kernels.addColumns(M, N, V, x.baseAddress!, w.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.addColumns(M, N, V, index, w, &plain)
         #expect(fast == plain)
         var dFast = w, dPlain = w
-        index.withUnsafeBufferPointer { x in d.withUnsafeBufferPointer { d in dFast.withUnsafeMutableBufferPointer { dw in
-            Kernels.scatterAddColumns(M, N, V, x.baseAddress!, d.baseAddress!, dw.baseAddress!) } } }
+        index.withUnsafeBufferPointer { x in
+            d.withUnsafeBufferPointer { d in
+                dFast.withUnsafeMutableBufferPointer { dw in
+                    Kernels.scatterAddColumns(M, N, V, x.baseAddress!, d.baseAddress!, dw.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.scatterAddColumns(M, N, V, index, d, &dPlain)
         #expect(dFast == dPlain)
         var sFast = Array(c0[0..<N]), sPlain = sFast
-        d.withUnsafeBufferPointer { d in sFast.withUnsafeMutableBufferPointer { o in
-            Kernels.addRowSums(M, N, d.baseAddress!, o.baseAddress!) } }
+        d.withUnsafeBufferPointer { d in
+            sFast.withUnsafeMutableBufferPointer { o in
+                Kernels.addRowSums(M, N, d.baseAddress!, o.baseAddress!)
+            }
+        }
         Kernels.Reference.addRowSums(M, N, d, &sPlain)
         #expect(sFast == sPlain)
     }
@@ -89,8 +122,13 @@ import Foundation
         var g = SplitMix64(seed: UInt64(N * 7 + K))
         let a = Self.random(K, &g), b = Self.random(N * K, &g), c0 = Self.random(N, &g)
         var fast = c0, plain = c0
-        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { c in
-            Kernels.multiplyVectorTransposed(N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!) } } }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                fast.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyVectorTransposed(N, K, a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         Kernels.Reference.multiplyAddTransposedB(1, N, K, a, b, &plain)
         #expect(maxAbsoluteDifference(fast, plain) < 1e-4)
     }
@@ -102,11 +140,20 @@ import Foundation
         let c0 = Self.random(M * N, &g)
         for transposed in [false, true] {
             var packed = [Float](repeating: .nan, count: K * N)
-            (transposed ? bt : b).withUnsafeBufferPointer { b in packed.withUnsafeMutableBufferPointer { p in
-                Kernels.pack(K, N, b.baseAddress!, transposed: transposed, into: p.baseAddress!) } }
+            (transposed ? bt : b).withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { p in
+                    Kernels.pack(K, N, b.baseAddress!, transposed: transposed, into: p.baseAddress!)
+                }
+            }
             var fast = c0, plain = c0
-            a.withUnsafeBufferPointer { a in packed.withUnsafeBufferPointer { p in fast.withUnsafeMutableBufferPointer { c in
-                Kernels.multiplyAddPacked(M, N, K, a.baseAddress!, rowStride: K, columnStride: 1, p.baseAddress!, c.baseAddress!) } } }
+            a.withUnsafeBufferPointer { a in
+                packed.withUnsafeBufferPointer { p in
+                    fast.withUnsafeMutableBufferPointer { c in
+                        Kernels.multiplyAddPacked(
+                            M, N, K, a.baseAddress!, rowStride: K, columnStride: 1, p.baseAddress!, c.baseAddress!)
+                    }
+                }
+            }
             if transposed {
                 Kernels.Reference.multiplyAddTransposedB(M, N, K, a, bt, &plain)
             } else {
@@ -123,22 +170,31 @@ import Foundation
         var g = SplitMix64(seed: UInt64(M + N + K))
         let a = Self.random(M * K, &g), b = Self.random(K * N, &g), c0 = Self.random(M * N, &g)
         var split = c0, serial = c0
-        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in
-            split.withUnsafeMutableBufferPointer { c in
-                Kernels.multiplyAddRows(M, N, K, a.baseAddress!, rowStride: K, columnStride: 1, b.baseAddress!, c.baseAddress!) }
-            serial.withUnsafeMutableBufferPointer { c in  // every column on this thread, unpacked
-                Kernels.multiplyAddPanel(M, 0, N, N, K, a.baseAddress!, K, 1, b.baseAddress!, packed: false, c.baseAddress!) }
-        } }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                split.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyAddRows(
+                        M, N, K, a.baseAddress!, rowStride: K, columnStride: 1, b.baseAddress!, c.baseAddress!)
+                }
+                serial.withUnsafeMutableBufferPointer { c in  // every column on this thread, unpacked
+                    Kernels.multiplyAddPanel(M, 0, N, N, K, a.baseAddress!, K, 1, b.baseAddress!, packed: false, c.baseAddress!)
+                }
+            }
+        }
         #expect(split == serial)
         // The matrix × vector split (rows of B in chunks of whole 4-row groups), likewise.
         let x = Self.random(K, &g), bt = Self.random(N * K, &g)
         var vSplit = Array(c0[0..<N]), vSerial = vSplit
-        x.withUnsafeBufferPointer { x in bt.withUnsafeBufferPointer { b in
-            vSplit.withUnsafeMutableBufferPointer { c in
-                Kernels.multiplyVectorTransposed(N, K, x.baseAddress!, b.baseAddress!, c.baseAddress!) }
-            vSerial.withUnsafeMutableBufferPointer { c in
-                Kernels.multiplyVectorTransposedSerial(0, N, K, x.baseAddress!, b.baseAddress!, c.baseAddress!) }
-        } }
+        x.withUnsafeBufferPointer { x in
+            bt.withUnsafeBufferPointer { b in
+                vSplit.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyVectorTransposed(N, K, x.baseAddress!, b.baseAddress!, c.baseAddress!)
+                }
+                vSerial.withUnsafeMutableBufferPointer { c in
+                    Kernels.multiplyVectorTransposedSerial(0, N, K, x.baseAddress!, b.baseAddress!, c.baseAddress!)
+                }
+            }
+        }
         #expect(vSplit == vSerial)
     }
 

@@ -39,8 +39,11 @@ import Testing
         #expect(steps.count == 4)
         let layer = cache.layers[0]
         for (t, step) in steps.enumerated() {
-            #expect(maxAbsoluteDifference(cache.slice(layer.inputProjection, step: t, width: 3), Fixtures.flat(step["Wxh_x"])) < 1e-5)
-            #expect(maxAbsoluteDifference(cache.slice(layer.recurrentProjection, step: t, width: 3), Fixtures.flat(step["Whh_hprev"])) < 1e-5)
+            #expect(
+                maxAbsoluteDifference(cache.slice(layer.inputProjection, step: t, width: 3), Fixtures.flat(step["Wxh_x"])) < 1e-5)
+            #expect(
+                maxAbsoluteDifference(cache.slice(layer.recurrentProjection, step: t, width: 3), Fixtures.flat(step["Whh_hprev"]))
+                    < 1e-5)
             #expect(maxAbsoluteDifference(cache.slice(layer.preactivation, step: t, width: 3), Fixtures.flat(step["a"])) < 1e-5)
             #expect(maxAbsoluteDifference(cache.hidden(step: t), Fixtures.flat(step["h"])) < 1e-5)
             #expect(maxAbsoluteDifference(cache.slice(cache.logits, step: t, width: 4), Fixtures.flat(step["y"])) < 1e-5)
@@ -59,9 +62,15 @@ import Testing
         for record in backward {
             let t = (record["t"] as! NSNumber).intValue
             #expect(maxAbsoluteDifference(cache.slice(trace.dLogits, step: t, width: 4), Fixtures.flat(record["dy"])) < 1e-5)
-            #expect(maxAbsoluteDifference(cache.slice(trace.layers[0].dHidden, step: t, width: 3), Fixtures.flat(record["dh"])) < 1e-5)
-            #expect(maxAbsoluteDifference(cache.slice(trace.layers[0].dPreactivation, step: t, width: 3), Fixtures.flat(record["dh_raw"])) < 1e-5)
-            #expect(maxAbsoluteDifference(cache.slice(trace.layers[0].dHiddenNext, step: t, width: 3), Fixtures.flat(record["dh_next"])) < 1e-5)
+            #expect(
+                maxAbsoluteDifference(cache.slice(trace.layers[0].dHidden, step: t, width: 3), Fixtures.flat(record["dh"])) < 1e-5
+            )
+            #expect(
+                maxAbsoluteDifference(
+                    cache.slice(trace.layers[0].dPreactivation, step: t, width: 3), Fixtures.flat(record["dh_raw"])) < 1e-5)
+            #expect(
+                maxAbsoluteDifference(
+                    cache.slice(trace.layers[0].dHiddenNext, step: t, width: 3), Fixtures.flat(record["dh_next"])) < 1e-5)
         }
         let expected = Self.hello["gradients"] as! [String: Any]
         for (i, name) in ["W_xh", "W_hh", "b_h", "W_hy", "b_y"].enumerated() {

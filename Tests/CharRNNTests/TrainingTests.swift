@@ -43,7 +43,9 @@ import Testing
         init(_ model: Model) {
             H = model.shape.hiddenSize
             V = model.shape.vocabularySize
-            func matrix(_ t: Tensor) -> [[Float]] { (0..<t.shape[0]).map { Array(t.values[($0 * t.shape[1])..<(($0 + 1) * t.shape[1])]) } }
+            func matrix(_ t: Tensor) -> [[Float]] {
+                (0..<t.shape[0]).map { Array(t.values[($0 * t.shape[1])..<(($0 + 1) * t.shape[1])]) }
+            }
             Wxh = matrix(model.parameters[0]); Whh = matrix(model.parameters[1]); bh = model.parameters[2].values
             Why = matrix(model.parameters[3]); by = model.parameters[4].values
             mWxh = Wxh.map { $0.map { _ in 0 } }; mWhh = Whh.map { $0.map { _ in 0 } }; mWhy = Why.map { $0.map { _ in 0 } }
@@ -136,7 +138,8 @@ import Testing
         var generator = SplitMix64(seed: 1)
         let model = Model(vocabulary: corpus.vocabulary, hiddenSize: 3, using: &generator)
         var trainer = try Trainer(
-            model: model, configuration: TrainingConfiguration(learningRate: 1e38, optimizer: .sgd, clipping: .none, sequenceLength: 3),
+            model: model,
+            configuration: TrainingConfiguration(learningRate: 1e38, optimizer: .sgd, clipping: .none, sequenceLength: 3),
             trainingCount: 5)
         var workspace = TrainingWorkspace(shape: model.shape)
         var failure: TrainingError?
@@ -158,7 +161,8 @@ import Testing
 
     @Test func seededSamplingIsReproducible() throws {
         var g = SplitMix64(seed: 4)
-        let model = Model(vocabulary: try Vocabulary(characters: Array("abcdef")), hiddenSize: 8, initialization: .uniform, using: &g)
+        let model = Model(
+            vocabulary: try Vocabulary(characters: Array("abcdef")), hiddenSize: 8, initialization: .uniform, using: &g)
         var g1 = SplitMix64(seed: 99), g2 = SplitMix64(seed: 99), g3 = SplitMix64(seed: 100)
         let a = try model.sample(prime: "ab", length: 200, using: &g1)
         let b = try model.sample(prime: "ab", length: 200, using: &g2)
@@ -168,13 +172,16 @@ import Testing
         #expect(a.count == 200)
         var streamed = ""
         var g4 = SplitMix64(seed: 99)
-        _ = try model.sample(prime: "ab", length: 200, using: &g4) { streamed.append($0); return true }
+        _ = try model.sample(prime: "ab", length: 200, using: &g4) {
+            streamed.append($0); return true
+        }
         #expect(streamed == a)
     }
 
     @Test func lowTemperatureEqualsArgmax() throws {
         var g = SplitMix64(seed: 4)
-        let model = Model(vocabulary: try Vocabulary(characters: Array("abcdef")), hiddenSize: 8, initialization: .pytorch, using: &g)
+        let model = Model(
+            vocabulary: try Vocabulary(characters: Array("abcdef")), hiddenSize: 8, initialization: .pytorch, using: &g)
         var g1 = SplitMix64(seed: 1), g2 = SplitMix64(seed: 2)
         let greedy = try model.sample(prime: "a", length: 50, options: .init(argmax: true), using: &g1)
         let cold = try model.sample(prime: "a", length: 50, options: .init(temperature: 1e-6), using: &g2)
@@ -198,9 +205,11 @@ import Testing
     static func trainedTrainer(cell: CellKind, steps: Int) throws -> (Trainer, [Int]) {
         let corpus = try Corpus(name: "t", text: String(repeating: "abracadabra, simsalabim! ", count: 8), validationFraction: 0)
         var g = SplitMix64(seed: 8)
-        let model = Model(vocabulary: corpus.vocabulary, cell: cell, hiddenSize: 6, layers: 2, initialization: .pytorch, using: &g)
+        let model = Model(
+            vocabulary: corpus.vocabulary, cell: cell, hiddenSize: 6, layers: 2, initialization: .pytorch, using: &g)
         var trainer = try Trainer(
-            model: model, configuration: TrainingConfiguration(learningRate: 0.01, optimizer: .adam, batchSize: 2, sequenceLength: 7),
+            model: model,
+            configuration: TrainingConfiguration(learningRate: 0.01, optimizer: .adam, batchSize: 2, sequenceLength: 7),
             trainingCount: corpus.training.count)
         var w = TrainingWorkspace(shape: model.shape)
         for _ in 0..<steps { try trainer.step(on: corpus.training, workspace: &w) }
@@ -274,7 +283,8 @@ import Testing
         wrongVocabulary.metadata["vocabulary"] = "[\"a\", \"bb\"]"
         expectInvalid(wrongVocabulary, "one character")
         var wrongShape = good
-        wrongShape.tensors[wrongShape.tensors.firstIndex { $0.name == "decoder.bias" }!] = .init(name: "decoder.bias", shape: [2], values: [0, 0])
+        wrongShape.tensors[wrongShape.tensors.firstIndex { $0.name == "decoder.bias" }!] = .init(
+            name: "decoder.bias", shape: [2], values: [0, 0])
         expectInvalid(wrongShape, "decoder.bias")
         var nan = good
         let i = nan.tensors.firstIndex { $0.name == "rnn.weight_hh_l0" }!
@@ -296,7 +306,9 @@ import Testing
             let shape = (t["shape"] as! [NSNumber]).map(\.intValue)
             file.tensors.append(.init(name: name, shape: shape, values: Fixtures.flat(t["value"])))
         }
-        let model = try Checkpoint(file: SafetensorsFile.decode(file.encoded(), source: "torch.safetensors"), source: "torch.safetensors").model
+        let model = try Checkpoint(
+            file: SafetensorsFile.decode(file.encoded(), source: "torch.safetensors"), source: "torch.safetensors"
+        ).model
         #expect(model.shape.cell.rawValue == case_["cell"] as! String)
         let inputs = (case_["inputs"] as! [NSNumber]).map(\.intValue)
         let targets = (case_["targets"] as! [NSNumber]).map(\.intValue)

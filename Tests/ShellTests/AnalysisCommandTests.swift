@@ -129,7 +129,9 @@ import Testing
         let cellPath = directory + "/h0.html"
         #expect(output(of: "cell h0 --text corpus --html \(cellPath)", in: shell).ok)
         let cellPage = try String(contentsOfFile: cellPath, encoding: .utf8)
-        #expect(cellPage.components(separatedBy: "<div class=\"text\">").last == page.components(separatedBy: "<div class=\"text\">").last)
+        #expect(
+            cellPage.components(separatedBy: "<div class=\"text\">").last
+                == page.components(separatedBy: "<div class=\"text\">").last)
     }
 
     @Test func readsTheValidationTextByDefaultAndOtherFiles() throws {
@@ -158,17 +160,21 @@ import Testing
     @Test(arguments: [
         ("cells quot", "unknown feature 'quot' — did you mean 'quote'?"), ("cells xyz", "features: quote, if, comment"),
         ("cells /(/ --text corpus", "bad regular expression /(/"), ("cells //", "empty regular expression"),
-        ("cells quote if", "usage: cells"), ("cells quote --top 0", "--top must be from 1"), ("cells --top x", "--top must be a whole number"),
+        ("cells quote if", "usage: cells"), ("cells quote --top 0", "--top must be from 1"),
+        ("cells --top x", "--top must be a whole number"),
         ("cells --html x.html", "needs a FEATURE"), ("cells quote --text /nonexistent/f", "no file or corpus"),
         ("cells quote --text corpus", "0 characters inside"), ("cells depth --text corpus", "never changes"),
         ("cells quote --text shakespeare", "lacks"), ("cells quote --html /tmp", "is a directory"),
-        ("cell", "usage: cell N"), ("cell 3", "no unit h3: the model (rnn, H = 3) has h0…h2"), ("cell c1", "only an LSTM has a cell state"),
+        ("cell", "usage: cell N"), ("cell 3", "no unit h3: the model (rnn, H = 3) has h0…h2"),
+        ("cell c1", "only an LSTM has a cell state"),
         ("cell l1.h0", "no unit l1.h0"), ("cell abc", "'abc' is not a unit"), ("cell 1 --from -1", "--from must be from 0"),
         ("cell 1 --from 5", "--from must be below the text's 5 characters"), ("cell 1 --chars 0", "--chars must be from 1"),
         ("gradflow --steps 0", "--steps must be from 1 to 4"), ("gradflow --steps 5", "--steps must be from 1 to 4"),
         ("gradflow 3", "usage: gradflow"), ("gradflow --compare gru", "--compare:"), ("gradflow --fast", "unknown option --fast"),
-        ("toy x", "x_1 must be a number"), ("toy --whh abc", "--whh must be a number"), ("toy --whh 1e9", "--whh must be from -100 to 100"),
-        ("toy --clip 0", "--clip must be from"), ("toy --b nan", "--b must be a number"), ("toy --linear=1", "--linear takes no value"),
+        ("toy x", "x_1 must be a number"), ("toy --whh abc", "--whh must be a number"),
+        ("toy --whh 1e9", "--whh must be from -100 to 100"),
+        ("toy --clip 0", "--clip must be from"), ("toy --b nan", "--b must be a number"),
+        ("toy --linear=1", "--linear takes no value"),
     ])
     func errorsAreOneLineAndChangeNothing(line: String, expected: String) {
         let shell = makeShell()
@@ -192,7 +198,10 @@ import Testing
     @Test func completion() {
         let complete = Shell(corporaDirectory: corporaDirectory, pathCompleter: { ["\($0)file.html"] }).completer
         #expect(complete("cells q", "q", 6) == ["quote"])
-        #expect(complete("cells ", "", 6) == ["quote", "if", "comment", "column", "indent", "depth", "speech", "--text", "--top", "--html"])
+        #expect(
+            complete("cells ", "", 6) == [
+                "quote", "if", "comment", "column", "indent", "depth", "speech", "--text", "--top", "--html",
+            ])
         #expect(complete("cells --t", "--t", 6) == ["--text", "--top"])
         #expect(complete("cells quote ", "", 12) == [])
         #expect(complete("cells --top 5 ", "", 14).contains("quote"))

@@ -46,7 +46,8 @@ import Testing
         ("backward", "no steps yet"), ("backstep", "nothing to walk"), ("update", "no steps yet"),
         ("show", "usage: show"), ("show q", "nothing called 'q'"), ("show h", "no steps yet"), ("show grads", "no gradients yet"),
         ("set lr 0", "lr must be from"), ("set lr nan", "lr must be a number"), ("set lr inf", "lr must be a number"),
-        ("set optimizer adamw", "optimizer must be one of"), ("set clip -1", "clip must be from"), ("set clip norm:x", "clipping norm"),
+        ("set optimizer adamw", "optimizer must be one of"), ("set clip -1", "clip must be from"),
+        ("set clip norm:x", "clipping norm"),
         ("set hidden 99999999999999999999", "whole number"), ("set layers 4", "layers must be from 1 to 3"),
         ("set seq 10", "too few"), ("set batch 3", "too few"),
         ("train 0", "N must be from 1"), ("train --fast", "unknown option --fast"), ("train 5 6", "usage"),
@@ -72,7 +73,9 @@ import Testing
         let shell = makeShell()
         transcript(shell, ["step 3", "backward", "backstep"])
         let before = Fingerprint(shell.session)
-        for line in ["step 1 2", "goto 7", "set hidden 0", "set cell cnn", "load /nonexistent", "corpus nope", "train -1", "update now"] {
+        for line in [
+            "step 1 2", "goto 7", "set hidden 0", "set cell cnn", "load /nonexistent", "corpus nope", "train -1", "update now",
+        ] {
             #expect(!output(of: line, in: shell).ok)
             #expect(Fingerprint(shell.session) == before, "\(line)")
         }

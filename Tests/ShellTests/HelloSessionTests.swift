@@ -22,7 +22,10 @@ import Testing
         let session = shell.session
         let text = transcript(
             shell,
-            ["corpus hello", "step", "step", "step", "step", "backward", "backstep", "backstep", "backstep", "backstep", "update"])
+            [
+                "corpus hello", "step", "step", "step", "step", "backward", "backstep", "backstep", "backstep", "backstep",
+                "update",
+            ])
         #expect(!text.contains("error:"))
         #expect(session.position == 4)
         // Four steps of an untrained model: each loss is about ln 4 = 1.386.

@@ -74,7 +74,9 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
 @Suite struct LessonWiringTests {
     @Test func startMoveAgainHintAndPrompt() {
         let shell = lessonShell(wiringFixture())
-        let console = ScriptedConsole(lines: ["lessons", "lesson wiring", "next", "next", "hint", "again", "back", "where", "next", "step"])
+        let console = ScriptedConsole(lines: [
+            "lessons", "lesson wiring", "next", "next", "hint", "again", "back", "where", "next", "step",
+        ])
         _ = shell.run(console: console)
         let text = console.output
         #expect(text.contains("wiring") && text.contains("A lesson for the wiring tests."))

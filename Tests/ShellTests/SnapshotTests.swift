@@ -16,8 +16,10 @@ import Testing
     func show(color: Bool) {
         let text = transcript(
             makeShell(),
-            ["step 2", "show x", "show h 1", "show p", "show loss", "show loss 2", "show W_xh", "show b_y", "show settings",
-             "backward", "show grads", "update", "show optimizer"],
+            [
+                "step 2", "show x", "show h 1", "show p", "show loss", "show loss 2", "show W_xh", "show b_y", "show settings",
+                "backward", "show grads", "update", "show optimizer",
+            ],
             color: color)
         expectSnapshot(text, named: color ? "show-color" : "show")
     }
@@ -31,8 +33,10 @@ import Testing
     @Test func lstmAndCompactViews() {
         let text = transcript(
             makeShell(),
-            ["set cell lstm", "step", "backward", "backstep", "set cell gru", "step", "set cell rnn", "set hidden 20", "step",
-             "backward", "backstep", "model"])
+            [
+                "set cell lstm", "step", "backward", "backstep", "set cell gru", "step", "set cell rnn", "set hidden 20", "step",
+                "backward", "backstep", "model",
+            ])
         expectSnapshot(text, named: "cells-and-compact")
     }
 }

@@ -15,7 +15,10 @@ import Testing
         let text = String(repeating: "ROMEO:\nBut soft, what light.\n\nJULIET:\nAy me.\n\n", count: 80)
         try! text.write(toFile: directory + "/play.txt", atomically: true, encoding: .utf8)
         let shell = makeShell()
-        transcript(shell, ["corpus \(directory)/play.txt", "set hidden 16", "set seq 16", "set batch 2", "set lr 0.01", "set optimizer adam"] + extra)
+        transcript(
+            shell,
+            ["corpus \(directory)/play.txt", "set hidden 16", "set seq 16", "set batch 2", "set lr 0.01", "set optimizer adam"]
+                + extra)
         return (shell, directory)
     }
 

@@ -74,8 +74,9 @@ public enum CellSearch {
     public static func rank(
         _ recording: HiddenStateRecording, signal: [Float], isIndicator: Bool, top: Int = 10
     ) -> [CellScore] {
-        rank(units: recording.units.map { ($0, recording.values(of: $0)) }, signal: signal,
-             isIndicator: isIndicator, top: top)
+        rank(
+            units: recording.units.map { ($0, recording.values(of: $0)) }, signal: signal,
+            isIndicator: isIndicator, top: top)
     }
 
     /// The `top` of the given units (each with T values) that best track `signal`: the scoring

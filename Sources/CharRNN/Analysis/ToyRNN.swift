@@ -146,7 +146,8 @@ public struct ToyTrace: Sendable, Equatable {
             let magnitude = abs(term.weight)
             let product: String
             if term.isApplication {  // 3 tanh(…); for identity, 3(…)
-                product = (magnitude == 1 ? "" : ToyTrace.format(magnitude) + (rnn.activation == .tanh ? " " : ""))
+                product =
+                    (magnitude == 1 ? "" : ToyTrace.format(magnitude) + (rnn.activation == .tanh ? " " : ""))
                     + (rnn.activation == .tanh ? term.factor : "(" + term.factor + ")")
             } else if substituting {  // 2·1, 3·0
                 product = magnitude == 1 ? term.factor : ToyTrace.format(magnitude) + "·" + term.factor
