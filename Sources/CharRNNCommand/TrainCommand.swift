@@ -181,7 +181,7 @@ struct TrainCommand: ParsableCommand {
     private func write(_ trainer: Trainer, generator: SplitMix64) throws {
         let checkpoint = Checkpoint(
             model: trainer.model, training: TrainingState(trainer: trainer, generator: generator),
-            extra: ["seed": String(seed), "trained_on": URL(fileURLWithPath: text).lastPathComponent])
+            extra: ["seed": String(seed), "charrnn.corpus": text])
         try fail { try checkpoint.write(path: save) }
     }
 }

@@ -72,6 +72,8 @@ extension Session {
         let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint.read(path: path) } catch { throw CommandError(String(describing: error)) }
         let model = checkpoint.model
+        let trainedOn =
+            checkpoint.extra["charrnn.corpus"].map { " It was trained on '\($0)': corpus \($0), then load again." } ?? ""
         // The text stays when the model's vocabulary covers it.
         let newCorpus: Corpus
         if model.vocabulary == corpus.vocabulary {
@@ -80,8 +82,6 @@ extension Session {
             do {
                 newCorpus = try Corpus(name: corpus.name, text: corpus.text, vocabulary: model.vocabulary)
             } catch {
-                let trainedOn =
-                    checkpoint.extra["charrnn.corpus"].map { " It was trained on '\($0)': corpus \($0), then load again." } ?? ""
                 var reason = error.description
                 if case .vocabulary(_, let inner) = error { reason = inner.description }
                 throw CommandError(
@@ -110,7 +110,7 @@ extension Session {
             let count = newCorpus.training.count
             do { try newTrainer.attach(trainingCount: count) } catch {
                 throw CommandError(
-                    "\(path): its batch \(c.batchSize) × seq \(c.sequenceLength) does not fit the text \(newCorpus.name) (\(count) training characters); nothing was changed"
+                    "\(path): its batch \(c.batchSize) × seq \(c.sequenceLength) does not fit the text \(newCorpus.name) (\(count) training characters); nothing was changed.\(trainedOn)"
                 )
             }
         } else {
