@@ -60,13 +60,7 @@ import Testing
     ])
     func errorsAreOneLineAndChangeNothing(line: String, expected: String) {
         let shell = makeShell()
-        let before = Fingerprint(shell.session)
-        let (ok, text) = output(of: line, in: shell)
-        #expect(!ok)
-        #expect(text.hasPrefix("error: "), "\(text)")
-        #expect(text.contains(expected), "\(text)")
-        #expect(text.filter { $0 == "\n" }.count == 1, "\(text)")
-        #expect(Fingerprint(shell.session) == before)
+        expectFailureChangesNothing(line, expected: expected, in: shell)
     }
 
     @Test func failedCommandsAfterStepsChangeNothing() {

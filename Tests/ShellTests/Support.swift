@@ -107,3 +107,17 @@ func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+/// Runs a line that must fail: one `error: …` line that mentions `expected`, and the session
+/// exactly as it was before.
+func expectFailureChangesNothing(
+    _ line: String, expected: String, in shell: Shell, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let before = Fingerprint(shell.session)
+    let (ok, text) = output(of: line, in: shell)
+    #expect(!ok, sourceLocation: sourceLocation)
+    #expect(text.hasPrefix("error: "), "\(text)", sourceLocation: sourceLocation)
+    #expect(text.contains(expected), "\(text)", sourceLocation: sourceLocation)
+    #expect(text.filter { $0 == "\n" }.count == 1, "\(text)", sourceLocation: sourceLocation)
+    #expect(Fingerprint(shell.session) == before, sourceLocation: sourceLocation)
+}
