@@ -20,7 +20,7 @@
 //             (the recurrent side of n is da_n ⊙ r; h_{t-1} also gets dh_t ⊙ z directly)
 //   then      dW_xh += da_tᵀ x_t   dW_hh += da_tᵀ h_{t-1}   db += da_t
 //             dh_next_t = W_hhᵀ da_t  (the gradient passed back to h_{t-1})
-//             dx_t = W_xhᵀ da_t       (for the layer below)
+//             dx_t = W_xhᵀ da_t       (for the layer below; times the dropout mask m_t when one was used)
 // The gradient stops at h_0: the chunk boundary of truncated BPTT.
 
 import Foundation

@@ -13,7 +13,7 @@
 //   GRU   r = σ(W_ir x + b_ir + W_hr h + b_hr)   z = σ(W_iz x + b_iz + W_hz h + b_hz)
 //         n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))        h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
 //   then  y_t = W_hy h_t + b_y,   p_t = softmax(y_t),   loss_t = −ln p_t[target_t]
-//   (layer k > 0 reads the h_t of layer k − 1 as its x_t)
+//   (layer k > 0 reads the h_t of layer k − 1 as its x_t; in training with dropout, m_t ⊙ h_t)
 
 import Foundation
 
