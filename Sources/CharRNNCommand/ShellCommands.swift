@@ -7,10 +7,12 @@ import Terminal
 struct ShellOptions: ParsableArguments {
     @Flag(help: "No colours, whatever the terminal (NO_COLOR and TERM=dumb also turn them off).") var noColor = false
     @Option(help: "Where the corpora are (default: ./corpora, beside the executable, or $CHARRNN_CORPORA).") var corpora: String?
+    @Option(help: "Play the lessons of this folder instead of the built-in ones (default: the installation's lessons/, or $CHARRNN_LESSONS).")
+    var lessons: String?
 
     /// A shell with Tab completion of paths.
     func makeShell() -> Shell {
-        Shell(corporaDirectory: corpora, pathCompleter: { pathCompletions(for: $0) })
+        Shell(corporaDirectory: corpora, lessonsDirectory: lessons, pathCompleter: { pathCompletions(for: $0) })
     }
 
     /// The console for standard input: readline on a terminal, plain lines otherwise.

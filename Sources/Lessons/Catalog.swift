@@ -22,6 +22,11 @@ public struct Catalog: Sendable, Equatable {
         lessons.first { $0.name == name }
     }
 
+    /// The number of steps of each lesson, by name (progress is clamped to it).
+    public var stepCounts: [String: Int] {
+        Dictionary(lessons.map { ($0.name, $0.steps.count) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Lesson names, for completion and suggestions.
     public var names: [String] { lessons.map(\.name) }
 

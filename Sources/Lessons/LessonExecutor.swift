@@ -9,13 +9,50 @@ public protocol LessonExecutor: AnyObject {
     /// Output goes wherever the shell sends it. The player has already shown the command
     /// (`hello 3/14> show h 1`), so the shell must not echo it again.
     func execute(_ command: String) -> Bool
+    /// Runs a command written at `location` of a lesson file. The shell checks it there (a lesson
+    /// may not write outside its work folder) and names the file and line when it refuses.
+    /// By default: ``execute(_:)``.
+    func execute(_ command: String, from location: LessonLocation) -> Bool
     /// Evaluates a gate condition (`predicts e l l o`, `loss below 0.5`).
     /// Throws, with a message naming the problem, when the condition text is not understood.
     func check(_ condition: String) throws -> Bool
     /// The value of an interpolation expression (`loss`, `h 1`) as the text to show.
     /// Throws when the expression is not understood or has no value yet.
     func value(of expression: String) throws -> String
+    /// The value of an expression written at `location` of a lesson file (by default: ``value(of:)``).
+    func value(of expression: String, from location: LessonLocation) throws -> String
     /// Shows lesson text (prose, questions, feedback) where command output goes, so that the
     /// two interleave in order. The text is whole lines, each ending with a newline; write it as is.
     func present(_ text: String)
+}
+
+extension LessonExecutor {
+    /// Runs the command as ``execute(_:)`` does.
+    public func execute(_ command: String, from location: LessonLocation) -> Bool { execute(command) }
+    /// Evaluates the expression as ``value(of:)`` does.
+    public func value(of expression: String, from location: LessonLocation) throws -> String { try value(of: expression) }
+}
+
+/// Where a command or value is written in a lesson file: `lessons/05-bptt.md:83`.
+public struct LessonLocation: Sendable, Equatable, CustomStringConvertible {
+    /// The lesson file, as the catalog found it.
+    public let file: String
+    /// The 1-based line.
+    public let line: Int
+
+    /// Creates a location.
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    /// `FILE:LINE`.
+    public var description: String { "\(file):\(line)" }
+}
+
+extension LessonPlayer {
+    /// The place `line` of the lesson being played (or demonstrated).
+    func location(_ line: Int) -> LessonLocation {
+        LessonLocation(file: lesson?.file ?? "lesson", line: line)
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A problem in a lesson file, with the file and line an author needs to fix it.
 ///
 /// `description` reads `lessons/hello.md:12: ask: has no answer: add a line "answer: ..."`.
@@ -18,7 +20,10 @@ public struct LessonFileError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// `FILE:LINE: message`.
     public var description: String {
-        line > 0 ? "\(file):\(line): \(problem.message)" : "\(file): \(problem.message)"
+        if case .notUTF8 = problem {  // "FILE: not UTF-8 at line L, byte B (0xFF): …"
+            return "\(file): " + problem.message.replacingOccurrences(of: "not UTF-8 at ", with: "not UTF-8 at line \(line), ")
+        }
+        return line > 0 ? "\(file):\(line): \(problem.message)" : "\(file): \(problem.message)"
     }
 
     /// What can be wrong in a lesson file.
@@ -79,6 +84,15 @@ public struct LessonFileError: Error, Sendable, Equatable, CustomStringConvertib
         case emptyInterpolation
         /// Two lessons with the same name in one catalog.
         case duplicateName(String, other: String)
+        /// The path is not a regular file (what it is: "a directory", "a FIFO", …); refused before reading.
+        case notRegularFile(String)
+        /// The file is larger than ``LessonParser/maximumFileSize`` bytes; refused before reading.
+        case tooLarge(bytes: Int)
+        /// A byte sequence that is not UTF-8; `byte` is 1-based from the start of the line.
+        case notUTF8(byte: Int, value: UInt8)
+        /// A control character other than tab (ESC, NUL, a C1 code …) at a 1-based column: it could
+        /// drive the learner's terminal.
+        case controlCharacter(UInt32, column: Int)
 
         /// One line for the author.
         public var message: String {
@@ -132,6 +146,14 @@ public struct LessonFileError: Error, Sendable, Equatable, CustomStringConvertib
             case .emptyInterpolation: return "empty {{}}: put an expression inside, like {{loss}}"
             case .duplicateName(let name, let other):
                 return "a second lesson named \"\(name)\" (the first is \(other)); this one is ignored"
+            case .notRegularFile(let what): return "not a lesson file: it is \(what)"
+            case .tooLarge(let bytes):
+                return "too large for a lesson (\(bytes) bytes; at most \(LessonParser.maximumFileSize))"
+            case .notUTF8(let byte, let value):
+                return "not UTF-8 at byte \(byte) (0x" + String(value, radix: 16, uppercase: true) + "): save the file as UTF-8"
+            case .controlCharacter(let scalar, let column):
+                return "a control character U+" + String(format: "%04X", scalar)
+                    + " at column \(column): lesson text may hold no control characters but tab"
             }
         }
     }

@@ -9,20 +9,113 @@ public enum LessonParser {
     public static func parse(_ text: String, file: String, name: String? = nil) throws(LessonFileError)
         -> Lesson
     {
+        try checkControlCharacters(text, file: file)
         var reader = Reader(file: file, text: text)
         return try reader.lesson(name: name ?? lessonName(forFile: file))
     }
 
-    /// Reads and parses one file.
+    /// The largest lesson file read, in bytes (the longest built-in lesson is about 15 KB).
+    public static let maximumFileSize = 1 << 20
+
+    /// Reads and parses one file. What the path is comes first (`stat`): a directory, FIFO or
+    /// device, or a file over ``maximumFileSize`` bytes, is refused without reading; bytes that
+    /// are not UTF-8 are named by line and byte.
     public static func parse(contentsOf url: URL, file: String? = nil) throws(LessonFileError) -> Lesson {
         let shown = file ?? url.path
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw LessonFileError(file: shown, line: 0, problem: .unreadable(error.localizedDescription))
-        }
+        let data = try readChecked(path: url.path, shown: shown)
+        let text = try decodeUTF8(data, file: shown)
         return try parse(text, file: shown, name: lessonName(forFile: url.lastPathComponent))
+    }
+
+    /// The bytes of a regular file of at most ``maximumFileSize`` bytes, checked by `stat` before
+    /// it is opened (and by `fstat` after, without blocking on a FIFO swapped in between).
+    static func readChecked(path: String, shown: String) throws(LessonFileError) -> Data {
+        func failure(_ problem: LessonFileError.Problem) -> LessonFileError {
+            LessonFileError(file: shown, line: 0, problem: problem)
+        }
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw failure(.unreadable(String(cString: strerror(errno)))) }
+        try checkStatus(status, failure)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(.unreadable(String(cString: strerror(errno)))) }
+        defer { close(descriptor) }
+        guard fstat(descriptor, &status) == 0 else { throw failure(.unreadable(String(cString: strerror(errno)))) }
+        try checkStatus(status, failure)
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure(.unreadable(String(cString: strerror(errno))))
+            }
+            if count == 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+            guard data.count <= maximumFileSize else { throw failure(.tooLarge(bytes: data.count)) }
+        }
+        return data
+    }
+
+    /// Refuses what is not a regular file, and a regular file over the size limit.
+    private static func checkStatus(
+        _ status: stat, _ failure: (LessonFileError.Problem) -> LessonFileError
+    ) throws(LessonFileError) {
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw failure(.notRegularFile("a directory"))
+        case S_IFIFO: throw failure(.notRegularFile("a FIFO"))
+        case S_IFCHR, S_IFBLK: throw failure(.notRegularFile("a device"))
+        case S_IFSOCK: throw failure(.notRegularFile("a socket"))
+        default: throw failure(.notRegularFile("not a regular file"))
+        }
+        guard Int(status.st_size) <= maximumFileSize else { throw failure(.tooLarge(bytes: Int(status.st_size))) }
+    }
+
+    /// `data` as UTF-8, or an error naming the line and the byte (1-based within the line) of the
+    /// first sequence that is not UTF-8.
+    static func decodeUTF8(_ data: Data, file: String) throws(LessonFileError) -> String {
+        let bytes = [UInt8](data)
+        var line = 1, lineStart = 0, offset = 0
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        loop: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                if encoded.count == 1, encoded.first == UInt8(ascii: "\n") {
+                    line += 1
+                    lineStart = offset + 1
+                }
+                offset += encoded.count
+            case .error:
+                throw LessonFileError(
+                    file: file, line: line, problem: .notUTF8(byte: offset - lineStart + 1, value: bytes[offset]))
+            case .emptyInput:
+                break loop
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Refuses C0 controls other than tab and newline (a carriage return only before a newline),
+    /// DEL and C1 controls: lesson text reaches the learner's terminal, and an ESC there could
+    /// clear the screen, set the title or write the clipboard.
+    static func checkControlCharacters(_ text: String, file: String) throws(LessonFileError) {
+        var line = 1, column = 0
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            column += 1
+            let value = scalar.value
+            if value == 0x0A {
+                line += 1
+                column = 0
+                continue
+            }
+            if value == 0x09 { continue }
+            if value == 0x0D, index + 1 == scalars.count || scalars[index + 1].value == 0x0A { continue }
+            if value < 0x20 || (0x7F...0x9F).contains(value) {
+                throw LessonFileError(file: file, line: line, problem: .controlCharacter(value, column: column))
+            }
+        }
     }
 
     /// The lesson name for a file: the base name without extension and without an ordering

@@ -60,7 +60,7 @@ extension LessonPlayer {
             case .command(let task):
                 for command in task.solution {
                     say("\(promptLabel ?? "")> \(command)")
-                    let succeeded = executor.execute(command)
+                    let succeeded = executor.execute(command, from: location(task.line))
                     if !succeeded { fail(line: task.line, "the solution command `\(command)` failed") }
                     observe(command: command, succeeded: succeeded)
                 }

@@ -338,7 +338,7 @@ public final class LessonPlayer {
             case .run(let command, let line):
                 if runCommands {
                     say("\(label)> \(command)")
-                    if !executor.execute(command) {
+                    if !executor.execute(command, from: location(line)) {
                         fail(line: line, "the command `\(command)` failed")
                         if demo == nil { say("(that command failed; the lesson goes on)") }
                     }
@@ -387,7 +387,7 @@ public final class LessonPlayer {
                     result += literal
                 case .expression(let expression):
                     do {
-                        result += try executor.value(of: expression)
+                        result += try executor.value(of: expression, from: location(line + offset))
                     } catch {
                         result += "[\(expression): \(error)]"
                         fail(line: line + offset, "cannot show {{\(expression)}}: \(error)")
@@ -405,7 +405,7 @@ public final class LessonPlayer {
     func runAll(_ commands: [String], line: Int) -> Bool {
         for command in commands {
             say("\(promptLabel ?? "")> \(command)")
-            guard executor.execute(command) else {
+            guard executor.execute(command, from: location(line)) else {
                 fail(line: line, "the solution command `\(command)` failed")
                 return false
             }

@@ -19,7 +19,9 @@ extension Commands {
               leave             leave the lesson (your progress is kept)
               answer TEXT       answer the question (or type the answer alone on the line)
             Any other command works as usual; the prompt shows the lesson and step (hello 3/14>).
-            Progress is kept in ~/.charrnn/progress.json.
+            Progress is kept in ~/.charrnn/progress.json. The lessons are the installation's; charrnn
+            --lessons DIR plays those of another folder. A lesson's commands write only in its work
+            folder, ~/.charrnn/lessons/NAME/, and read only there, in the lessons folder and the corpora.
 
             """ + "\n" + LessonTerm.helpText,
         run: { session, words in
@@ -106,6 +108,11 @@ extension Commands {
         })
 }
 
+/// `path` made absolute against the current directory.
+private func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : URL(fileURLWithPath: path).standardizedFileURL.path
+}
+
 extension Session {
     /// The player, or an error when this session has none (a session made without a shell).
     func requirePlayer() throws(CommandError) -> LessonPlayer {
@@ -123,7 +130,7 @@ extension Session {
         if !lessonContext.sessionUsed, let saved = player.progress?[lesson: lesson.name], !saved.finished,
             saved.step > 1, saved.step <= lesson.steps.count
         {
-            replay(lesson.steps.prefix(saved.step - 1))
+            replay(lesson.steps.prefix(saved.step - 1), of: lesson)
             output.note(
                 "(a new session: the commands of steps 1–\(saved.step - 1) ran again, quietly, to rebuild what they showed)")
         }
@@ -131,15 +138,17 @@ extension Session {
     }
 
     /// Runs the commands of `steps` with their output discarded: `$` lines, `do:` and `gate:` solutions.
-    private func replay(_ steps: ArraySlice<Step>) {
+    /// They are checked as when the lesson first ran them (see `Session+LessonSandbox.swift`).
+    private func replay(_ steps: ArraySlice<Step>, of lesson: Lesson) {
         let console = output.console
         output.console = NullConsole()
         defer { output.console = console }
+        func at(_ line: Int) -> LessonLocation { LessonLocation(file: lesson.file, line: line) }
         for step in steps {
-            for case .run(let command, _) in step.content { _ = execute(command) }
+            for case .run(let command, let line) in step.content { _ = execute(command, from: at(line)) }
             switch step.interaction {
-            case .command(let task): for command in task.solution { _ = execute(command) }
-            case .gate(let gate): for command in gate.solution { _ = execute(command) }
+            case .command(let task): for command in task.solution { _ = execute(command, from: at(task.line)) }
+            case .gate(let gate): for command in gate.solution { _ = execute(command, from: at(gate.line)) }
             default: break
             }
         }
@@ -150,11 +159,7 @@ extension Session {
         let context = lessonContext
         context.reload()
         if let lesson = context.catalog.lesson(named: name) { return lesson }
-        guard context.directory != nil else {
-            throw CommandError(
-                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS"
-            )
-        }
+        guard context.directory != nil else { throw CommandError(context.notFoundMessage) }
         if let broken = context.catalog.errors.first(where: { URL(fileURLWithPath: $0.file).lastPathComponent.contains(name) }) {
             throw CommandError("the lesson file does not load: \(broken)")
         }
@@ -168,24 +173,21 @@ extension Session {
     func lessonList() throws(CommandError) -> String {
         let context = lessonContext
         context.reload()
-        guard context.directory != nil else {
-            throw CommandError(
-                "no lessons found: looked for lessons/ in the current directory, beside the executable and above it, and in $CHARRNN_LESSONS"
-            )
-        }
+        guard context.directory != nil else { throw CommandError(context.notFoundMessage) }
         let progress = context.player?.progress
         var rows: [[String]] = []
         for lesson in context.catalog.lessons {
             let state: String
             if let saved = progress?[lesson: lesson.name] {
-                state = saved.finished ? "finished ✓" : "at step \(saved.step) of \(lesson.steps.count)"
+                state = saved.finished ? "finished ✓" : "at step \(min(max(saved.step, 0), lesson.steps.count)) of \(lesson.steps.count)"
             } else {
                 state = "\(lesson.steps.count) steps"
             }
             rows.append([lesson.name, lesson.title, state])
         }
         var lines = [
-            style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)")
+            style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)"),
+            style.dim("  lessons from \(context.directory.map(absolutePath) ?? "?") (\(context.origin.description(flag: "--lessons")))"),
         ]
         if rows.isEmpty {
             lines.append("  (none in \(context.directory ?? "?"))")

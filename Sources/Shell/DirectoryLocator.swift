@@ -1,10 +1,35 @@
 import Foundation
 
-/// Finds a directory the shell ships with (`corpora/`, `lessons/`) wherever charrnn was started:
-/// the one given; `NAME/` in the current directory; `NAME/` beside the executable and in each
-/// directory above it (so `swift run` and `.build/release/charrnn` both find the repository's);
-/// then the environment variable (`$CHARRNN_CORPORA`, `$CHARRNN_LESSONS`).
+/// Finds a directory the shell ships with (`corpora/`, `lessons/`) wherever charrnn was started.
+///
+/// The corpora (``locate(_:explicit:environmentVariable:)``): the one given; `NAME/` in the current
+/// directory; `NAME/` beside the executable and in each directory above it (so `swift run` and
+/// `.build/release/charrnn` both find the repository's); then the environment variable.
+///
+/// The lessons (``locateInstalled(_:explicit:environmentVariable:)``) run commands, so they never
+/// come from the current directory: a downloaded folder holding `lessons/` must not replace the
+/// built-in ones. Only the installation's, or a folder the learner names (`--lessons DIR`,
+/// `$CHARRNN_LESSONS`).
 enum DirectoryLocator {
+    /// Where a directory was found: what the learner is told (`lessons` lists it).
+    enum Origin: Equatable {
+        /// Named on the command line (`--lessons DIR`).
+        case named
+        /// Named by an environment variable.
+        case environment(String)
+        /// The installation's: beside the executable or above it.
+        case installation
+
+        /// `named with --lessons`, `named by $CHARRNN_LESSONS`, `built in`.
+        func description(flag: String) -> String {
+            switch self {
+            case .named: return "named with \(flag)"
+            case .environment(let variable): return "named by $\(variable)"
+            case .installation: return "built in: the installation's"
+            }
+        }
+    }
+
     /// The first existing directory among the candidates, and every place looked in (for errors).
     static func locate(
         _ name: String, explicit: String?, environmentVariable: String
@@ -12,6 +37,32 @@ enum DirectoryLocator {
         var candidates: [String] = []
         if let explicit { candidates.append(explicit) }
         candidates.append(FileManager.default.currentDirectoryPath + "/" + name)
+        candidates += installationCandidates(name)
+        if let variable = ProcessInfo.processInfo.environment[environmentVariable], !variable.isEmpty {
+            candidates.append(variable)
+        }
+        return (candidates.first(where: isDirectory), candidates)
+    }
+
+    /// A directory of the installation, or the one the learner named: `explicit` (the launch
+    /// flag) alone when given, else the environment variable alone when set, else `NAME/` beside
+    /// the executable and in each directory above it. Never the current directory.
+    static func locateInstalled(
+        _ name: String, explicit: String?, environmentVariable: String
+    ) -> (directory: String?, searched: [String], origin: Origin) {
+        if let explicit, !explicit.isEmpty {
+            return (isDirectory(explicit) ? explicit : nil, [explicit], .named)
+        }
+        if let variable = ProcessInfo.processInfo.environment[environmentVariable], !variable.isEmpty {
+            return (isDirectory(variable) ? variable : nil, [variable], .environment(environmentVariable))
+        }
+        let candidates = installationCandidates(name)
+        return (candidates.first(where: isDirectory), candidates, .installation)
+    }
+
+    /// `NAME/` beside the executable and in each directory above it.
+    static func installationCandidates(_ name: String) -> [String] {
+        var candidates: [String] = []
         if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
             while url.path != "/" && !url.path.isEmpty {
@@ -19,13 +70,12 @@ enum DirectoryLocator {
                 url = url.deletingLastPathComponent()
             }
         }
-        if let variable = ProcessInfo.processInfo.environment[environmentVariable], !variable.isEmpty {
-            candidates.append(variable)
-        }
+        return candidates
+    }
+
+    /// Whether `path` is an existing directory.
+    static func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
-        let found = candidates.first {
-            FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-        return (found, candidates)
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }

@@ -62,6 +62,15 @@ extension LessonTerm {
             }
             return lessonFixed(try session.validationLoss(of: checkpoint.model))
         },
+        // Where the lesson's files go.
+        .value(
+            "work folder", .none,
+            "the lesson's work folder, where its commands write (`save FILE` in a lesson saves there): ~/.charrnn/lessons/NAME"
+        ) {
+            session, _ throws(LessonTermError) in
+            guard let file = session.lessonContext.player?.lesson?.file else { throw LessonTermError("not in a lesson") }
+            return session.lessonSandbox(for: file).workFolder
+        },
         // Settings a lesson's arithmetic needs.
         .value("seq", .none, "T, the steps of truncated BPTT per iteration") { session, _ in
             String(session.settings.sequenceLength)

@@ -38,6 +38,9 @@ final class LessonContext {
     var cellSearchMemo: [String: (model: Model, score: CellScore)] = [:]
     /// The last recording of every unit over a text (`Session.record`), for the model it ran.
     var lastRecording: (model: Model, indices: [Int], recording: UnitRecording)?
+    /// `checkpoint-file` before a lesson's command changed it, and the value the lesson set: put
+    /// back when the lesson ends (``Session/restoreSettingsAfterLesson()``).
+    var checkpointFileBeforeLesson: (original: String, lessonValue: String, lesson: String)?
 
     /// Loads (or reloads) the lesson files.
     func reload() {
@@ -48,11 +51,28 @@ final class LessonContext {
         }
     }
 
-    /// Looks for the lessons directory: the one given; `lessons/` in the current directory;
-    /// `lessons/` beside the executable and in each directory above it; `$CHARRNN_LESSONS`
-    /// (the same order as the corpora, see `CorpusLibrary.locate`).
+    /// Looks for the lessons directory: the one the learner names (`--lessons DIR`), else
+    /// `$CHARRNN_LESSONS`, else the installation's (`lessons/` beside the executable or above it).
+    /// Never `lessons/` of the current directory: a downloaded folder does not replace the built-in lessons.
     static func locate(_ explicit: String?) -> (directory: String?, searched: [String]) {
-        DirectoryLocator.locate("lessons", explicit: explicit, environmentVariable: "CHARRNN_LESSONS")
+        let (directory, searched, _) = DirectoryLocator.locateInstalled(
+            "lessons", explicit: explicit, environmentVariable: "CHARRNN_LESSONS")
+        return (directory, searched)
+    }
+
+    /// Where the lessons come from, as `lessons` says it: the installation's, or named by the learner.
+    var origin: DirectoryLocator.Origin {
+        guard let directory, !DirectoryLocator.installationCandidates("lessons").contains(directory) else {
+            return .installation
+        }
+        if ProcessInfo.processInfo.environment["CHARRNN_LESSONS"] == directory { return .environment("CHARRNN_LESSONS") }
+        return .named
+    }
+
+    /// The error when no lessons directory was found: where it was looked for.
+    var notFoundMessage: String {
+        "no lessons found: looked in " + searched.joined(separator: ", ")
+            + " (the installation's lessons/; another folder with --lessons DIR)"
     }
 
     /// `~/.charrnn/progress.json` (`$CHARRNN_PROGRESS` overrides it).
@@ -439,8 +459,15 @@ extension Session {
 extension Session: LessonExecutor {
     /// Runs a lesson's command as typed (the player has shown it). Under test, `train` is
     /// limited to ``LessonContext/trainingLimit`` iterations and ``LessonContext/trainingSeconds``.
+    /// The command is checked as a lesson's (see `Session+LessonSandbox.swift`), at line 0 of the lesson played.
     public func execute(_ command: String) -> Bool {
-        run(line: limitedForTest(command))
+        executeSandboxed(command, at: LessonLocation(file: lessonContext.player?.lesson?.file ?? "lesson", line: 0))
+    }
+
+    /// Runs a lesson's command written at `location`, after checking it: paths inside the
+    /// lesson's folders, no `run`, no nested `lesson`; a refusal names the file and line.
+    public func execute(_ command: String, from location: LessonLocation) -> Bool {
+        executeSandboxed(command, at: location)
     }
 
     /// `command` with the test-time limits applied when it is a `train` and they are set, and a
@@ -471,9 +498,14 @@ extension Session: LessonExecutor {
     }
 
     /// The value of `{{expression}}`; unknown expressions throw with the nearest known ones.
+    /// A value that reads a file is checked as a lesson's (at line 0 of the lesson played).
     public func value(of expression: String) throws -> String {
-        let (term, arguments) = try LessonTerm.match(expression, kind: .value)
-        return try term.evaluate(self, arguments)
+        try sandboxedValue(expression, at: LessonLocation(file: lessonContext.player?.lesson?.file ?? "lesson", line: 0))
+    }
+
+    /// The value of `{{expression}}` written at `location`; a file it reads must be in the lesson's folders.
+    public func value(of expression: String, from location: LessonLocation) throws -> String {
+        try sandboxedValue(expression, at: location)
     }
 
     /// Lesson text goes where command output goes.
@@ -565,6 +597,7 @@ extension Session {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty {
             player.next()
+            restoreSettingsAfterLesson()
             return true
         }
         let first = (try? tokenize(trimmed))?.first ?? String(trimmed.prefix { !$0.isWhitespace })
@@ -576,6 +609,7 @@ extension Session {
         if !Session.lessonCommandNames.contains(first), player.isActive {
             player.observe(command: trimmed, succeeded: ok)
         }
+        restoreSettingsAfterLesson()
         return ok
     }
 

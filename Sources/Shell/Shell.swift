@@ -51,7 +51,8 @@ public final class Shell {
             ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_SECONDS"].flatMap { Double($0) }.flatMap {
                 $0 > 0 ? $0 : nil
             }
-        let (store, warning) = ProgressStore.load(path: progressPath ?? LessonContext.defaultProgressPath)
+        var (store, warning) = ProgressStore.load(path: progressPath ?? LessonContext.defaultProgressPath)
+        store.clamp(stepCounts: lessons.catalog.stepCounts)  // a step past the last is shown as the last
         lessons.progressWarning = warning
         player = LessonPlayer(executor: session, progress: store)
         lessons.player = player

@@ -1,0 +1,298 @@
+import Foundation
+import Lessons
+
+// A lesson file is someone else's program: the learner may have downloaded it. Before the shell
+// runs a lesson's command (a `$` line, a solution, a command replayed on resume) or evaluates a
+// value that reads a file (`{{eval loss of FILE}}`), it checks it here:
+//
+// - paths it writes resolve inside the lesson's work folder, `~/.charrnn/lessons/NAME/` (beside
+//   the progress file); paths it reads resolve there, or in the lessons' own folder (its
+//   `checkpoints/`), or among the corpora, and must be regular files;
+// - absolute paths, `~`, `..`, `run FILE`, `quit`, and the lesson commands (a nested `lesson`)
+//   are refused, with one line naming the lesson file and line;
+// - `set checkpoint-file` points inside the work folder and is put back when the lesson ends.
+//
+// The learner's own commands, typed at the prompt inside a lesson, are not checked.
+
+/// A lesson's command or value that the shell will not run: `lessons/evil.md:12: a lesson may not
+/// write outside its work folder: save /tmp/x`.
+struct LessonRefusal: Error, CustomStringConvertible {
+    let location: LessonLocation
+    /// What the lesson may not do: "write outside its work folder".
+    let reason: String
+    /// The command or value as written.
+    let text: String
+
+    var description: String { "\(location): a lesson may not \(reason): \(text)" }
+}
+
+/// The folders one lesson may use: it writes in its work folder and reads there, in the folder
+/// of its lesson file and among the corpora.
+struct LessonSandbox {
+    /// The work folder, absolute: `~/.charrnn/lessons/NAME`.
+    let workFolder: String
+    /// Where reads are looked for, in order: the work folder, the lesson file's folder, the corpora.
+    let readFolders: [String]
+
+    /// Why a path is refused (the start of ``LessonRefusal/reason``).
+    enum Problem: Error {
+        case writeOutside, readOutside, notRegular(String)
+        var reason: String {
+            switch self {
+            case .writeOutside: return "write outside its work folder"
+            case .readOutside: return "read outside its folders (its work folder, the lessons folder, the corpora)"
+            case .notRegular(let what): return "use \(what) as a file"
+            }
+        }
+    }
+
+    /// The work folder's name for a lesson: its name with anything but letters, digits, `-`, `_`
+    /// and `.` replaced by `_` (never `.` or `..`).
+    static func folderName(_ lesson: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        let name = String(lesson.map { allowed.contains($0) ? $0 : "_" })
+        return name.isEmpty || name.allSatisfy({ $0 == "." }) ? "_" + name : name
+    }
+
+    /// The components of a path a lesson may name: relative, without `~`, `..` or control
+    /// characters. Nil when it may not.
+    static func relativeComponents(_ path: String) -> [String]? {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.hasPrefix("~"),
+            !path.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        else { return nil }
+        let components = path.split(separator: "/").map(String.init).filter { $0 != "." }
+        guard !components.isEmpty, !components.contains("..") else { return nil }
+        return components
+    }
+
+    /// The real path of `path` (symbolic links resolved), or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Whether `path` is `folder` or inside it (both real paths).
+    static func isInside(_ path: String, _ folder: String) -> Bool {
+        path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
+    }
+
+    /// Creates the work folder (mode 0700) if needed and returns its real path.
+    func makeWorkFolder() throws(Problem) -> String {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: workFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch { throw .writeOutside }
+        guard let real = LessonSandbox.realPath(workFolder) else { throw .writeOutside }
+        return real
+    }
+
+    /// Where the lesson's `path` is written: inside the work folder (its folders are created).
+    /// An existing symbolic link or non-regular file there is refused.
+    func writePath(_ path: String) throws(Problem) -> String {
+        guard let components = LessonSandbox.relativeComponents(path) else { throw .writeOutside }
+        let root = try makeWorkFolder()
+        let target = root + "/" + components.joined(separator: "/")
+        let parent = (target as NSString).deletingLastPathComponent
+        do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+            throw .writeOutside
+        }
+        guard let realParent = LessonSandbox.realPath(parent), LessonSandbox.isInside(realParent, root) else {
+            throw .writeOutside
+        }
+        var status = stat()
+        if lstat(target, &status) == 0 {
+            guard status.st_mode & S_IFMT != S_IFLNK else { throw .writeOutside }
+            if let what = LessonSandbox.kind(status) { throw .notRegular(what) }
+        }
+        return realParent + "/" + components.last!
+    }
+
+    /// Where the lesson's `path` is read: the first of the read folders that holds it, as a real
+    /// path that must stay inside one of them and be a regular file. When none holds it: the
+    /// path in the work folder (the command then says it is not there).
+    func readPath(_ path: String) throws(Problem) -> String {
+        guard let components = LessonSandbox.relativeComponents(path) else { throw .readOutside }
+        let work = try makeWorkFolder()
+        let roots = [work] + readFolders.dropFirst().compactMap(LessonSandbox.realPath)
+        let relative = components.joined(separator: "/")
+        for root in roots {
+            let candidate = root + "/" + relative
+            var status = stat()
+            guard lstat(candidate, &status) == 0 else { continue }
+            guard let real = LessonSandbox.realPath(candidate), roots.contains(where: { LessonSandbox.isInside(real, $0) })
+            else { throw .readOutside }
+            guard stat(real, &status) == 0 else { throw .readOutside }
+            if let what = LessonSandbox.kind(status) { throw .notRegular(what) }
+            return real
+        }
+        return work + "/" + relative
+    }
+
+    /// "a directory", "a FIFO", "a device" …, or nil for a regular file.
+    static func kind(_ status: stat) -> String? {
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR, S_IFBLK: return "a device"
+        case S_IFSOCK: return "a socket"
+        default: return "something that is not a regular file"
+        }
+    }
+}
+
+extension LessonContext {
+    /// The folder under which each lesson gets its work folder: `lessons/` beside the progress file
+    /// (`~/.charrnn/lessons`).
+    var workRoot: String {
+        let progress = player?.progress?.path ?? LessonContext.defaultProgressPath
+        return URL(fileURLWithPath: progress).deletingLastPathComponent().appendingPathComponent("lessons").path
+    }
+}
+
+extension Session {
+    /// The sandbox of the lesson written in `file`.
+    func lessonSandbox(for file: String) -> LessonSandbox {
+        let name = LessonSandbox.folderName(LessonParser.lessonName(forFile: file))
+        let work = lessonContext.workRoot + "/" + name
+        let lessonFolder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        return LessonSandbox(workFolder: work, readFolders: [work, lessonFolder] + [library.directory].compactMap { $0 })
+    }
+
+    /// The commands a lesson may not run at all, and why.
+    static let commandsRefusedToLessons: [String: String] = [
+        "run": "run a script", "quit": "quit the shell", "lesson": "start a lesson", "lessons": "list the lessons",
+        "next": "move through lessons", "back": "move through lessons", "again": "move through lessons",
+        "hint": "move through lessons", "skip": "move through lessons", "where": "move through lessons",
+        "leave": "move through lessons", "answer": "answer its own questions",
+    ]
+
+    /// `command` as a lesson may run it, written at `location`: its paths resolved in the lesson's
+    /// folders (the command rewritten with them), or a refusal. A line that does not tokenize or
+    /// names no command is returned as it is (running it reports the error).
+    func sandboxed(_ command: String, at location: LessonLocation) throws(LessonRefusal) -> String {
+        guard let words = try? tokenize(command), let first = words.first,
+            let name = CommandRegistry.command(named: first)?.name
+        else { return command }
+        func refuse(_ reason: String) -> LessonRefusal { LessonRefusal(location: location, reason: reason, text: command) }
+        if let reason = Session.commandsRefusedToLessons[name] { throw refuse(reason) }
+        let sandbox = lessonSandbox(for: location.file)
+        var rewritten = words
+        var changed = false
+        /// Replaces the word at `index` (or the value after `=` in it) by its checked path.
+        func check(_ index: Int, write: Bool, afterEquals: Bool = false) throws(LessonRefusal) {
+            let word = rewritten[index]
+            let prefix = afterEquals ? String(word[...word.firstIndex(of: "=")!]) : ""
+            let path = String(word.dropFirst(prefix.count))
+            let resolved: String
+            do { resolved = write ? try sandbox.writePath(path) : try sandbox.readPath(path) } catch {
+                throw refuse(error.reason)
+            }
+            rewritten[index] = prefix + resolved
+            changed = true
+        }
+        /// The value of `--option` (either `--option VALUE` or `--option=VALUE`), checked unless it is a keyword.
+        func checkOption(_ option: String, write: Bool, keywords: Set<String> = []) throws(LessonRefusal) {
+            var index = 1
+            while index < rewritten.count {
+                let word = rewritten[index]
+                if word == "--" + option, index + 1 < rewritten.count {
+                    if !keywords.contains(rewritten[index + 1]) { try check(index + 1, write: write) }
+                    index += 2
+                    continue
+                }
+                if word.hasPrefix("--" + option + "="), !keywords.contains(String(word.dropFirst(option.count + 3))) {
+                    try check(index, write: write, afterEquals: true)
+                }
+                index += 1
+            }
+        }
+        /// The first word after the command that is not an option.
+        let positional = words.indices.dropFirst().first { !words[$0].hasPrefix("--") }
+        switch name {
+        case "save":
+            if let positional { try check(positional, write: true) }
+        case "load":
+            if let positional { try check(positional, write: false) }
+        case "corpus":
+            if let positional, words[positional] != "hello", library.path(of: words[positional]) == nil {
+                try check(positional, write: false)
+            }
+        case "cells", "cell":
+            try checkOption("text", write: false, keywords: Set(["corpus", "hello"] + library.names))
+            try checkOption("html", write: true)
+        case "gradflow":
+            try checkOption("compare", write: false, keywords: ["lstm"])
+        case "set" where words.count >= 3 && words[1] == "checkpoint-file":
+            try check(2, write: true)
+        case "train":
+            let settings = self.settings
+            if settings.checkpointEvery > 0 {
+                let file = URL(fileURLWithPath: settings.checkpointFile).deletingLastPathComponent().path
+                let work = try? sandbox.makeWorkFolder()
+                guard let work, let real = LessonSandbox.realPath(file), LessonSandbox.isInside(real, work) else {
+                    throw refuse(
+                        "write outside its work folder (checkpoint-every \(settings.checkpointEvery) writes \(settings.checkpointFile); "
+                            + "a lesson sets checkpoint-file first)")
+                }
+            }
+        default:
+            break
+        }
+        guard changed else { return command }
+        return rewritten.map(quotedWord).joined(separator: " ")
+    }
+
+    /// The value `expression` as a lesson may read it: a file it names (`eval loss of FILE`)
+    /// resolved in the lesson's folders, or a refusal.
+    func sandboxedValue(_ expression: String, at location: LessonLocation) throws -> String {
+        let (term, arguments) = try LessonTerm.match(expression, kind: .value)
+        guard term.words == ["eval", "loss", "of"], let path = arguments.first else { return try term.evaluate(self, arguments) }
+        let checked: String
+        do { checked = try lessonSandbox(for: location.file).readPath(path) } catch {
+            throw LessonRefusal(location: location, reason: error.reason, text: "{{\(expression)}}")
+        }
+        return try term.evaluate(self, [checked])
+    }
+
+    /// Runs a lesson's command after checking it; a refused one is reported in one line and fails.
+    /// A `set checkpoint-file` the lesson runs is remembered, to be put back when the lesson ends.
+    func executeSandboxed(_ command: String, at location: LessonLocation) -> Bool {
+        let checked: String
+        do { checked = try sandboxed(command, at: location) } catch {
+            output.error(error.description)
+            return false
+        }
+        let file = location.file
+        restoreSettingsAfterLesson(unless: file)
+        let before = settings.checkpointFile
+        let ok = run(line: limitedForTest(checked))
+        if settings.checkpointFile != before {
+            let original = lessonContext.checkpointFileBeforeLesson?.original ?? before
+            lessonContext.checkpointFileBeforeLesson = (original, settings.checkpointFile, file)
+        }
+        return ok
+    }
+
+    /// Puts back a `checkpoint-file` a lesson set (unless the learner has changed it since) once
+    /// that lesson is no longer played: a lesson's settings that point at files do not outlive it.
+    /// `current`: the lesson file whose command is about to run (its own setting stays).
+    func restoreSettingsAfterLesson(unless current: String? = nil) {
+        guard let saved = lessonContext.checkpointFileBeforeLesson else { return }
+        let playing = current ?? (lessonContext.player?.isActive == true ? lessonContext.player?.lesson?.file : nil)
+        guard playing != saved.lesson else { return }
+        lessonContext.checkpointFileBeforeLesson = nil
+        guard settings.checkpointFile == saved.lessonValue else { return }
+        settings.checkpointFile = saved.original
+        output.note("(checkpoint-file is \(saved.original) again: the lesson's setting ended with it)")
+    }
+}
+
+/// A word written so that `tokenize` reads it back as it is.
+func quotedWord(_ word: String) -> String {
+    let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:=+@%")
+    if !word.isEmpty, word.allSatisfy({ plain.contains($0) }), !word.hasPrefix("#") { return word }
+    if !word.contains("'") { return "'" + word + "'" }
+    return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+}
