@@ -156,7 +156,8 @@ private struct Reader {
 
     init(file: String, text: String) {
         self.file = file
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        // "\r\n" is one Character in Swift: split on it too (Windows line ends).
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
         var openComment: Int?
