@@ -49,6 +49,14 @@ public struct Catalog: Sendable, Equatable {
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         for name in files.filter(isLessonFile).sorted() {
             let path = base + "/" + name
+            // A name that could drive the terminal is not printed as it is, nor loaded.
+            guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+                let shown = String(String.UnicodeScalarView(name.unicodeScalars.map {
+                    $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0
+                }))
+                errors.append(LessonFileError(file: base + "/" + shown, line: 0, problem: .controlCharacterInName))
+                continue
+            }
             do {
                 let lesson = try LessonParser.parse(contentsOf: URL(fileURLWithPath: path), file: path)
                 if let first = lessons.first(where: { $0.name == lesson.name }) {

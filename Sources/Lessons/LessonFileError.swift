@@ -93,6 +93,8 @@ public struct LessonFileError: Error, Sendable, Equatable, CustomStringConvertib
         /// A control character other than tab (ESC, NUL, a C1 code …) at a 1-based column: it could
         /// drive the learner's terminal.
         case controlCharacter(UInt32, column: Int)
+        /// The file's name holds control characters (shown as `?`).
+        case controlCharacterInName
 
         /// One line for the author.
         public var message: String {
@@ -151,6 +153,7 @@ public struct LessonFileError: Error, Sendable, Equatable, CustomStringConvertib
                 return "too large for a lesson (\(bytes) bytes; at most \(LessonParser.maximumFileSize))"
             case .notUTF8(let byte, let value):
                 return "not UTF-8 at byte \(byte) (0x" + String(value, radix: 16, uppercase: true) + "): save the file as UTF-8"
+            case .controlCharacterInName: return "the file name holds control characters (shown as ?): rename the file"
             case .controlCharacter(let scalar, let column):
                 return "a control character U+" + String(format: "%04X", scalar)
                     + " at column \(column): lesson text may hold no control characters but tab"

@@ -65,6 +65,13 @@ struct LessonSandbox {
         return components
     }
 
+    /// Whether a word of a command the sandbox does not know could name a file outside the work
+    /// folder: absolute, `~`, or `..` (also `--option=/path`).
+    static func looksLikePathOut(_ word: String) -> Bool {
+        let value = word.hasPrefix("--") ? String(word.drop { $0 != "=" }.dropFirst()) : word
+        return value.hasPrefix("/") || value.hasPrefix("~") || value.split(separator: "/").contains("..")
+    }
+
     /// The real path of `path` (symbolic links resolved), or nil when it does not exist.
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
@@ -168,6 +175,12 @@ extension Session {
         "leave": "move through lessons", "answer": "answer its own questions",
     ]
 
+    /// The commands that read and write no files (their words are text, numbers or names).
+    static let commandsWithoutFiles: Set<String> = [
+        "sample", "predict", "step", "trace", "unstep", "goto", "reset", "show", "status", "stop", "plot", "backward",
+        "backstep", "update", "gradcheck", "model", "preset", "help", "toy", "set",
+    ]
+
     /// `command` as a lesson may run it, written at `location`: its paths resolved in the lesson's
     /// folders (the command rewritten with them), or a refusal. A line that does not tokenize or
     /// names no command is returned as it is (running it reports the error).
@@ -237,8 +250,11 @@ extension Session {
                             + "a lesson sets checkpoint-file first)")
                 }
             }
-        default:
+        case _ where Session.commandsWithoutFiles.contains(name):
             break
+        default:
+            // A command this table does not know (a new one): no word may look like a path out.
+            if words.dropFirst().contains(where: LessonSandbox.looksLikePathOut) { throw refuse("name a path outside its work folder") }
         }
         guard changed else { return command }
         return rewritten.map(quotedWord).joined(separator: " ")

@@ -67,6 +67,18 @@ import Testing
         }
     }
 
+    @Test func aFileNameWithControlCharactersIsNotLoadedNorPrintedAsItIs() throws {
+        let directory = try temporaryDirectory()
+        try "# Fine\nA lesson.\n\n## One\nText.\n".write(
+            toFile: directory + "/a\u{1B}]0;title\u{07}.md", atomically: true, encoding: .utf8)
+        let catalog = Catalog.load(directory: directory)
+        #expect(catalog.lessons.isEmpty)
+        #expect(
+            catalog.errors.map(\.description) == [
+                "\(directory)/a?]0;title?.md: the file name holds control characters (shown as ?): rename the file"
+            ])
+    }
+
     @Test func tabsAndWindowsLineEndsAreText() throws {
         let lesson = try LessonParser.parse("# Title\r\nSummary.\r\n\r\n## Step\r\n\tindented\tprose\r\n", file: "lessons/ok.md")
         #expect(lesson.steps.count == 1)

@@ -210,6 +210,13 @@ private let refusals: [(Int, String)] = [
         for bad in ["", "/etc/passwd", "~/x", "~", "..", "a/../../b", "a/..", ".", "a\u{1B}b", "a\nb"] {
             #expect(LessonSandbox.relativeComponents(bad) == nil, "\(bad.debugDescription)")
         }
+        // Words of a command the sandbox does not know.
+        for out in ["/etc/passwd", "~/x", "../x", "a/../../x", "--out=/tmp/x", ".."] {
+            #expect(LessonSandbox.looksLikePathOut(out), "\(out)")
+        }
+        for inside in ["x", "a/b", "--steps=3", "3", "-1", "..x", "a..b"] {
+            #expect(!LessonSandbox.looksLikePathOut(inside), "\(inside)")
+        }
         #expect(LessonSandbox.folderName("..") == "_..")
         #expect(LessonSandbox.folderName("a b/c") == "a_b_c")
         // Rewritten commands read back as the same words.
@@ -238,32 +245,84 @@ private let refusals: [(Int, String)] = [
     /// The installed executable, started in a folder that holds its own `lessons/`, lists the
     /// built-in lessons, not that folder's.
     @Test func lessonsInTheCurrentDirectoryDoNotReplaceTheBuiltInOnes() throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("charrnn").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            Issue.record("the charrnn executable is not built beside the tests (\(executable)): swift build first")
-            return
-        }
+        guard let executable = charrnnExecutable() else { return }
         let downloaded = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: downloaded + "/lessons", withIntermediateDirectories: true)
         try "# Hijacked\nA lesson from a downloaded folder.\n\n## One\n$ save /tmp/x\n".write(
             toFile: downloaded + "/lessons/01-hello.md", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.currentDirectoryURL = URL(fileURLWithPath: downloaded)
-        process.environment = ["HOME": downloaded, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write("lessons\n".data(using: .utf8)!)
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let text = finish(try startCharrnn(executable, in: downloaded, environment: ["HOME": downloaded], input: "lessons\n"))
         #expect(!text.contains("Hijacked"))
         #expect(text.contains("(built in: the installation's)"))
         #expect(text.contains("Hello"))
+    }
+}
+
+/// The charrnn executable built beside the tests, or nil (with an issue recorded).
+private func charrnnExecutable() -> String? {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("charrnn").path
+    guard FileManager.default.isExecutableFile(atPath: executable) else {
+        Issue.record("the charrnn executable is not built beside the tests (\(executable)): swift build first")
+        return nil
+    }
+    return executable
+}
+
+/// Starts charrnn in `directory` with `environment`, its standard input `input`.
+private func startCharrnn(_ executable: String, in directory: String, environment: [String: String], input: String)
+    throws -> (process: Process, output: Pipe)
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(environment) { $1 }
+    let stdin = Pipe(), stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stdout
+    try process.run()
+    stdin.fileHandleForWriting.write(input.data(using: .utf8)!)
+    try stdin.fileHandleForWriting.close()
+    return (process, stdout)
+}
+
+/// Everything the process wrote, after it ended.
+private func finish(_ started: (process: Process, output: Pipe)) -> String {
+    let data = started.output.fileHandleForReading.readDataToEndOfFile()
+    started.process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Suite struct LessonProgressTests {
+    /// Two shells advancing different lessons at the same time keep both lessons' progress.
+    @Test func twoShellsAtOnceKeepBothLessons() throws {
+        guard let executable = charrnnExecutable() else { return }
+        let home = temporaryDirectory()
+        let environment = ["HOME": home, "CHARRNN_LESSON_TRAIN_LIMIT": "5"]
+        let moves = String(repeating: "next\nback\nnext\n", count: 10)
+        let first = try startCharrnn(executable, in: home, environment: environment, input: "lesson hello\n" + moves + "leave\n")
+        let second = try startCharrnn(executable, in: home, environment: environment, input: "lesson gradients\n" + moves + "leave\n")
+        let (one, two) = (finish(first), finish(second))
+        #expect(one.contains("Left hello at step 2"), "\(one.suffix(300))")
+        #expect(two.contains("Left gradients at step 2"), "\(two.suffix(300))")
+        let (store, warning) = ProgressStore.load(path: home + "/.charrnn/progress.json")
+        #expect(warning == nil)
+        #expect(store[lesson: "hello"]?.step == 2)
+        #expect(store[lesson: "gradients"]?.step == 2)
+    }
+
+    @Test func progressPastTheLastStepIsShownAsTheLastStep() throws {
+        let fixture = wiringFixture()
+        try """
+        {"version": 1, "lastLesson": "wiring", "lessons": {
+          "wiring": {"step": 9223372036854775807, "reached": 9223372036854775807, "finished": false}}}
+        """.write(toFile: fixture.progress, atomically: true, encoding: .utf8)
+        let shell = lessonShell(fixture)
+        let list = transcript(shell, ["lessons"])
+        #expect(list.contains("at step 7 of 7"))
+        #expect(!list.contains("9223372036854775807"))
+        let interactive = ScriptedConsole(lines: [], interactive: true)
+        _ = shell.run(console: interactive)
+        #expect(interactive.output.contains("You were at step 7 of wiring"))
     }
 }
