@@ -138,20 +138,30 @@ extension Session {
     }
 
     /// Runs the commands of `steps` with their output discarded: `$` lines, `do:` and `gate:` solutions.
-    /// They are checked as when the lesson first ran them (see `Session+LessonSandbox.swift`).
+    /// They are checked as when the lesson first ran them (see `Session+LessonSandbox.swift`);
+    /// a refused one is not run, and its refusal is shown (not discarded with the output).
     private func replay(_ steps: ArraySlice<Step>, of lesson: Lesson) {
         let console = output.console
+        var refusals: [String] = []
         output.console = NullConsole()
-        defer { output.console = console }
-        func at(_ line: Int) -> LessonLocation { LessonLocation(file: lesson.file, line: line) }
+        func run(_ command: String, _ line: Int) {
+            let location = LessonLocation(file: lesson.file, line: line)
+            do { _ = try sandboxed(command, at: location) } catch {
+                refusals.append(error.description)
+                return
+            }
+            _ = execute(command, from: location)
+        }
         for step in steps {
-            for case .run(let command, let line) in step.content { _ = execute(command, from: at(line)) }
+            for case .run(let command, let line) in step.content { run(command, line) }
             switch step.interaction {
-            case .command(let task): for command in task.solution { _ = execute(command, from: at(task.line)) }
-            case .gate(let gate): for command in gate.solution { _ = execute(command, from: at(gate.line)) }
+            case .command(let task): for command in task.solution { run(command, task.line) }
+            case .gate(let gate): for command in gate.solution { run(command, gate.line) }
             default: break
             }
         }
+        output.console = console
+        for refusal in refusals { output.error(refusal) }
     }
 
     /// The lesson called `name` (the files are read again, so edits show), or an error listing them.

@@ -200,6 +200,7 @@ private let refusals: [(Int, String)] = [
         // A new session resumes at step 2: step 1's commands run again, quietly, checked as before.
         let text = transcript(fixture.shell(), ["lesson evil"])
         #expect(text.contains("Resuming evil at step 2 of 2."))
+        #expect(text.contains("error: \(fixture.lessons)/evil.md:5: a lesson may not write outside its work folder: save "))
         #expect(FileManager.default.fileExists(atPath: fixture.work + "/kept.safetensors"))
         #expect(fixture.files(under: fixture.outside).isEmpty)
     }
