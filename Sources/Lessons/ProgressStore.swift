@@ -150,6 +150,11 @@ public struct ProgressStore: Sendable, Equatable {
     /// file holds now, atomically, under an exclusive lock on `PATH.lock`; creates the directory
     /// if needed. Afterwards the store holds the merged progress (other shells' lessons too).
     public mutating func save() throws(ProgressSaveError) {
+        var status = stat()
+        // Checked before anything is created beside it (a lock file beside /dev/null, say).
+        if lstat(path, &status) == 0, let what = ProgressStore.nonRegularKind(status) {
+            throw ProgressSaveError(path: path, reason: "it is \(what); only a regular file is replaced")
+        }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -170,7 +175,6 @@ public struct ProgressStore: Sendable, Equatable {
 
         // Read what is there now; keep every lesson this store did not change.
         var merged = FileFormat(version: 1, lastLesson: nil, lessons: [:])
-        var status = stat()
         if lstat(path, &status) == 0 {
             if let what = ProgressStore.nonRegularKind(status) {
                 throw ProgressSaveError(path: path, reason: "it is \(what); only a regular file is replaced")

@@ -94,6 +94,7 @@ import Testing
         #expect(throws: ProgressSaveError.self) { try changed.save() }
         var status = stat()
         #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        #expect(!FileManager.default.fileExists(atPath: fifo + ".lock"))  // nothing was created beside it
 
         let folder = directory + "/folder.json"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
