@@ -7,7 +7,9 @@ import Terminal
 struct ShellOptions: ParsableArguments {
     @Flag(help: "No colours, whatever the terminal (NO_COLOR and TERM=dumb also turn them off).") var noColor = false
     @Option(help: "Where the corpora are (default: ./corpora, beside the executable, or $CHARRNN_CORPORA).") var corpora: String?
-    @Option(help: "Play the lessons of this folder instead of the built-in ones (default: the installation's lessons/, or $CHARRNN_LESSONS).")
+    @Option(
+        help: "Play the lessons of this folder instead of the built-in ones (default: the installation's lessons/, or $CHARRNN_LESSONS)."
+    )
     var lessons: String?
 
     /// A shell with Tab completion of paths.

@@ -50,10 +50,8 @@ public struct Catalog: Sendable, Equatable {
         for name in files.filter(isLessonFile).sorted() {
             let path = base + "/" + name
             // A name that could drive the terminal is not printed as it is, nor loaded.
-            guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
-                let shown = String(String.UnicodeScalarView(name.unicodeScalars.map {
-                    $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0
-                }))
+            guard !name.unicodeScalars.contains(where: isControl) else {
+                let shown = String(String.UnicodeScalarView(name.unicodeScalars.map { isControl($0) ? "?" : $0 }))
                 errors.append(LessonFileError(file: base + "/" + shown, line: 0, problem: .controlCharacterInName))
                 continue
             }
@@ -71,6 +69,11 @@ public struct Catalog: Sendable, Equatable {
             }
         }
         return Catalog(lessons: lessons, errors: errors)
+    }
+
+    /// Whether a character is a C0 or C1 control or DEL.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// Whether a file name is a lesson: `*.md`, not `README.md`, not hidden or `_`-prefixed.

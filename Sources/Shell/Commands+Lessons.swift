@@ -189,7 +189,8 @@ extension Session {
         for lesson in context.catalog.lessons {
             let state: String
             if let saved = progress?[lesson: lesson.name] {
-                state = saved.finished ? "finished ✓" : "at step \(min(max(saved.step, 0), lesson.steps.count)) of \(lesson.steps.count)"
+                let step = min(max(saved.step, 0), lesson.steps.count)  // the file may say more
+                state = saved.finished ? "finished ✓" : "at step \(step) of \(lesson.steps.count)"
             } else {
                 state = "\(lesson.steps.count) steps"
             }
@@ -197,7 +198,8 @@ extension Session {
         }
         var lines = [
             style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)"),
-            style.dim("  lessons from \(context.directory.map(absolutePath) ?? "?") (\(context.origin.description(flag: "--lessons")))"),
+            style.dim(
+                "  lessons from \(context.directory.map(absolutePath) ?? "?") (\(context.origin.description(flag: "--lessons")))"),
         ]
         if rows.isEmpty {
             lines.append("  (none in \(context.directory ?? "?"))")

@@ -60,16 +60,26 @@ enum DirectoryLocator {
         return (candidates.first(where: isDirectory), candidates, .installation)
     }
 
-    /// `NAME/` beside the executable and in each directory above it.
-    static func installationCandidates(_ name: String) -> [String] {
+    /// `NAME/` beside the executable and in each directory above it (a checkout's `.build/…/charrnn`
+    /// finds the checkout's); `share/charrnn/NAME` beside the executable's `bin/` (an installation);
+    /// then the checkout charrnn was built from (its sources' root), for a binary copied elsewhere.
+    static func installationCandidates(_ name: String, sourceFile: String = #filePath) -> [String] {
         var candidates: [String] = []
         if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            let directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            var url = directory
             while url.path != "/" && !url.path.isEmpty {
                 candidates.append(url.appendingPathComponent(name).path)
                 url = url.deletingLastPathComponent()
             }
+            candidates.append(
+                directory.deletingLastPathComponent().appendingPathComponent("share/charrnn").appendingPathComponent(name).path)
         }
+        // Sources/Shell/DirectoryLocator.swift → the checkout's root.
+        let root = URL(fileURLWithPath: sourceFile).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let checkout = root.appendingPathComponent(name).path
+        if !candidates.contains(checkout) { candidates.append(checkout) }
         return candidates
     }
 

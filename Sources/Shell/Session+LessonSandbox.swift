@@ -254,7 +254,9 @@ extension Session {
             break
         default:
             // A command this table does not know (a new one): no word may look like a path out.
-            if words.dropFirst().contains(where: LessonSandbox.looksLikePathOut) { throw refuse("name a path outside its work folder") }
+            if words.dropFirst().contains(where: LessonSandbox.looksLikePathOut) {
+                throw refuse("name a path outside its work folder")
+            }
         }
         guard changed else { return command }
         return rewritten.map(quotedWord).joined(separator: " ")

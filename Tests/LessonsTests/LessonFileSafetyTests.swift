@@ -61,9 +61,11 @@ import Testing
             #expect(error.line == 5)
             #expect(error.problem == .controlCharacter(scalar, column: 3))
             #expect(
-                error.description.hasPrefix("lessons/evil.md:5: a control character U+"
-                    + String(repeating: "0", count: 4 - String(scalar, radix: 16).count) + String(scalar, radix: 16, uppercase: true)
-                    + " at column 3"))
+                error.description.hasPrefix(
+                    "lessons/evil.md:5: a control character U+"
+                        + String(repeating: "0", count: 4 - String(scalar, radix: 16).count)
+                        + String(scalar, radix: 16, uppercase: true)
+                        + " at column 3"))
         }
     }
 

@@ -68,8 +68,10 @@ import Testing
 
     @Test(arguments: [
         ("{\"version\": 1, \"lessons\": {\"hello\": {\"step\": 1e400}}}", "not valid progress JSON"),
-        ("{\"version\": 1, \"lessons\": {\"hello\": {\"step\": 99999999999999999999, \"reached\": 1, \"finished\": false}}}",
-         "not valid progress JSON"),
+        (
+            "{\"version\": 1, \"lessons\": {\"hello\": {\"step\": 99999999999999999999, \"reached\": 1, \"finished\": false}}}",
+            "not valid progress JSON"
+        ),
         ("{\"version\": 2, \"lessons\": {}}", "unknown version 2"),
         ("\u{0}\u{1}garbage", "not valid progress JSON"),
     ])
@@ -98,7 +100,9 @@ import Testing
 
         let folder = directory + "/folder.json"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        #expect(ProgressStore.load(path: folder).warning == "progress file \(folder) is a directory, not a file: progress is not kept")
+        #expect(
+            ProgressStore.load(path: folder).warning == "progress file \(folder) is a directory, not a file: progress is not kept"
+        )
         #expect(FileManager.default.fileExists(atPath: folder))
     }
 }

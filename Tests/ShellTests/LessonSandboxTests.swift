@@ -237,6 +237,21 @@ private let refusals: [(Int, String)] = [
         #expect(builtIn.contains("hello"))
     }
 
+    @Test func theInstallationIsBesideTheExecutableOrTheCheckout() throws {
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let candidates = DirectoryLocator.installationCandidates(
+            "lessons", sourceFile: "/src/charrnn/Sources/Shell/DirectoryLocator.swift")
+        let besideExecutable = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("lessons").path
+        #expect(candidates.first == besideExecutable)
+        #expect(candidates.last == "/src/charrnn/lessons")
+        // Every other candidate is in a directory above the executable (or its share/charrnn).
+        let parent = URL(fileURLWithPath: executable).deletingLastPathComponent().deletingLastPathComponent().path
+        for candidate in candidates.dropLast() {
+            let folder = URL(fileURLWithPath: candidate).deletingLastPathComponent().path
+            #expect(executable.hasPrefix(folder + "/") || candidate == parent + "/share/charrnn/lessons", "\(candidate)")
+        }
+    }
+
     @Test func aNamedFolderThatIsMissingIsNotReplacedByAnother() {
         let missing = temporaryDirectory() + "/nothing-here"
         let text = transcript(Shell(corporaDirectory: corporaDirectory, lessonsDirectory: missing), ["lessons"])
@@ -302,7 +317,8 @@ private func finish(_ started: (process: Process, output: Pipe)) -> String {
         let environment = ["HOME": home, "CHARRNN_LESSON_TRAIN_LIMIT": "5"]
         let moves = String(repeating: "next\nback\nnext\n", count: 10)
         let first = try startCharrnn(executable, in: home, environment: environment, input: "lesson hello\n" + moves + "leave\n")
-        let second = try startCharrnn(executable, in: home, environment: environment, input: "lesson gradients\n" + moves + "leave\n")
+        let second = try startCharrnn(
+            executable, in: home, environment: environment, input: "lesson gradients\n" + moves + "leave\n")
         let (one, two) = (finish(first), finish(second))
         #expect(one.contains("Left hello at step 2"), "\(one.suffix(300))")
         #expect(two.contains("Left gradients at step 2"), "\(two.suffix(300))")
