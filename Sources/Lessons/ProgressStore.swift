@@ -161,7 +161,7 @@ public struct ProgressStore: Sendable, Equatable {
         } catch {
             throw ProgressSaveError(path: path, reason: error.localizedDescription)
         }
-        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0o600)
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lock >= 0 else {
             throw ProgressSaveError(path: path, reason: "cannot open its lock file: " + String(cString: strerror(errno)))
         }
@@ -192,7 +192,9 @@ public struct ProgressStore: Sendable, Equatable {
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         do {
             let data = try encoder.encode(merged)
-            try data.write(to: URL(fileURLWithPath: temporary))
+            try? FileManager.default.removeItem(atPath: temporary)  // a stale one (or a link planted there)
+            try data.write(to: URL(fileURLWithPath: temporary), options: .withoutOverwriting)
+            if stat(path, &status) == 0 { chmod(temporary, status.st_mode & 0o7777) }  // keep the file's mode
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw ProgressSaveError(path: path, reason: error.localizedDescription)

@@ -215,7 +215,9 @@ extension Session {
         }
         if let current = context.player?.lesson {
             lines.append("You are in \(current.name) (where, leave).")
-        } else if let last = progress?.lastLesson, let saved = progress?[lesson: last], !saved.finished {
+        } else if let last = progress?.lastLesson, let saved = progress?[lesson: last], !saved.finished,
+            context.catalog.lesson(named: last) != nil  // a name from the file is shown only when it is a lesson
+        {
             lines.append("Continue where you left off: lesson \(last)")
         }
         return lines.joined(separator: "\n")

@@ -84,6 +84,30 @@ import Testing
         #expect(warning?.contains("\n") == false)
     }
 
+    @Test func savingKeepsTheModeAndFollowsNoPlantedLink() throws {
+        let directory = try temporaryDirectory()
+        let path = directory + "/progress.json"
+        var store = ProgressStore(path: path)
+        store[lesson: "hello"] = LessonProgress(step: 1, reached: 1, finished: false)
+        try store.save()
+        #expect(chmod(path, 0o600) == 0)
+        // A link where the lock file goes, and one where this process's temporary file goes.
+        let target = directory + "/target"
+        try "untouched".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: path + ".lock")
+        try FileManager.default.createSymbolicLink(atPath: path + ".lock", withDestinationPath: target)
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: target)
+        store[lesson: "hello"] = LessonProgress(step: 2, reached: 2, finished: false)
+        #expect(throws: ProgressSaveError.self) { try store.save() }  // the lock is a link: refused
+        try FileManager.default.removeItem(atPath: path + ".lock")
+        try store.save()
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "untouched")
+        #expect(ProgressStore.load(path: path).store[lesson: "hello"]?.step == 2)
+        var status = stat()
+        #expect(stat(path, &status) == 0 && status.st_mode & 0o777 == 0o600)
+    }
+
     @Test func aFifoOrDirectoryIsNeitherReadNorReplaced() throws {
         let directory = try temporaryDirectory()
         let fifo = directory + "/progress.json"
