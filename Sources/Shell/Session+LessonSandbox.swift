@@ -18,12 +18,13 @@ import Lessons
 /// write outside its work folder: save /tmp/x`.
 struct LessonRefusal: Error, CustomStringConvertible {
     let location: LessonLocation
-    /// What the lesson may not do: "write outside its work folder".
+    /// What the lesson may not do ("a lesson may not write outside its work folder"), or why its
+    /// folder cannot be used.
     let reason: String
     /// The command or value as written.
     let text: String
 
-    var description: String { "\(location): a lesson may not \(reason): \(text)" }
+    var description: String { "\(location): \(reason): \(text)" }
 }
 
 /// The folders one lesson may use: it writes in its work folder and reads there, in the folder
@@ -37,11 +38,15 @@ struct LessonSandbox {
     /// Why a path is refused (the start of ``LessonRefusal/reason``).
     enum Problem: Error {
         case writeOutside, readOutside, notRegular(String)
+        /// The work folder cannot be made (the folder, and the reason from the system).
+        case workFolder(String, String)
         var reason: String {
             switch self {
-            case .writeOutside: return "write outside its work folder"
-            case .readOutside: return "read outside its folders (its work folder, the lessons folder, the corpora)"
-            case .notRegular(let what): return "use \(what) as a file"
+            case .writeOutside: return "a lesson may not write outside its work folder"
+            case .readOutside:
+                return "a lesson may not read outside its folders (its work folder, the lessons folder, the corpora)"
+            case .notRegular(let what): return "a lesson may not use \(what) as a file"
+            case .workFolder(let folder, let why): return "the lesson's work folder \(folder) cannot be made (\(why))"
             }
         }
     }
@@ -89,8 +94,10 @@ struct LessonSandbox {
         do {
             try FileManager.default.createDirectory(
                 atPath: workFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch { throw .writeOutside }
-        guard let real = LessonSandbox.realPath(workFolder) else { throw .writeOutside }
+        } catch { throw .workFolder(workFolder, (error as NSError).localizedFailureReason ?? error.localizedDescription) }
+        guard let real = LessonSandbox.realPath(workFolder) else {
+            throw .workFolder(workFolder, String(cString: strerror(errno)))
+        }
         return real
     }
 
@@ -151,9 +158,14 @@ struct LessonSandbox {
 
 extension LessonContext {
     /// The folder under which each lesson gets its work folder: `lessons/` beside the progress file
-    /// (`~/.charrnn/lessons`).
+    /// (`~/.charrnn/lessons`); `~/.charrnn/lessons` when the progress "file" is a device or FIFO.
     var workRoot: String {
         let progress = player?.progress?.path ?? LessonContext.defaultProgressPath
+        var status = stat()
+        if lstat(progress, &status) == 0, LessonSandbox.kind(status) != nil, status.st_mode & S_IFMT != S_IFLNK {
+            let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            return home + "/.charrnn/lessons"
+        }
         return URL(fileURLWithPath: progress).deletingLastPathComponent().appendingPathComponent("lessons").path
     }
 }
@@ -188,7 +200,12 @@ extension Session {
         guard let words = try? tokenize(command), let first = words.first,
             let name = CommandRegistry.command(named: first)?.name
         else { return command }
-        func refuse(_ reason: String) -> LessonRefusal { LessonRefusal(location: location, reason: reason, text: command) }
+        func refuse(_ reason: String) -> LessonRefusal {
+            LessonRefusal(location: location, reason: "a lesson may not " + reason, text: command)
+        }
+        func refuse(_ problem: LessonSandbox.Problem) -> LessonRefusal {
+            LessonRefusal(location: location, reason: problem.reason, text: command)
+        }
         if let reason = Session.commandsRefusedToLessons[name] { throw refuse(reason) }
         let sandbox = lessonSandbox(for: location.file)
         var rewritten = words
@@ -200,7 +217,7 @@ extension Session {
             let path = String(word.dropFirst(prefix.count))
             let resolved: String
             do { resolved = write ? try sandbox.writePath(path) : try sandbox.readPath(path) } catch {
-                throw refuse(error.reason)
+                throw refuse(error)
             }
             rewritten[index] = prefix + resolved
             changed = true
