@@ -238,16 +238,18 @@ extension Session {
                 index += 1
             }
         }
-        /// The first word after the command that is not an option.
-        let positional = words.indices.dropFirst().first { !words[$0].hasPrefix("--") }
+        // `save` parses options (its file is the first word that is not one); `load` and `corpus`
+        // take their first word as it is, even `--x`.
+        let saved = words.indices.dropFirst().first { !words[$0].hasPrefix("--") }
+        let firstWord = words.count > 1 ? 1 : nil
         switch name {
         case "save":
-            if let positional { try check(positional, write: true) }
+            if let saved { try check(saved, write: true) }
         case "load":
-            if let positional { try check(positional, write: false) }
+            if let firstWord { try check(firstWord, write: false) }
         case "corpus":
-            if let positional, words[positional] != "hello", library.path(of: words[positional]) == nil {
-                try check(positional, write: false)
+            if let firstWord, words[firstWord] != "hello", library.path(of: words[firstWord]) == nil {
+                try check(firstWord, write: false)
             }
         case "cells", "cell":
             try checkOption("text", write: false, keywords: Set(["corpus", "hello"] + library.names))

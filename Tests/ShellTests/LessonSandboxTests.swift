@@ -205,6 +205,22 @@ private let refusals: [(Int, String)] = [
         #expect(fixture.files(under: fixture.outside).isEmpty)
     }
 
+    @Test func wordsThatLookLikeOptionsAreStillPaths() throws {
+        let fixture = SandboxFixture { _ in "# E\nA lesson.\n\n## One\nText.\n" }
+        let shell = fixture.shell()
+        let at = LessonLocation(file: fixture.lessons + "/evil.md", line: 3)
+        // `load` and `corpus` take their word as a path even when it starts with --: it resolves in the folders.
+        #expect(try shell.session.sandboxed("load --x", at: at) == "load \(fixture.work)/--x")
+        #expect(try shell.session.sandboxed("corpus --x", at: at) == "corpus \(fixture.work)/--x")
+        #expect(try shell.session.sandboxed("corpus shakespeare", at: at) == "corpus shakespeare")
+        #expect(try shell.session.sandboxed("cells quote --text c", at: at) == "cells quote --text c")
+        #expect(try shell.session.sandboxed("sample 20 --prime '/* x'", at: at) == "sample 20 --prime '/* x'")
+        #expect(
+            try shell.session.sandboxed("save 'my model.safetensors' --model-only", at: at)
+                == "save '\(fixture.work)/my model.safetensors' --model-only")
+        #expect(throws: LessonRefusal.self) { try shell.session.sandboxed("load ../--x", at: at) }
+    }
+
     @Test func pathsALessonMayName() {
         #expect(LessonSandbox.relativeComponents("a/b.txt") == ["a", "b.txt"])
         #expect(LessonSandbox.relativeComponents("./a//b") == ["a", "b"])
