@@ -189,7 +189,7 @@ extension Session {
         }
         return table(
             headers: ["setting", "value", "range", "what it does"], rows: rows, alignments: [.left, .left, .left, .left],
-            style: style)
+            style: style, width: width)
     }
 
     /// Changes one setting: validates everything first, then applies it with its effect.

@@ -108,19 +108,28 @@ extension Session {
             let speed = elapsed > 0 ? Double(characters) / elapsed : 0
             let f = fraction(done)
             let left = f > 0 ? elapsed / f * (1 - f) : 0
-            let detail =
-                "loss \(String(format: "%.4f", lastLoss))"
-                + (run.lastValidation.map { "  val \(String(format: "%.4f", $0.loss))" } ?? "")
-                + "  lr \(formatPlain(learningRate))  \(Int(speed)) chars/s  \(formatDuration(left)) left"
+            let optional = [
+                run.lastValidation.map { "val \(String(format: "%.4f", $0.loss))" } ?? "", "\(Int(speed)) chars/s",
+                "\(formatDuration(left)) left", "lr \(formatPlain(learningRate))",
+            ].filter { !$0.isEmpty }
+            let loss = "loss \(String(format: "%.4f", lastLoss))"
+            // Fitted to the width less 3 columns, so a redraw never wraps and Ctrl-C's `^C` fits after it;
+            // padded, so a shorter line covers the longer one it replaces.
+            let room = max(20, width - 3)
             // By iterations when a count is given and the clock is not further along; else by seconds.
             if let iterations, seconds.map({ elapsed / $0 <= Double(done) / Double(iterations) }) ?? true {
-                return progressLine(
-                    label: "training", completed: done, total: iterations, detail: detail, style: style, width: width - 1)
+                return padded(
+                    fittedProgressLine(
+                        label: "training", fraction: f, counts: "\(done)/\(iterations)", kept: [loss], optional: optional,
+                        style: style, width: room), to: room)
             }
-            return progressLine(
-                label: "training (s)", completed: Int(elapsed), total: Int((seconds ?? 0).rounded(.up)),
-                detail: "iter \(run.trainer.iteration)  " + detail,
-                style: style, width: width - 1)
+            return padded(
+                fittedProgressLine(
+                    label: "training", fraction: f,
+                    counts: "\(Int(elapsed)) of \(formatPlain(seconds ?? 0)) s budget",
+                    shortCounts: "\(Int(elapsed))/\(formatPlain(seconds ?? 0)) s",
+                    kept: ["iteration \(run.trainer.iteration)", loss], optional: optional, style: style, width: room),
+                to: room)
         }
         var done = 0
         while iterations.map({ done < $0 }) ?? true {

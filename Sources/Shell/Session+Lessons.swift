@@ -476,9 +476,10 @@ extension Session: LessonExecutor {
         return try term.evaluate(self, arguments)
     }
 
-    /// Lesson text goes where command output goes.
+    /// Lesson text goes where command output goes, its prose reflowed to the width
+    /// (``reflow(_:width:)``: lesson files are written with hard line breaks).
     public func present(_ text: String) {
-        output.write(text)
+        output.write(reflow(text, width: output.width))
     }
 }
 
