@@ -14,18 +14,25 @@
 ///           * training 1.234   o validation 1.456
 ///
 /// `height` counts plot rows; `width` is the whole width including the labels. Series get the
-/// glyphs `*` `o` `+` `x` `#` (and cyan, yellow, green, red, blue in colour); a later series is
-/// drawn over an earlier one. Non-finite points are skipped. A single point sits at the left; a
-/// flat series is centred in a range of ±10% around its value; no points at all gives a note.
+/// glyphs `*` `o` `+` `x` `#` (and cyan, yellow, green, red, blue in colour); where points of two
+/// series fall in one cell it shows `@` (magenta), and the legend says "@ both", so no curve hides
+/// under another; a connecting dot never covers a point. Non-finite points are skipped. A single
+/// point sits at the left; a flat series is centred in a range of ±10% around its value; no points
+/// at all gives a note. `yLabel` (say `loss`) is written above the y axis and `xLabel` (say
+/// `iteration`) at the end of the x axis; `yNumber` writes the y values (for a log scale: the
+/// values plotted are logarithms, the labels their powers).
 public func lineChart(
     series: [(name: String, points: [(x: Double, y: Double)])],
-    width: Int = 72, height: Int = 12, style: Style
+    width: Int = 72, height: Int = 12, style: Style, xLabel: String? = nil, yLabel: String? = nil,
+    yNumber: ((Double, Int) -> String)? = nil
 ) -> String {
     let glyphs: [Character] = ["*", "o", "+", "x", "#"]
     let paints: [(String) -> String] = [style.cyan, style.yellow, style.green, style.red, style.blue]
+    let both: Character = "@"
+    let yText: (Double, Int) -> String = yNumber ?? { axisNumber($0, decimals: $1) }
     let cleaned = series.map { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
     let all = cleaned.flatMap { $0 }
-    let legend = legendLine(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style)
+    var legend = legendLine(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style, yText: yText)
     guard let xLow = all.map(\.x).min(), let xHigh = all.map(\.x).max(),
         var yLow = all.map(\.y).min(), var yHigh = all.map(\.y).max()
     else {
@@ -47,7 +54,7 @@ public func lineChart(
             : [0, (rows - 1) / 2, rows - 1])
     var yLabels: [Int: String] = [:]
     for row in labelledRows {
-        yLabels[row] = axisNumber(yHigh - Double(row) * rowStep, decimals: yDecimals)
+        yLabels[row] = yText(yHigh - Double(row) * rowStep, yDecimals)
     }
     let labelWidth = yLabels.values.map(displayWidth).max() ?? 0
     let plotWidth = max(2, width - labelWidth - 2)
@@ -74,7 +81,12 @@ public func lineChart(
         let columns = sums.keys.sorted()
         let means = columns.map { sums[$0]!.total / Double(sums[$0]!.count) }
         for (c, mean) in zip(columns, means) {
-            grid[row(mean)][c] = (glyph, index, true)
+            // A cell holding another series' point shows both.
+            if let cell = grid[row(mean)][c], cell.isPoint, cell.series != index {
+                grid[row(mean)][c] = (both, -1, true)
+            } else {
+                grid[row(mean)][c] = (glyph, index, true)
+            }
         }
         // Bridge the gap between neighbouring columns with interpolated dots.
         for pair in zip(zip(columns, means), zip(columns, means).dropFirst()) {
@@ -96,7 +108,7 @@ public func lineChart(
             ?? String(repeating: " ", count: labelWidth) + " │"
         let cells = grid[r].map { cell -> String in
             guard let cell else { return " " }
-            return paints[cell.series % paints.count](String(cell.glyph))
+            return cell.series < 0 ? style.magenta(String(cell.glyph)) : paints[cell.series % paints.count](String(cell.glyph))
         }
         lines.append(trimmedRight(style.dim(label) + cells.joined()))
     }
@@ -133,8 +145,22 @@ public func lineChart(
         freeFrom = start + text.count + 1
     }
     let indent = String(repeating: " ", count: labelWidth + 1)
+    if let yLabel { lines.insert(style.dim(padded(yLabel, to: labelWidth + 2, alignment: .right)), at: 0) }
     lines.append(style.dim(indent + "└" + String(axis)))
-    lines.append(trimmedRight(indent + " " + String(tickLine)))
+    var ticks = trimmedRight(indent + " " + String(tickLine))
+    if let xLabel {
+        // At the end of the tick line when there is room, else right-aligned on a line of its own.
+        let wanted = labelWidth + 2 + plotWidth
+        if displayWidth(ticks) + 2 + displayWidth(xLabel) <= wanted {
+            ticks = padded(ticks, to: wanted - displayWidth(xLabel)) + style.dim(xLabel)
+        } else {
+            ticks += "\n" + padded("", to: wanted - displayWidth(xLabel)) + style.dim(xLabel)
+        }
+    }
+    lines.append(ticks)
+    if grid.contains(where: { $0.contains { $0?.series == -1 } }) {
+        legend += "   " + style.magenta(String(both)) + " both"
+    }
     if !legend.isEmpty { lines.append(indent + " " + legend) }
     return lines.joined(separator: "\n")
 }
@@ -144,13 +170,13 @@ public func lineChart(
 /// `* training 1.234   o validation 1.456`: each series' glyph, name and last finite y.
 private func legendLine(
     series: [(name: String, points: [(x: Double, y: Double)])], cleaned: [[(x: Double, y: Double)]],
-    glyphs: [Character], paints: [(String) -> String], style: Style
+    glyphs: [Character], paints: [(String) -> String], style: Style, yText: (Double, Int) -> String
 ) -> String {
     series.indices.map { index in
         var entry =
             paints[index % paints.count](String(glyphs[index % glyphs.count])) + " " + series[index].name
         if let last = cleaned[index].last {
-            entry += " " + axisNumber(last.y, decimals: abs(last.y) >= 100 ? 1 : 3)
+            entry += " " + yText(last.y, abs(last.y) >= 100 ? 1 : 3)
         }
         return entry
     }.joined(separator: "   ")

@@ -216,3 +216,24 @@ func columnStarts(_ text: Substring) -> [Int] {
     }
     return starts
 }
+
+// MARK: - Lists that fit
+
+/// `items` joined by spaces within `width` display cells; when they do not fit, the middle is
+/// left out and counted: `a b c d … 23 more … x y z` (the head gets one more item than the tail).
+public func elidedList(_ items: [String], width: Int) -> String {
+    let whole = items.joined(separator: " ")
+    guard displayWidth(whole) > width else { return whole }
+    var head = 0, tail = 0
+    func text(_ head: Int, _ tail: Int) -> String {
+        let hidden = items.count - head - tail
+        let middle = "… \(hidden) more" + (tail > 0 ? " …" : "")
+        return (Array(items.prefix(head)) + [middle] + Array(items.suffix(tail))).joined(separator: " ")
+    }
+    while head + tail < items.count - 1 {
+        let (nextHead, nextTail) = head <= tail ? (head + 1, tail) : (head, tail + 1)
+        guard displayWidth(text(nextHead, nextTail)) <= width else { break }
+        (head, tail) = (nextHead, nextTail)
+    }
+    return text(head, tail)
+}

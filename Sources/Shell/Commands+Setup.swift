@@ -85,9 +85,11 @@ extension Session {
     func corpusSummary() -> String {
         let c = corpus
         let labels = c.vocabulary.labels
-        let shownLabels = labels.prefix(80).joined(separator: " ") + (labels.count > 80 ? " … (\(labels.count - 80) more)" : "")
+        // Fitted to the width: the middle of a long vocabulary is left out and counted, a wide preview cut.
+        let shownLabels = elidedList(labels, width: width - 14)
         var preview = String(c.text.prefix(60)).replacingOccurrences(of: "\n", with: "↵")
         if c.text.count > 60 { preview += "…" }
+        preview = cut(preview, to: width - 14, marker: "…")
         return [
             style.bold("corpus \(c.name)") + ": \(c.indices.count) characters, vocabulary of \(c.vocabulary.count)",
             "  vocabulary  " + shownLabels,

@@ -67,18 +67,23 @@ extension Commands {
         })
 
     static let plot = Command(
-        name: "plot", summary: "plot the training and validation loss", usage: "plot loss",
-        complete: { _, previous, _ in previous.isEmpty ? ["loss"] : [] },
+        name: "plot", summary: "plot the training and validation loss", usage: "plot loss [--log] [--all]",
+        help: """
+            Plots the training loss (*) and the validation loss (o) over iterations, as wide as the
+            terminal; @ marks where the two meet. The y axis spans the data; when the first, untrained
+            iterations would squash the rest they are left out (and the chart says so): --all keeps
+            them. --log uses a logarithmic y axis.
+            """,
+        complete: { _, previous, word in previous.isEmpty ? ["loss"] : word.hasPrefix("-") ? ["--log", "--all"] : [] },
         run: { session, words in
-            guard words == ["loss"] else { throw CommandError.usage("plot loss") }
+            let arguments = try Arguments(words, flags: ["log", "all"])
+            guard arguments.positional == ["loss"] else { throw CommandError.usage("plot loss [--log] [--all]") }
             let history = session.currentHistory
             guard !history.isEmpty else { throw CommandError("no training yet: train first, then plot loss") }
-            let training = history.map { (x: Double($0.iteration), y: $0.loss) }
-            let validation = history.compactMap { p in p.validation.map { (x: Double(p.iteration), y: $0) } }
-            var series: [(name: String, points: [(x: Double, y: Double)])] = [("training", training)]
-            if !validation.isEmpty { series.append(("validation", validation)) }
-            session.output.line(session.style.bold("loss") + " (nats per character) over iterations")
-            session.output.line(lineChart(series: series, width: min(session.width, 100), height: 12, style: session.style))
+            session.output.line(
+                session.lossPlot(
+                    history, width: session.width - 1, logScale: arguments.flags.contains("log"),
+                    everything: arguments.flags.contains("all")))
         })
 }
 
