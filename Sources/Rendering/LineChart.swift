@@ -32,7 +32,8 @@ public func lineChart(
     let yText: (Double, Int) -> String = yNumber ?? { axisNumber($0, decimals: $1) }
     let cleaned = series.map { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
     let all = cleaned.flatMap { $0 }
-    var legend = legendLine(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style, yText: yText)
+    var entries = legendEntries(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style, yText: yText)
+    let legend = entries.joined(separator: "   ")
     guard let xLow = all.map(\.x).min(), let xHigh = all.map(\.x).max(),
         var yLow = all.map(\.y).min(), var yHigh = all.map(\.y).max()
     else {
@@ -159,19 +160,23 @@ public func lineChart(
     }
     lines.append(ticks)
     if grid.contains(where: { $0.contains { $0?.series == -1 } }) {
-        legend += "   " + style.magenta(String(both)) + " both"
+        entries.append(style.magenta(String(both)) + " both")
     }
-    if !legend.isEmpty { lines.append(indent + " " + legend) }
+    // The legend on one line when it fits, else one entry per line.
+    let oneLine = indent + " " + entries.joined(separator: "   ")
+    if !entries.isEmpty {
+        lines += displayWidth(oneLine) <= width ? [oneLine] : entries.map { indent + " " + $0 }
+    }
     return lines.joined(separator: "\n")
 }
 
 // MARK: - Helpers
 
-/// `* training 1.234   o validation 1.456`: each series' glyph, name and last finite y.
-private func legendLine(
+/// `* training 1.234`, `o validation 1.456`: each series' glyph, name and last finite y.
+private func legendEntries(
     series: [(name: String, points: [(x: Double, y: Double)])], cleaned: [[(x: Double, y: Double)]],
     glyphs: [Character], paints: [(String) -> String], style: Style, yText: (Double, Int) -> String
-) -> String {
+) -> [String] {
     series.indices.map { index in
         var entry =
             paints[index % paints.count](String(glyphs[index % glyphs.count])) + " " + series[index].name
@@ -179,7 +184,7 @@ private func legendLine(
             entry += " " + yText(last.y, abs(last.y) >= 100 ? 1 : 3)
         }
         return entry
-    }.joined(separator: "   ")
+    }
 }
 
 /// The round step (1, 2, 2.5 or 5 times a power of ten) at or above `raw`; whole when `integral`.

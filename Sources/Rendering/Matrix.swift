@@ -10,8 +10,9 @@
 /// (red, `#`); the last line gives the key with `m`, the minimum and the maximum. Columns that
 /// do not fit even as a heat map are cut, and the title says how many are shown.
 ///
-/// With `rowFormat`, each row of the grid has one format of its own (``formatRow(_:significant:)``:
-/// no non-zero entry reads as zero, no `-0.000`) instead of `digits` decimals for every entry.
+/// With `rowFormat`, the grid's numbers share one format (``formatRow(_:significant:)``: no non-zero
+/// entry reads as zero, no `-0.000`, scientific when they span more than three decades) instead of
+/// `digits` decimals for every entry.
 public func renderMatrix(
     name: String, rows: Int, columns: Int, values: [Float],
     rowLabels: [String]? = nil, columnLabels: [String]? = nil,
@@ -31,9 +32,12 @@ public func renderMatrix(
     let magnitude = finite.map(abs).max() ?? 0
     let title = style.bold(name) + " (\(rows)×\(columns))"
     let rowLabelWidth = rowTexts.map(displayWidth).max() ?? 0
+    // With `rowFormat`, the whole grid shares one format, so its columns line up too.
+    let shared = rowFormat ? formatRow((0..<(rows * columns)).map { entry($0 / max(columns, 1), $0 % max(columns, 1)) }) : []
     let rowNumbers: [[String]] = (0..<rows).map { row in
-        let rowValues = (0..<columns).map { entry(row, $0) }
-        return rowFormat ? formatRow(rowValues) : rowValues.map { formatNumber($0, digits: digits) }
+        rowFormat
+            ? Array(shared[(row * columns)..<((row + 1) * columns)])
+            : (0..<columns).map { formatNumber(entry(row, $0), digits: digits) }
     }
     let numberWidth = rowNumbers.flatMap { $0.map(displayWidth) }.max() ?? (digits + 3)
     let cellWidth = max(numberWidth, columnTexts.map(displayWidth).max() ?? 0)

@@ -99,7 +99,7 @@ public func formatRow(_ values: [Float], significant: Int = 3) -> [String] {
     var decimals = 3
     if largest > 0, !exponential {
         let forLargest = significant - 1 - decade(largest)
-        let forSmallest = -decade(smallest)
+        let forSmallest = -decade(smallest * 2)  // enough that the smallest rounds to at least one unit of the last place
         decimals = min(9, max(largest < 10 ? 3 : 0, forLargest, forSmallest))
     }
     let texts = values.map { value -> String in

@@ -287,7 +287,8 @@ extension Commands {
                 }
                 var lines = [style.bold(command.name) + " — " + command.summary, "usage: " + command.usage]
                 if !command.aliases.isEmpty { lines.append("also: " + command.aliases.joined(separator: ", ")) }
-                if !command.help.isEmpty { lines.append(""); lines.append(command.help) }
+                // The longer help is written with hard line breaks: reflowed to the width.
+                if !command.help.isEmpty { lines.append(""); lines.append(reflow(command.help, width: session.width)) }
                 session.output.line(lines.joined(separator: "\n"))
             default:
                 throw CommandError.usage("help [COMMAND|settings]")
