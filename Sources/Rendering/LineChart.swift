@@ -34,8 +34,24 @@ public func lineChart(
     let all = cleaned.flatMap { $0 }
     var entries = legendEntries(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style, yText: yText)
     let legend = entries.joined(separator: "   ")
+    // The y-range is that of what is drawn: with more points than columns, the means of the
+    // points that share a column (estimated before the labels' width is known), so a few noisy
+    // iterations do not leave rows empty.
+    let estimatedColumns = Double(max(2, width - 8))
+    let drawn: [Double] = {
+        guard let low = all.map(\.x).min(), let high = all.map(\.x).max(), high > low else { return all.map(\.y) }
+        return cleaned.flatMap { points -> [Double] in
+            var sums = [Int: (total: Double, count: Int)]()
+            for point in points {
+                let c = Int(((point.x - low) / (high - low) * (estimatedColumns - 1)).rounded())
+                let previous = sums[c] ?? (0, 0)
+                sums[c] = (previous.total + point.y, previous.count + 1)
+            }
+            return sums.values.map { $0.total / Double($0.count) }
+        }
+    }()
     guard let xLow = all.map(\.x).min(), let xHigh = all.map(\.x).max(),
-        var yLow = all.map(\.y).min(), var yHigh = all.map(\.y).max()
+        var yLow = drawn.min(), var yHigh = drawn.max()
     else {
         return style.dim("(no points to plot yet)") + (legend.isEmpty ? "" : "\n" + legend)
     }
