@@ -7,6 +7,7 @@
 # A wrapped row is found by capturing the whole history twice, with and without joining
 # wrapped lines (`capture-pane -J`): the counts differ by the number of wrapped rows.
 # Usage: bash .ci/tmux-screen-check.sh [PATH-TO-CHARRNN]   (default .build/release/charrnn)
+#   SCREEN_SIZE=140x45 checks another terminal size.
 set -u
 cd "$(dirname "$0")/.."
 binary=$(realpath "${1:-.build/release/charrnn}")
@@ -29,7 +30,8 @@ expect_no_wrap() {
     tt_fail_count=$((tt_fail_count + 1))
 }
 
-tt_start $s "cd $PWD && HOME=$scratch TERM=xterm-256color $binary lesson hello" 80 24
+size=${SCREEN_SIZE:-80x24}
+tt_start $s "cd $PWD && HOME=$scratch TERM=xterm-256color $binary lesson hello" "${size%x*}" "${size#*x}"
 tmux set-option -t $s history-limit 50000 >/dev/null
 tt_wait $s 'hello 1/[0-9]+> *$' 20 || exit 1
 
