@@ -106,7 +106,9 @@ public func formatRow(_ values: [Float], significant: Int = 3) -> [String] {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
         let magnitude = Double(abs(value))
-        if magnitude == 0 { return " " + (fixed(0, decimals: decimals).map { decimals == 0 ? String($0.dropLast()) : $0 } ?? "0") }
+        if magnitude == 0 {
+            return " " + (fixed(0, decimals: decimals).map { decimals == 0 ? String($0.dropLast()) : $0 } ?? "0")
+        }
         let sign = value < 0 ? "-" : " "
         if exponential { return sign + scientific(magnitude, width: 2 + significant + 3) }
         let body = fixed(magnitude, decimals: decimals) ?? scientific(magnitude, width: 2 + significant + 3)

@@ -35,14 +35,14 @@ public func progressLine(
 ///
 /// `counts` is what was done of how much, in words (`600/1000`, `2 of 4 s budget`), and
 /// `shortCounts` a shorter form for when all the optional fields are gone and it still does not
-/// fit (`2/4 s`). `kept` fields (the
-/// iteration, the loss) stay as long as anything does; `optional` fields are listed most wanted
-/// first and dropped from the end while the line is too wide. The bar takes the columns that are
+/// fit (`2/4 s`). `kept` fields (the iteration, the loss) stay as long as anything does;
+/// `optional` fields are listed most wanted first and dropped from the end while the line is too
+/// wide. The bar takes the columns that are
 /// left, between `minimumBar` and `maximumBar`; when even the kept fields and the shortest bar do
 /// not fit, the line is cut (``cut(_:to:marker:)``).
 public func fittedProgressLine(
-    label: String, fraction: Double, counts: String, shortCounts: String? = nil, kept: [String], optional: [String], style: Style, width: Int,
-    minimumBar: Int = 8, maximumBar: Int = 40
+    label: String, fraction: Double, counts: String, shortCounts: String? = nil, kept: [String], optional: [String],
+    style: Style, width: Int, minimumBar: Int = 8, maximumBar: Int = 40
 ) -> String {
     let fraction = fraction.isFinite ? min(max(fraction, 0), 1) : 0
     var optional = optional

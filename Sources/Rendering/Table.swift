@@ -52,7 +52,8 @@ func looksNumeric(_ text: String) -> Bool {
 /// A table that fits is returned as is. Otherwise its last column (meant for prose: "what it
 /// does") is wrapped at spaces inside the columns the others leave, when that leaves at least
 /// `minimumProse` cells; else the table is stacked: the other columns in a table, and under each
-/// row its last cell, reflowed and indented four spaces (its header likewise, under the others). Lines still too wide are cut with `›`.
+/// row its last cell, reflowed and indented four spaces (its header likewise, under the
+/// others). Lines still too wide are cut with `›`.
 public func table(
     headers: [String], rows: [[String]], alignments: [Alignment]? = nil, style: Style, width: Int,
     minimumProse: Int = 30

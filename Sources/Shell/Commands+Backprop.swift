@@ -133,7 +133,8 @@ extension Session {
         output.line(
             style.bold("update") + " (\(kind.rawValue), lr \(formatPlain(lr))): \(rule)"
                 + "   ‖g‖ = \(String(format: "%.4f", norm))"
-                + (clippedCount > 0 ? ", \(clippedCount) of \(gradients.reduce(0) { $0 + $1.values.count }) entries clipped" : ""))
+                + (clippedCount > 0
+                    ? ", \(clippedCount) of \(gradients.reduce(0) { $0 + $1.values.count }) entries clipped" : ""))
         let names = newTrainer.optimizer.stateNames
         for (i, p) in newTrainer.model.parameters.enumerated() {
             let delta = zip(p.values, old.model.parameters[i].values).map { $0 - $1 }

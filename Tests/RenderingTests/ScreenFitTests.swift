@@ -20,7 +20,8 @@ import Testing
         let text = reflow(prose, width: 40)
         for line in lines(text) { #expect(displayWidth(line) <= 40, "\(line)") }
         // No word split: the words are the same, in the same order.
-        #expect(text.split(whereSeparator: { $0 == " " || $0 == "\n" }) == prose.split(whereSeparator: { $0 == " " || $0 == "\n" }))
+        #expect(
+            text.split(whereSeparator: { $0 == " " || $0 == "\n" }) == prose.split(whereSeparator: { $0 == " " || $0 == "\n" }))
         #expect(lines(text)[0] == "A character-level language model reads")
         #expect(lines(text)[1] == "text one character at a time and, at")
     }
@@ -90,7 +91,10 @@ import Testing
         #expect(lines(wrapped)[3] == "                   every update")
         let stacked = table(headers: headers, rows: rows, style: .plain, width: 40)
         for line in lines(stacked) { #expect(displayWidth(line) <= 40, "\(line)") }
-        #expect(lines(stacked).prefix(5) == ["setting  value", "    what it does", "───────  ────────", "lr       0.1", "    learning rate: the step size of"])
+        #expect(
+            lines(stacked).prefix(5) == [
+                "setting  value", "    what it does", "───────  ────────", "lr       0.1", "    learning rate: the step size of",
+            ])
     }
 
     @Test func aLongListLosesItsMiddleAndSaysHowMany() {
