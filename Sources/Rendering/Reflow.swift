@@ -237,3 +237,40 @@ public func elidedList(_ items: [String], width: Int) -> String {
     }
     return text(head, tail)
 }
+
+// MARK: - Streamed text
+
+/// Keeps streamed text (a sample, written one character at a time) inside `width` display cells:
+/// where the next character would pass the last column, a dim `›` and a newline are written first,
+/// so the terminal never wraps the line itself and the learner sees where a line was continued.
+public struct StreamingWrap: Sendable {
+    /// The continuation marker written at the end of a broken line (before its newline).
+    public static let marker = "›"
+    /// Columns to fit into.
+    public let width: Int
+    /// The display column the next character starts at.
+    public private(set) var column = 0
+
+    /// A wrapper for lines of `width` cells, starting at column 0.
+    public init(width: Int) { self.width = max(2, width) }
+
+    /// `text` with a marker and a newline before each character that would pass the width.
+    public mutating func wrap(_ text: String, style: Style) -> String {
+        var result = ""
+        for character in text {
+            if character == "\n" || character == "\r\n" {
+                column = 0
+                result.append(character)
+                continue
+            }
+            let cells = character == "\t" ? 8 - column % 8 : columns(of: character)
+            if column + cells > width - 1 {
+                result += style.dim(StreamingWrap.marker) + "\n"
+                column = 0
+            }
+            result.append(character)
+            column += character == "\t" ? 8 - column % 8 : cells
+        }
+        return result
+    }
+}

@@ -43,11 +43,14 @@ extension Commands {
                 throw CommandError("--prime: \(String(describing: error))")
             }
             var generator = seed.map { SplitMix64(seed: $0) } ?? session.generator
-            session.output.write(session.style.dim(prime))
+            // Lines longer than the terminal are broken before its last column, with a dim `›`.
+            var wrap = StreamingWrap(width: session.width)
+            let style = session.style
+            session.output.write(style.dim(wrap.wrap(prime, style: .plain)))
             let interrupted = session.interrupted
             let output = session.output
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                output.write(String(c))
+                output.write(wrap.wrap(String(c), style: style))
                 return !interrupted()
             }
             session.output.write("\n")

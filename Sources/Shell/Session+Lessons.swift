@@ -504,6 +504,7 @@ extension Session {
             defer { output.console = console }
             try body()
             lessonContext.lastSample = withoutEscapes(tee.recorded)
+                .replacingOccurrences(of: StreamingWrap.marker + "\n", with: "")  // lines broken to fit the width
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\n"))
         default:
             try body()

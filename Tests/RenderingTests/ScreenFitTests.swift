@@ -144,6 +144,16 @@ import Testing
         }
     }
 
+    @Test func streamedTextIsBrokenBeforeTheLastColumnWithAMarker() {
+        var wrap = StreamingWrap(width: 10)
+        let text = "abcdefghijklmnop\nqr" .map { wrap.wrap(String($0), style: .plain) }.joined()
+        #expect(text == "abcdefghi›\njklmnop\nqr")
+        #expect(wrap.column == 2)
+        var wide = StreamingWrap(width: 10)
+        let korean = wide.wrap("한국어로쓴글", style: .plain)  // 2 cells each: 4 fit before the last column
+        #expect(korean == "한국어로›\n쓴글")
+    }
+
     // MARK: - Charts
 
     @Test func overlappingCurvesShowBothAndTheAxesAreLabelled() {

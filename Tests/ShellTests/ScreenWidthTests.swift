@@ -48,6 +48,30 @@ import Testing
         expectSnapshot(withoutTimings(text), named: "screen-hello-\(width)")
     }
 
+    @Test func everyOtherLessonFitsAt80Columns() {
+        for name in LessonDemoTests.names where name != "hello" {
+            let shell = Shell(
+                corporaDirectory: corporaDirectory, lessonsDirectory: lessonsDirectory,
+                progressPath: temporaryDirectory() + "/progress.json", lessonTrainingLimit: LessonDemoTests.trainingLimit,
+                lessonTrainingSeconds: LessonDemoTests.trainingSeconds)
+            let console = ScriptedConsole(lines: [], width: 80)
+            #expect(shell.playDemo(lesson: name, console: console) == 0, "\(name)")
+            expectFits(console.output, width: 80)
+        }
+    }
+
+    @Test func aLongSampleIsBrokenToFitAndReadsTheSameToLessons() {
+        func sample(width: Int) -> (text: String, recorded: String?) {
+            let shell = makeShell()
+            let text = transcript(shell, ["corpus shakespeare", "sample 400 --seed 7"], width: width)
+            return (text, shell.session.lessonContext.lastSample)
+        }
+        let narrow = sample(width: 50), wide = sample(width: 10_000)
+        expectFits(narrow.text, width: 50)
+        #expect(narrow.text.contains("›\n"))
+        #expect(narrow.recorded == wide.recorded && narrow.recorded?.count ?? 0 >= 400)
+    }
+
     @Test func settingsHelpReadsWellAt80Columns() {
         let text = transcript(makeShell(), ["help settings"], width: 80)
         let lines = text.split(separator: "\n").map(String.init)
