@@ -14,20 +14,44 @@
 ///           * training 1.234   o validation 1.456
 ///
 /// `height` counts plot rows; `width` is the whole width including the labels. Series get the
-/// glyphs `*` `o` `+` `x` `#` (and cyan, yellow, green, red, blue in colour); a later series is
-/// drawn over an earlier one. Non-finite points are skipped. A single point sits at the left; a
-/// flat series is centred in a range of ±10% around its value; no points at all gives a note.
+/// glyphs `*` `o` `+` `x` `#` (and cyan, yellow, green, red, blue in colour); where points of two
+/// series fall in one cell it shows `@` (magenta), and the legend says "@ both", so no curve hides
+/// under another; a connecting dot never covers a point. Non-finite points are skipped. A single
+/// point sits at the left; a flat series is centred in a range of ±10% around its value; no points
+/// at all gives a note. `yLabel` (say `loss`) is written above the y axis and `xLabel` (say
+/// `iteration`) at the end of the x axis; `yNumber` writes the y values (for a log scale: the
+/// values plotted are logarithms, the labels their powers).
 public func lineChart(
     series: [(name: String, points: [(x: Double, y: Double)])],
-    width: Int = 72, height: Int = 12, style: Style
+    width: Int = 72, height: Int = 12, style: Style, xLabel: String? = nil, yLabel: String? = nil,
+    yNumber: ((Double, Int) -> String)? = nil
 ) -> String {
     let glyphs: [Character] = ["*", "o", "+", "x", "#"]
     let paints: [(String) -> String] = [style.cyan, style.yellow, style.green, style.red, style.blue]
+    let both: Character = "@"
+    let yText: (Double, Int) -> String = yNumber ?? { axisNumber($0, decimals: $1) }
     let cleaned = series.map { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
     let all = cleaned.flatMap { $0 }
-    let legend = legendLine(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style)
+    var entries = legendEntries(series: series, cleaned: cleaned, glyphs: glyphs, paints: paints, style: style, yText: yText)
+    let legend = entries.joined(separator: "   ")
+    // The y-range is that of what is drawn: with more points than columns, the means of the
+    // points that share a column (estimated before the labels' width is known), so a few noisy
+    // iterations do not leave rows empty.
+    let estimatedColumns = Double(max(2, width - 8))
+    let drawn: [Double] = {
+        guard let low = all.map(\.x).min(), let high = all.map(\.x).max(), high > low else { return all.map(\.y) }
+        return cleaned.flatMap { points -> [Double] in
+            var sums = [Int: (total: Double, count: Int)]()
+            for point in points {
+                let c = Int(((point.x - low) / (high - low) * (estimatedColumns - 1)).rounded())
+                let previous = sums[c] ?? (0, 0)
+                sums[c] = (previous.total + point.y, previous.count + 1)
+            }
+            return sums.values.map { $0.total / Double($0.count) }
+        }
+    }()
     guard let xLow = all.map(\.x).min(), let xHigh = all.map(\.x).max(),
-        var yLow = all.map(\.y).min(), var yHigh = all.map(\.y).max()
+        var yLow = drawn.min(), var yHigh = drawn.max()
     else {
         return style.dim("(no points to plot yet)") + (legend.isEmpty ? "" : "\n" + legend)
     }
@@ -47,7 +71,7 @@ public func lineChart(
             : [0, (rows - 1) / 2, rows - 1])
     var yLabels: [Int: String] = [:]
     for row in labelledRows {
-        yLabels[row] = axisNumber(yHigh - Double(row) * rowStep, decimals: yDecimals)
+        yLabels[row] = yText(yHigh - Double(row) * rowStep, yDecimals)
     }
     let labelWidth = yLabels.values.map(displayWidth).max() ?? 0
     let plotWidth = max(2, width - labelWidth - 2)
@@ -74,7 +98,12 @@ public func lineChart(
         let columns = sums.keys.sorted()
         let means = columns.map { sums[$0]!.total / Double(sums[$0]!.count) }
         for (c, mean) in zip(columns, means) {
-            grid[row(mean)][c] = (glyph, index, true)
+            // A cell holding another series' point shows both.
+            if let cell = grid[row(mean)][c], cell.isPoint, cell.series != index {
+                grid[row(mean)][c] = (both, -1, true)
+            } else {
+                grid[row(mean)][c] = (glyph, index, true)
+            }
         }
         // Bridge the gap between neighbouring columns with interpolated dots.
         for pair in zip(zip(columns, means), zip(columns, means).dropFirst()) {
@@ -96,7 +125,7 @@ public func lineChart(
             ?? String(repeating: " ", count: labelWidth) + " │"
         let cells = grid[r].map { cell -> String in
             guard let cell else { return " " }
-            return paints[cell.series % paints.count](String(cell.glyph))
+            return cell.series < 0 ? style.magenta(String(cell.glyph)) : paints[cell.series % paints.count](String(cell.glyph))
         }
         lines.append(trimmedRight(style.dim(label) + cells.joined()))
     }
@@ -133,27 +162,45 @@ public func lineChart(
         freeFrom = start + text.count + 1
     }
     let indent = String(repeating: " ", count: labelWidth + 1)
+    if let yLabel { lines.insert(style.dim(padded(yLabel, to: labelWidth + 2, alignment: .right)), at: 0) }
     lines.append(style.dim(indent + "└" + String(axis)))
-    lines.append(trimmedRight(indent + " " + String(tickLine)))
-    if !legend.isEmpty { lines.append(indent + " " + legend) }
+    var ticks = trimmedRight(indent + " " + String(tickLine))
+    if let xLabel {
+        // At the end of the tick line when there is room, else right-aligned on a line of its own.
+        let wanted = labelWidth + 2 + plotWidth
+        if displayWidth(ticks) + 2 + displayWidth(xLabel) <= wanted {
+            ticks = padded(ticks, to: wanted - displayWidth(xLabel)) + style.dim(xLabel)
+        } else {
+            ticks += "\n" + padded("", to: wanted - displayWidth(xLabel)) + style.dim(xLabel)
+        }
+    }
+    lines.append(ticks)
+    if grid.contains(where: { $0.contains { $0?.series == -1 } }) {
+        entries.append(style.magenta(String(both)) + " both")
+    }
+    // The legend on one line when it fits, else one entry per line.
+    let oneLine = indent + " " + entries.joined(separator: "   ")
+    if !entries.isEmpty {
+        lines += displayWidth(oneLine) <= width ? [oneLine] : entries.map { indent + " " + $0 }
+    }
     return lines.joined(separator: "\n")
 }
 
 // MARK: - Helpers
 
-/// `* training 1.234   o validation 1.456`: each series' glyph, name and last finite y.
-private func legendLine(
+/// `* training 1.234`, `o validation 1.456`: each series' glyph, name and last finite y.
+private func legendEntries(
     series: [(name: String, points: [(x: Double, y: Double)])], cleaned: [[(x: Double, y: Double)]],
-    glyphs: [Character], paints: [(String) -> String], style: Style
-) -> String {
+    glyphs: [Character], paints: [(String) -> String], style: Style, yText: (Double, Int) -> String
+) -> [String] {
     series.indices.map { index in
         var entry =
             paints[index % paints.count](String(glyphs[index % glyphs.count])) + " " + series[index].name
         if let last = cleaned[index].last {
-            entry += " " + axisNumber(last.y, decimals: abs(last.y) >= 100 ? 1 : 3)
+            entry += " " + yText(last.y, abs(last.y) >= 100 ? 1 : 3)
         }
         return entry
-    }.joined(separator: "   ")
+    }
 }
 
 /// The round step (1, 2, 2.5 or 5 times a power of ten) at or above `raw`; whole when `integral`.

@@ -9,10 +9,14 @@
 /// largest magnitude `m`, so the cells run from `-m` (blue, `=`) through 0 (white, `.`) to `+m`
 /// (red, `#`); the last line gives the key with `m`, the minimum and the maximum. Columns that
 /// do not fit even as a heat map are cut, and the title says how many are shown.
+///
+/// With `rowFormat`, the grid's numbers share one format (``formatRow(_:significant:)``: no non-zero
+/// entry reads as zero, no `-0.000`, scientific when they span more than three decades) instead of
+/// `digits` decimals for every entry.
 public func renderMatrix(
     name: String, rows: Int, columns: Int, values: [Float],
     rowLabels: [String]? = nil, columnLabels: [String]? = nil,
-    style: Style, width: Int = 80, digits: Int = 3
+    style: Style, width: Int = 80, digits: Int = 3, rowFormat: Bool = false
 ) -> String {
     let rowTexts = (0..<rows).map { row in
         visible(rowLabels.flatMap { row < $0.count ? $0[row] : nil } ?? String(row))
@@ -28,7 +32,15 @@ public func renderMatrix(
     let magnitude = finite.map(abs).max() ?? 0
     let title = style.bold(name) + " (\(rows)×\(columns))"
     let rowLabelWidth = rowTexts.map(displayWidth).max() ?? 0
-    let cellWidth = max(digits + 3, columnTexts.map(displayWidth).max() ?? 0)
+    // With `rowFormat`, the whole grid shares one format, so its columns line up too.
+    let shared = rowFormat ? formatRow((0..<(rows * columns)).map { entry($0 / max(columns, 1), $0 % max(columns, 1)) }) : []
+    let rowNumbers: [[String]] = (0..<rows).map { row in
+        rowFormat
+            ? Array(shared[(row * columns)..<((row + 1) * columns)])
+            : (0..<columns).map { formatNumber(entry(row, $0), digits: digits) }
+    }
+    let numberWidth = rowNumbers.flatMap { $0.map(displayWidth) }.max() ?? (digits + 3)
+    let cellWidth = max(numberWidth, columnTexts.map(displayWidth).max() ?? 0)
     let gridWidth = rowLabelWidth + 2 + columns * (cellWidth + 1) - 1
 
     // MARK: Grid of numbers
@@ -41,7 +53,7 @@ public func renderMatrix(
         for row in 0..<rows {
             let cells = (0..<columns).map { column in
                 let value = entry(row, column)
-                let text = padded(formatNumber(value, digits: digits), to: cellWidth, alignment: .right)
+                let text = padded(rowNumbers[row][column], to: cellWidth, alignment: .right)
                 return style.signed(text, by: magnitude > 0 ? value / magnitude : 0)
             }
             lines.append(

@@ -80,3 +80,54 @@ extension String {
     /// The string without spaces (for the sign column of `inf`).
     fileprivate var trimmingSpace: String { filter { $0 != " " } }
 }
+
+// MARK: - One format per row
+
+/// The values of one vector (or matrix row) in one format and one width, so brackets line up and
+/// no non-zero value reads as zero:
+///
+/// - fixed decimals (at least 3 below 10), enough for `significant` digits of the largest magnitude
+///   and one significant digit of the smallest non-zero one (`0.00882 -0.00670`, `1.000 0.250`);
+/// - scientific notation for every entry when the non-zero magnitudes span more than three
+///   decades, or reach 10⁶ or fall below 10⁻⁶ (`1.00e+00 -3.20e-05`).
+///
+/// Zero is ` 0.000…` without a sign (never `-0.000`); NaN and infinities read `nan`, `inf`, `-inf`.
+public func formatRow(_ values: [Float], significant: Int = 3) -> [String] {
+    let magnitudes = values.lazy.filter { $0.isFinite && $0 != 0 }.map { Double(abs($0)) }
+    let largest = magnitudes.max() ?? 0, smallest = magnitudes.min() ?? 0
+    let exponential = largest > 0 && (largest / smallest > 1000 || largest >= 1e6 || largest < 1e-6)
+    var decimals = 3
+    if largest > 0, !exponential {
+        let forLargest = significant - 1 - decade(largest)
+        let forSmallest = -decade(smallest * 2)  // enough that the smallest rounds to at least one unit of the last place
+        decimals = min(9, max(largest < 10 ? 3 : 0, forLargest, forSmallest))
+    }
+    let texts = values.map { value -> String in
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        let magnitude = Double(abs(value))
+        if magnitude == 0 {
+            return " " + (fixed(0, decimals: decimals).map { decimals == 0 ? String($0.dropLast()) : $0 } ?? "0")
+        }
+        let sign = value < 0 ? "-" : " "
+        if exponential { return sign + scientific(magnitude, width: 2 + significant + 3) }
+        let body = fixed(magnitude, decimals: decimals) ?? scientific(magnitude, width: 2 + significant + 3)
+        return sign + (decimals == 0 && body.hasSuffix(".") ? String(body.dropLast()) : body)
+    }
+    let width = texts.map(\.count).max() ?? 0
+    return texts.map { padded($0, to: width, alignment: .right) }
+}
+
+/// ⌊log₁₀ x⌋ for x > 0, without Foundation: 0 for 1…9.99, −3 for 0.001…0.00999.
+func decade(_ x: Double) -> Int {
+    var exponent = 0, value = x
+    while value >= 10 {
+        value /= 10
+        exponent += 1
+    }
+    while value > 0, value < 1 {
+        value *= 10
+        exponent -= 1
+    }
+    return exponent
+}

@@ -56,6 +56,9 @@ public struct Style: Sendable, Equatable {
     /// Cyan text.
     public func cyan(_ text: String) -> String { sgr("36", text) }
 
+    /// Magenta text (a chart cell where two curves meet).
+    public func magenta(_ text: String) -> String { sgr("35", text) }
+
     // MARK: - The diverging scale
 
     /// Text on a background tinted by `value` in [-1, 1]: blue negative, white zero, red positive.

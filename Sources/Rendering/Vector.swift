@@ -10,15 +10,19 @@
 ///
 /// With `labels` (one per value, made visible: `↵` for a newline) each number gets its label
 /// right-aligned above it. Values that do not fit in `maxLines` lines are summarised as
-/// `… 92 more`. The name is padded to 5 columns so `x_t`, `h_t`, `y_t`, `p_t` line up. In colour,
+/// `… 92 more`. With `rowFormat` every number of the row shares one format
+/// (``formatRow(_:significant:)``) instead of `digits` decimals; `minimumColumnWidth` lines the
+/// rows of a group up. The name is padded to 5 columns so `x_t`, `h_t`, `y_t`, `p_t` line up. In colour,
 /// numbers are tinted by sign, in proportion to the largest magnitude in the vector.
 public func renderVector(
     name: String, values: [Float], labels: [String]? = nil, style: Style,
-    width: Int = 80, digits: Int = 3, maxLines: Int = 1
+    width: Int = 80, digits: Int = 3, maxLines: Int = 1, rowFormat: Bool = false, minimumColumnWidth: Int = 0
 ) -> String {
     let labelTexts = labels?.map(visible)
-    let numberWidth = digits + 3
-    let columnWidth = max(numberWidth, labelTexts?.map(displayWidth).max() ?? 0)
+    // One format for the whole row (``formatRow(_:significant:)``), or `digits` decimals each.
+    let texts = rowFormat ? formatRow(values) : values.map { formatNumber($0, digits: digits) }
+    let numberWidth = texts.map(displayWidth).max() ?? (digits + 3)
+    let columnWidth = max(numberWidth, minimumColumnWidth, labelTexts?.map(displayWidth).max() ?? 0)
     let head = padded(name, to: 5) + " ["
     let indent = displayWidth(head)
     let room = max(columnWidth, width - indent - 1)  // 1 for the closing "]"
@@ -50,7 +54,7 @@ public func renderVector(
             lines.append(trimmedRight(String(repeating: " ", count: indent) + header.joined(separator: " ")))
         }
         let cells = (start..<end).map { index in
-            let text = padded(formatNumber(values[index], digits: digits), to: columnWidth, alignment: .right)
+            let text = padded(texts[index], to: columnWidth, alignment: .right)
             return style.signed(text, by: scale > 0 ? values[index] / scale : 0)
         }
         var line = (start == 0 ? style.bold(head) : String(repeating: " ", count: indent))

@@ -190,7 +190,7 @@ extension Commands {
 
     static let gradflow = Command(
         name: "gradflow", summary: "how far back the loss at step T reaches: ‖∂L_T/∂h_t‖ for t = T … 1",
-        usage: "gradflow [--steps T] [--compare lstm|FILE]",
+        usage: "gradflow [--steps T] [--compare lstm|FILE] [--all]",
         help: """
             Runs the model over the first T characters of the text from h_0 = 0 and backpropagates
             the loss at step T alone, L_T = −ln p_T[target]. Each step back multiplies the gradient
@@ -200,16 +200,17 @@ extension Commands {
             setting by default (at most the text). --compare lstm sets beside it a fresh LSTM of the
             same size with its forget-gate bias raised to 3 (f ≈ 0.95): its cell path
             ∂c_t/∂c_{t−1} = f_t keeps the gradient. --compare FILE compares a checkpoint's model
-            (say, an LSTM you trained) instead.
+            (say, an LSTM you trained) instead. The table of factors shows its first and last
+            steps; --all shows every step.
             """,
         complete: { context, previous, word in
             if previous.last == "--compare" { return ["lstm"] + context.paths(word) }
             if previous.last == "--steps" { return [] }
-            return word.hasPrefix("-") || word.isEmpty ? ["--steps", "--compare"] : []
+            return word.hasPrefix("-") || word.isEmpty ? ["--steps", "--compare", "--all"] : []
         },
         run: { session, words in
-            let usage = "gradflow [--steps T] [--compare lstm|FILE]"
-            let arguments = try Arguments(words, options: ["steps", "compare"])
+            let usage = "gradflow [--steps T] [--compare lstm|FILE] [--all]"
+            let arguments = try Arguments(words, options: ["steps", "compare"], flags: ["all"])
             guard arguments.positional.isEmpty else { throw CommandError.usage(usage) }
             let model = session.model
             let characters = Array(session.corpus.text)
@@ -311,8 +312,15 @@ extension Commands {
                     meaning.append("the LSTM's cell path multiplies ∂L/∂c by f_t (∂c_t/∂c_{t−1} = f_t)")
                 }
                 session.output.line("per-step factors: " + meaning.joined(separator: "; "))
-                let rows = (0..<steps).map { row in [String(steps - row)] + columns.map { $0[row] } }
-                session.output.line(indented(table(headers: headers, rows: rows, style: session.style)))
+                var rows = (0..<steps).map { row in [String(steps - row)] + columns.map { $0[row] } }
+                // Compact by default: the first three and the last two steps (the factors change slowly).
+                let compactRows = !arguments.flags.contains("all") && steps > 6
+                if compactRows { rows = Array(rows.prefix(3)) + [["⋮"] + columns.map { _ in "⋮" }] + Array(rows.suffix(2)) }
+                session.output.line(
+                    indented(
+                        table(
+                            headers: headers, rows: rows, alignments: headers.map { _ in .right }, style: session.style)))
+                if compactRows { session.output.note("  (\(steps - 5) steps left out: gradflow --all shows every step)") }
             }
             session.output.line()
             for (label, flow) in flows {

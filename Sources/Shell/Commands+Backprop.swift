@@ -21,10 +21,10 @@ extension Commands {
             session.backwardState = BackwardState(
                 cache: cache, gradients: gradients, clipped: clipped, changed: changed, norm: norm, trace: trace,
                 next: cache.steps)
-            let count = changed.reduce(0) { $0 + $1.count }
             session.output.line(
                 "backward over t = 1 … \(cache.steps): loss \(String(format: "%.4f", cache.totalLoss)) (summed), "
-                    + "‖g‖ = \(String(format: "%.4f", norm)), clipping changed \(count) entr\(count == 1 ? "y" : "ies")")
+                    + "‖g‖ = \(String(format: "%.4f", norm)); "
+                    + session.clippingSummary(session.backwardState!))
             session.output.note(
                 "backstep walks it from t = \(cache.steps) back to t = 1; show grads shows the sums; update applies them")
         })
@@ -133,7 +133,8 @@ extension Session {
         output.line(
             style.bold("update") + " (\(kind.rawValue), lr \(formatPlain(lr))): \(rule)"
                 + "   ‖g‖ = \(String(format: "%.4f", norm))"
-                + (clippedCount > 0 ? ", \(clippedCount) entries clipped" : ""))
+                + (clippedCount > 0
+                    ? ", \(clippedCount) of \(gradients.reduce(0) { $0 + $1.values.count }) entries clipped" : ""))
         let names = newTrainer.optimizer.stateNames
         for (i, p) in newTrainer.model.parameters.enumerated() {
             let delta = zip(p.values, old.model.parameters[i].values).map { $0 - $1 }

@@ -43,11 +43,14 @@ extension Commands {
                 throw CommandError("--prime: \(String(describing: error))")
             }
             var generator = seed.map { SplitMix64(seed: $0) } ?? session.generator
-            session.output.write(session.style.dim(prime))
+            // Lines longer than the terminal are broken before its last column, with a dim `›`.
+            var wrap = StreamingWrap(width: session.width)
+            let style = session.style
+            session.output.write(style.dim(wrap.wrap(prime, style: .plain)))
             let interrupted = session.interrupted
             let output = session.output
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                output.write(String(c))
+                output.write(wrap.wrap(String(c), style: style))
                 return !interrupted()
             }
             session.output.write("\n")
@@ -86,17 +89,21 @@ extension Commands {
             let k = min(V, 10)
             let order = (0..<V).sorted { before[$0] != before[$1] ? before[$0] > before[$1] : $0 < $1 }.prefix(k)
             let labels = model.vocabulary.labels
+            // A second column only when temperature or top-k change the distribution (at T = 1 without
+            // top-k it would repeat the first).
+            let changed = options.temperature != 1 || options.topK != nil
             let rows = order.enumerated().map { rank, v in
-                [String(rank + 1), labels[v], String(format: "%.4f", before[v]), String(format: "%.4f", after[v])]
+                [String(rank + 1), labels[v], String(format: "%.4f", before[v])]
+                    + (changed ? [String(format: "%.4f", after[v])] : [])
             }
             let shownText = visible(String(text.suffix(30)))
             session.output.line("after \"\(text.count > 30 ? "…" : "")\(shownText)\" the model predicts:")
             session.output.line(
                 table(
-                    headers: [
-                        "#", "next", "p (T = 1)",
-                        "p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))",
-                    ],
+                    headers: ["#", "next", "p (T = 1)"]
+                        + (changed
+                            ? ["p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))"] : []),
                     rows: rows, alignments: [.right, .left, .right, .right], style: session.style))
+            if !changed { session.output.note("set temperature (or topk) to see the distribution sample draws from beside it") }
         })
 }

@@ -85,9 +85,11 @@ extension Session {
     func corpusSummary() -> String {
         let c = corpus
         let labels = c.vocabulary.labels
-        let shownLabels = labels.prefix(80).joined(separator: " ") + (labels.count > 80 ? " … (\(labels.count - 80) more)" : "")
+        // Fitted to the width: the middle of a long vocabulary is left out and counted, a wide preview cut.
+        let shownLabels = elidedList(labels, width: width - 14)
         var preview = String(c.text.prefix(60)).replacingOccurrences(of: "\n", with: "↵")
         if c.text.count > 60 { preview += "…" }
+        preview = cut(preview, to: width - 14, marker: "…")
         return [
             style.bold("corpus \(c.name)") + ": \(c.indices.count) characters, vocabulary of \(c.vocabulary.count)",
             "  vocabulary  " + shownLabels,
@@ -189,7 +191,7 @@ extension Session {
         }
         return table(
             headers: ["setting", "value", "range", "what it does"], rows: rows, alignments: [.left, .left, .left, .left],
-            style: style)
+            style: style, width: width)
     }
 
     /// Changes one setting: validates everything first, then applies it with its effect.
@@ -285,7 +287,8 @@ extension Commands {
                 }
                 var lines = [style.bold(command.name) + " — " + command.summary, "usage: " + command.usage]
                 if !command.aliases.isEmpty { lines.append("also: " + command.aliases.joined(separator: ", ")) }
-                if !command.help.isEmpty { lines.append(""); lines.append(command.help) }
+                // The longer help is written with hard line breaks: reflowed to the width.
+                if !command.help.isEmpty { lines.append(""); lines.append(reflow(command.help, width: session.width)) }
                 session.output.line(lines.joined(separator: "\n"))
             default:
                 throw CommandError.usage("help [COMMAND|settings]")

@@ -67,18 +67,23 @@ extension Commands {
         })
 
     static let plot = Command(
-        name: "plot", summary: "plot the training and validation loss", usage: "plot loss",
-        complete: { _, previous, _ in previous.isEmpty ? ["loss"] : [] },
+        name: "plot", summary: "plot the training and validation loss", usage: "plot loss [--log] [--all]",
+        help: """
+            Plots the training loss (*) and the validation loss (o) over iterations, as wide as the
+            terminal; @ marks where the two meet. The y axis spans the data; when the first, untrained
+            iterations would squash the rest they are left out (and the chart says so): --all keeps
+            them. --log uses a logarithmic y axis.
+            """,
+        complete: { _, previous, word in previous.isEmpty ? ["loss"] : word.hasPrefix("-") ? ["--log", "--all"] : [] },
         run: { session, words in
-            guard words == ["loss"] else { throw CommandError.usage("plot loss") }
+            let arguments = try Arguments(words, flags: ["log", "all"])
+            guard arguments.positional == ["loss"] else { throw CommandError.usage("plot loss [--log] [--all]") }
             let history = session.currentHistory
             guard !history.isEmpty else { throw CommandError("no training yet: train first, then plot loss") }
-            let training = history.map { (x: Double($0.iteration), y: $0.loss) }
-            let validation = history.compactMap { p in p.validation.map { (x: Double(p.iteration), y: $0) } }
-            var series: [(name: String, points: [(x: Double, y: Double)])] = [("training", training)]
-            if !validation.isEmpty { series.append(("validation", validation)) }
-            session.output.line(session.style.bold("loss") + " (nats per character) over iterations")
-            session.output.line(lineChart(series: series, width: min(session.width, 100), height: 12, style: session.style))
+            session.output.line(
+                session.lossPlot(
+                    history, width: session.width - 1, logScale: arguments.flags.contains("log"),
+                    everything: arguments.flags.contains("all")))
         })
 }
 
@@ -108,19 +113,28 @@ extension Session {
             let speed = elapsed > 0 ? Double(characters) / elapsed : 0
             let f = fraction(done)
             let left = f > 0 ? elapsed / f * (1 - f) : 0
-            let detail =
-                "loss \(String(format: "%.4f", lastLoss))"
-                + (run.lastValidation.map { "  val \(String(format: "%.4f", $0.loss))" } ?? "")
-                + "  lr \(formatPlain(learningRate))  \(Int(speed)) chars/s  \(formatDuration(left)) left"
+            let optional = [
+                run.lastValidation.map { "val \(String(format: "%.4f", $0.loss))" } ?? "", "\(Int(speed)) chars/s",
+                "\(formatDuration(left)) left", "lr \(formatPlain(learningRate))",
+            ].filter { !$0.isEmpty }
+            let loss = "loss \(String(format: "%.4f", lastLoss))"
+            // Fitted to the width less 3 columns, so a redraw never wraps and Ctrl-C's `^C` fits after it;
+            // padded, so a shorter line covers the longer one it replaces.
+            let room = max(20, width - 3)
             // By iterations when a count is given and the clock is not further along; else by seconds.
             if let iterations, seconds.map({ elapsed / $0 <= Double(done) / Double(iterations) }) ?? true {
-                return progressLine(
-                    label: "training", completed: done, total: iterations, detail: detail, style: style, width: width - 1)
+                return padded(
+                    fittedProgressLine(
+                        label: "training", fraction: f, counts: "\(done)/\(iterations)", kept: [loss], optional: optional,
+                        style: style, width: room), to: room)
             }
-            return progressLine(
-                label: "training (s)", completed: Int(elapsed), total: Int((seconds ?? 0).rounded(.up)),
-                detail: "iter \(run.trainer.iteration)  " + detail,
-                style: style, width: width - 1)
+            return padded(
+                fittedProgressLine(
+                    label: "training", fraction: f,
+                    counts: "\(Int(elapsed)) of \(formatPlain(seconds ?? 0)) s budget",
+                    shortCounts: "\(Int(elapsed))/\(formatPlain(seconds ?? 0)) s",
+                    kept: ["iteration \(run.trainer.iteration)", loss], optional: optional, style: style, width: room),
+                to: room)
         }
         var done = 0
         while iterations.map({ done < $0 }) ?? true {

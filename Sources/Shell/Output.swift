@@ -15,12 +15,13 @@ final class Output {
     /// Writes text as it is (streaming: sampled characters, a progress line).
     func write(_ text: String) { console.write(text) }
 
-    /// Writes text and a newline.
-    func line(_ text: String = "") { console.write(text + "\n") }
+    /// Writes text and a newline, every line fitted to the width (``fitLines(_:width:)``: prose
+    /// wraps at spaces, columns and verbatim lines are cut with `›`).
+    func line(_ text: String = "") { console.write(fitLines(text, width: width) + "\n") }
 
-    /// Writes a one-line error: `error: …`.
-    func error(_ message: String) { console.write(style.red("error:") + " " + message + "\n") }
+    /// Writes a one-line error: `error: …` (wrapped at spaces when wider than the terminal).
+    func error(_ message: String) { console.write(fitLines(style.red("error:") + " " + message, width: width) + "\n") }
 
-    /// Writes a one-line note in dim text (hints, what a setting change did).
-    func note(_ text: String) { console.write(style.dim(text) + "\n") }
+    /// Writes a one-line note in dim text (hints, what a setting change did), wrapped to the width.
+    func note(_ text: String) { console.write(style.dim(fitLines(text, width: width)) + "\n") }
 }

@@ -508,9 +508,10 @@ extension Session: LessonExecutor {
         try sandboxedValue(expression, at: location)
     }
 
-    /// Lesson text goes where command output goes.
+    /// Lesson text goes where command output goes, its prose reflowed to the width
+    /// (``reflow(_:width:)``: lesson files are written with hard line breaks).
     public func present(_ text: String) {
-        output.write(text)
+        output.write(reflow(text, width: output.width))
     }
 }
 
@@ -535,6 +536,7 @@ extension Session {
             defer { output.console = console }
             try body()
             lessonContext.lastSample = withoutEscapes(tee.recorded)
+                .replacingOccurrences(of: StreamingWrap.marker + "\n", with: "")  // lines broken to fit the width
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\n"))
         default:
             try body()

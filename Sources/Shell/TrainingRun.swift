@@ -143,7 +143,8 @@ enum TrainingStop: Error, CustomStringConvertible {
 /// Lets the trainer thread post messages: `Console.post` is thread-safe by contract.
 struct PostBox: @unchecked Sendable {
     let console: any Console
-    func post(_ message: String) { console.post(message) }
+    /// Posts `message` fitted to the console's width (``fitLines(_:width:)``), as ``Output`` writes.
+    func post(_ message: String) { console.post(fitLines(message, width: max(40, console.width))) }
 }
 
 /// Training on its own thread while the prompt stays usable

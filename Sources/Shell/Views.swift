@@ -24,11 +24,15 @@ extension Session {
     /// Whether `step` shows the compact view.
     var compact: Bool { model.shape.vocabularySize > compactLimit || model.shape.hiddenSize > compactLimit }
 
-    /// A named vector, its name padded to the name column, with an optional note after it.
-    func vector(_ name: String, _ values: [Float], labels: [String]? = nil, note: String = "", expanded: Bool = false) -> String {
+    /// A named vector, its name padded to the name column, with an optional note after it. Its
+    /// numbers share one format (``formatRow(_:significant:)``); `columnWidth` lines up a group.
+    func vector(
+        _ name: String, _ values: [Float], labels: [String]? = nil, note: String = "", expanded: Bool = false,
+        columnWidth: Int = 0
+    ) -> String {
         var text = renderVector(
             name: padded(name, to: nameColumn - 2), values: values, labels: labels, style: style, width: width,
-            digits: digits(for: values), maxLines: expanded ? 1000 : 1)
+            digits: digits(for: values), maxLines: expanded ? 1000 : 1, rowFormat: true, minimumColumnWidth: columnWidth)
         if !note.isEmpty {
             let lastLineWidth = displayWidth(String(text.split(separator: "\n").last ?? ""))
             if lastLineWidth + 2 + displayWidth(note) <= width {
@@ -47,6 +51,23 @@ extension Session {
         guard largest > 0, largest < 0.1 else { return 3 }
         return min(6, 3 + Int((-log10(Double(largest))).rounded(.down)))
     }
+
+    /// The widest number of `rows`, each in its own row format: the column width that lines a group up.
+    func columnWidth(_ rows: [[Float]]) -> Int {
+        rows.map { formatRow($0).first.map(displayWidth) ?? 0 }.max() ?? 0
+    }
+
+    /// A header of unit numbers (`0 1 2`) over rows of `count` hidden units, as wide as `columnWidth`,
+    /// with `label` in the name column; empty when they would not fit on one line.
+    func unitHeader(count: Int, columnWidth: Int, label: String = "unit") -> String {
+        let cells = (0..<count).map { padded(String($0), to: columnWidth, alignment: .right) }
+        let line = padded(label, to: nameColumn) + cells.joined(separator: " ")
+        guard displayWidth(line) + 1 <= width else { return "" }
+        return style.dim(line)
+    }
+
+    /// What the heat row's cells mean, in the current style: colours, or the plain ramp's characters.
+    var heatKey: String { style.colorEnabled ? "−1 blue … +1 red" : "−1 = - . + # +1" }
 
     /// h as one heat cell per unit (a compact view of a long vector).
     func heat(_ name: String, _ values: [Float], note: String = "") -> String {
@@ -85,12 +106,13 @@ extension Session {
         if tensor.shape.count == 2 {
             return renderMatrix(
                 name: title, rows: tensor.shape[0], columns: tensor.shape[1], values: tensor.values,
-                rowLabels: rows, columnLabels: columns, style: style, width: width, digits: digits(for: tensor.values))
+                rowLabels: rows, columnLabels: columns, style: style, width: width, digits: digits(for: tensor.values),
+                rowFormat: true)
         }
         return style.bold(title) + " (\(tensor.values.count))\n"
             + renderVector(
                 name: "", values: tensor.values, labels: rows, style: style, width: width, digits: digits(for: tensor.values),
-                maxLines: 1000)
+                maxLines: 1000, rowFormat: true)
     }
 
     /// The index in `parameters` of a tensor by its PyTorch name.
@@ -137,21 +159,31 @@ extension Session {
             let ip = cache.slice(layer.inputProjection, step: t, width: G * H)
             let rp = cache.slice(layer.recurrentProjection, step: t, width: G * H)
             let a = cache.slice(layer.preactivation, step: t, width: G * H)
-            lines.append(vector("W_xh·x_\(n)", ip, note: k == 0 ? "column \(quoted(input)) of W_xh" + suffix : suffix))
-            lines.append(vector("W_hh·h_\(t)", rp, note: t == 0 ? "h_0 = 0" : ""))
+            let h = cache.hidden(layer: k, step: t)
+            // One column width for the rows of hidden units, under a header of unit numbers.
+            let cw = columnWidth(
+                [ip, rp, a, h, model.parameters[bi].values] + (bh.map { [model.parameters[$0].values] } ?? []))
+            if small, shape.cell == .rnn {
+                let header = unitHeader(count: H, columnWidth: cw, label: "hidden unit")
+                if !header.isEmpty { lines.append(header) }
+            }
+            lines.append(
+                vector("W_xh·x_\(n)", ip, note: k == 0 ? "column \(quoted(input)) of W_xh" + suffix : suffix, columnWidth: cw))
+            lines.append(vector("W_hh·h_\(t)", rp, note: t == 0 ? "h_0 = 0" : "", columnWidth: cw))
             if let bh {
-                lines.append(vector("b_ih", model.parameters[bi].values))
-                lines.append(vector("b_hh", model.parameters[bh].values))
+                lines.append(vector("b_ih", model.parameters[bi].values, columnWidth: cw))
+                lines.append(vector("b_hh", model.parameters[bh].values, columnWidth: cw))
             } else {
-                lines.append(vector("b_h", model.parameters[bi].values))
+                lines.append(vector("b_h", model.parameters[bi].values, columnWidth: cw))
             }
             switch shape.cell {
             case .rnn:
-                lines.append(vector("a_\(n)", a, note: "= W_xh·x + W_hh·h + b_h"))
+                lines.append(vector("a_\(n)", a, note: "= W_xh·x + W_hh·h + b_h", columnWidth: cw))
             case .lstm:
-                lines.append(vector("a_\(n)", a, note: "[a_i a_f a_g a_o] = W_ih·x + b_ih + W_hh·h + b_hh"))
+                lines.append(vector("a_\(n)", a, note: "[a_i a_f a_g a_o] = W_ih·x + b_ih + W_hh·h + b_hh", columnWidth: cw))
             case .gru:
-                lines.append(vector("a_\(n)", a, note: "[a_r a_z a_n], a_n = W_in·x + b_in + r ⊙ (W_hn·h + b_hn)"))
+                lines.append(
+                    vector("a_\(n)", a, note: "[a_r a_z a_n], a_n = W_in·x + b_in + r ⊙ (W_hn·h + b_hn)", columnWidth: cw))
             }
             if shape.cell != .rnn {
                 let gates = cache.slice(layer.gates, step: t, width: G * H)
@@ -163,15 +195,14 @@ extension Session {
                     let values = Array(gates[(q * H)..<((q + 1) * H)])
                     lines.append(
                         small
-                            ? vector("\(name)_\(n)", values, note: notes[name] ?? "")
+                            ? vector("\(name)_\(n)", values, note: notes[name] ?? "", columnWidth: cw)
                             : heat("\(name)_\(n)", values, note: notes[name] ?? ""))
                 }
             }
             if shape.cell == .lstm {
                 let c = cache.cell(layer: k, step: t)
-                lines.append(vector("c_\(n)", c, note: "= f ⊙ c_\(t) + i ⊙ g"))
+                lines.append(vector("c_\(n)", c, note: "= f ⊙ c_\(t) + i ⊙ g", columnWidth: cw))
             }
-            let h = cache.hidden(layer: k, step: t)
             let hNote: String = {
                 switch shape.cell {
                 case .rnn: return "= tanh(a_\(n))"
@@ -180,7 +211,9 @@ extension Session {
                 }
             }()
             lines.append(
-                small ? vector("h_\(n)", h, note: hNote) : heat("h_\(n)", h, note: hNote + " (\(H) units, −1 blue … +1 red)"))
+                small
+                    ? vector("h_\(n)", h, note: hNote, columnWidth: cw)
+                    : heat("h_\(n)", h, note: hNote + " (\(H) units, " + heatKey + ")"))
         }
         let y = cache.slice(cache.logits, step: t, width: V)
         let p = cache.slice(cache.probabilities, step: t, width: V)
@@ -192,11 +225,15 @@ extension Session {
                 labels: vocabularyLabels, probabilities: p, target: target, top: small ? nil : 5, style: style, width: width))
         let loss = cache.losses[t]
         let running = cache.losses[0...t].reduce(0.0) { $0 + Double($1) }
-        lines.append(
+        let lossText =
             style.bold("loss_\(n)") + " = −ln p_\(n)[\(vocabularyLabels[target])] = −ln \(String(format: "%.3f", p[target])) = "
-                + String(format: "%.3f", loss) + "    running loss "
-                + String(format: "%.3f", running) + " (mean " + String(format: "%.3f", running / Double(n))
-                + " over \(n) step\(n == 1 ? "" : "s"))")
+            + String(format: "%.3f", loss)
+        let runningText =
+            "running loss " + String(format: "%.3f", running) + " (mean " + String(format: "%.3f", running / Double(n))
+            + " over \(n) step\(n == 1 ? "" : "s"))"
+        // Beside the loss when both fit, under it otherwise.
+        let together = lossText + "    " + runningText
+        lines.append(displayWidth(together) <= width ? together : lossText + "\n  " + runningText)
         return lines.joined(separator: "\n")
     }
 
@@ -239,16 +276,24 @@ extension Session {
                 for q in 0..<(G * H) { for j in 0..<H { fromAbove[j] += Wabove[q * H + j] * daAbove[q] } }
             }
             let aboveName = k == shape.layers - 1 ? "W_hyᵀdy_\(n)" : "from above"
-            lines.append(vector(aboveName, fromAbove, note: suffix))
+            let da = cache.slice(layerTrace.dPreactivation, step: t, width: G * H)
+            let dNextOut = cache.slice(layerTrace.dHiddenNext, step: t, width: H)
+            // One column width for the rows of hidden units, under a header of unit numbers.
+            let cw = columnWidth([fromAbove, dNextIn, dh, da, dNextOut])
+            if small, shape.cell == .rnn {
+                let header = unitHeader(count: H, columnWidth: cw, label: "hidden unit")
+                if !header.isEmpty { lines.append(header) }
+            }
+            lines.append(vector(aboveName, fromAbove, note: suffix, columnWidth: cw))
             lines.append(
                 vector(
-                    "dh_next", dNextIn, note: t + 1 < T ? "from step \(n + 1)" : "0: nothing comes back from after the last step")
+                    "dh_next", dNextIn, note: t + 1 < T ? "from step \(n + 1)" : "0: nothing comes back from after the last step",
+                    columnWidth: cw)
             )
-            lines.append(vector("dh_\(n)", dh, note: "= \(aboveName) + dh_next"))
-            let da = cache.slice(layerTrace.dPreactivation, step: t, width: G * H)
+            lines.append(vector("dh_\(n)", dh, note: "= \(aboveName) + dh_next", columnWidth: cw))
             switch shape.cell {
             case .rnn:
-                lines.append(vector("dh_raw_\(n)", da, note: "= (1 − h_\(n)²) ⊙ dh_\(n)"))
+                lines.append(vector("dh_raw_\(n)", da, note: "= (1 − h_\(n)²) ⊙ dh_\(n)", columnWidth: cw))
             case .lstm:
                 let dc = cache.slice(layerTrace.dCell, step: t, width: H)
                 lines.append(vector("dc_\(n)", dc, note: "= dh ⊙ o ⊙ (1 − tanh²c) + dc_\(n + 1) ⊙ f_\(n + 1)"))
@@ -275,7 +320,7 @@ extension Session {
                 lines.append(
                     vector(
                         "dW_xh[:,\(vocabularyLabels[input])]", da,
-                        note: "+= \(rawName): x_\(n) is one-hot, so only column \(quoted(input)) changes"))
+                        note: "+= \(rawName): x_\(n) is one-hot, so only column \(quoted(input)) changes", columnWidth: cw))
             } else {
                 lines.append(style.dim("dW_xh\(suffix) += \(rawName) h_\(n)ᵀ of the layer below"))
             }
@@ -287,14 +332,36 @@ extension Session {
                 contribution(
                     Tensor(name: whhName, shape: [G * H, H], values: dWhh),
                     name: "dW_hh contribution of t = \(n) (\(rawName) h_\(t)ᵀ\(t == 0 ? " = 0, since h_0 = 0" : ""))"))
-            lines.append(vector("db_h", da, note: "+= \(rawName)"))
-            let dNextOut = cache.slice(layerTrace.dHiddenNext, step: t, width: H)
+            lines.append(vector("db_h", da, note: "+= \(rawName)", columnWidth: cw))
             lines.append(
                 vector(
                     "dh_next", dNextOut,
-                    note: "= W_hhᵀ \(rawName) → " + (n > 1 ? "step \(n - 1)" : "h_0 (the chunk's start: BPTT stops here)")))
+                    note: "= W_hhᵀ \(rawName) → " + (n > 1 ? "step \(n - 1)" : "h_0 (the chunk's start: BPTT stops here)"),
+                    columnWidth: cw))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What clipping did, in words: "5 of 40 entries were clipped to ±5", "none of 40 entries
+    /// needed clipping to ±5", "the global norm 7.1 was scaled to 5", "no clipping".
+    func clippingSummary(_ state: BackwardState) -> String {
+        let total = state.gradients.reduce(0) { $0 + $1.values.count }
+        let count = state.changed.reduce(0) { $0 + $1.count }
+        let entries = "\(total) entr\(total == 1 ? "y" : "ies")"
+        switch settings.clipping {
+        case .none:
+            return "no clipping"
+        case .value(let c):
+            let bound = "±" + formatPlain(Double(c))
+            return count == 0
+                ? "none of the \(entries) needed clipping to \(bound)"
+                : "\(count) of \(entries) \(count == 1 ? "was" : "were") clipped to \(bound)"
+        case .norm(let c):
+            let bound = formatPlain(Double(c))
+            return count == 0
+                ? "the global norm \(String(format: "%.4g", state.norm)) is within \(bound): nothing clipped"
+                : "the global norm \(String(format: "%.4g", state.norm)) was scaled down to \(bound)"
+        }
     }
 
     /// A gradient contribution: the matrix when the model is small, one line with its size otherwise.
@@ -312,7 +379,7 @@ extension Session {
     func gradientsView(_ state: BackwardState, full: Bool = true) -> String {
         var lines: [String] = [
             style.bold("gradients summed over t = 1 … \(state.cache.steps)")
-                + style.dim("  (after clipping: \(clippingText(settings.clipping)))")
+                + style.dim("  (" + clippingSummary(state) + ")")
         ]
         if full {
             for g in state.clipped { lines.append(render(g, name: "d" + g.mathName)) }

@@ -18,10 +18,12 @@ public final class PlainConsole: Console, Sendable {
     public let colorEnabled: Bool
     public var isInteractive: Bool { false }
 
-    /// `COLUMNS` if it is a positive integer, else 100.
+    /// The terminal's columns when stdout is a terminal (input piped in, output on screen; read on
+    /// every call, so it follows resizes), else `COLUMNS` if it is a positive integer, else 80.
     public var width: Int {
         TerminalEnvironment.width(
-            terminalColumns: nil, columnsVariable: TerminalEnvironment.variable("COLUMNS"), fallback: 100)
+            terminalColumns: TerminalEnvironment.terminalColumns(),
+            columnsVariable: TerminalEnvironment.variable("COLUMNS"), fallback: 80)
     }
 
     /// Ignored: there is no Tab without a terminal. Kept so the shell can set it unconditionally.

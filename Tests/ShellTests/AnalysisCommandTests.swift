@@ -203,7 +203,7 @@ import Testing
         #expect(complete("cells quote --html q", "q", 19) == ["qfile.html"])
         #expect(complete("cell 3 --", "--", 7) == ["--text", "--from", "--chars", "--html"])
         #expect(complete("gradflow --compare ", "", 19) == ["lstm", "file.html"])
-        #expect(complete("gradflow --", "--", 9) == ["--steps", "--compare"])
+        #expect(complete("gradflow --", "--", 9) == ["--steps", "--compare", "--all"])
         #expect(complete("toy --l", "--l", 4) == ["--linear"])
         #expect(complete("gra", "gra", 0) == ["gradcheck", "gradflow"])
     }

@@ -43,7 +43,7 @@ import Testing
         let session = shell.session
         // Long loops (train, sample) stop at once: the fuzz is about input, not about training time.
         session.interrupted = { true }
-        let console = ScriptedConsole(lines: [])
+        let console = ScriptedConsole(lines: [], width: 10_000)  // wide: an error is one line, not wrapped
         session.output.console = console
         var g = SplitMix64(seed: 2024)
         var failures = 0

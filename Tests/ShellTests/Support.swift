@@ -30,9 +30,10 @@ func transcript(_ shell: Shell, _ lines: [String], color: Bool = false, width: I
     return console.output
 }
 
-/// Runs one command on a session and returns its output only.
-func output(of line: String, in shell: Shell, color: Bool = false) -> (ok: Bool, text: String) {
-    let console = ScriptedConsole(lines: [], color: color)
+/// Runs one command on a session and returns its output only, on a console so wide that no message
+/// is wrapped (one logical line is one line; fitting real widths is tested in `ScreenWidthTests`).
+func output(of line: String, in shell: Shell, color: Bool = false, width: Int = 10_000) -> (ok: Bool, text: String) {
+    let console = ScriptedConsole(lines: [], width: width, color: color)
     shell.session.output.console = console
     let ok = shell.session.run(line: line)
     return (ok, console.output)

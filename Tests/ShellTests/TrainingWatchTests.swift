@@ -111,7 +111,7 @@ import Testing
     @Test func backgroundTrainingHonoursSamplesValidationCheckpointsAndTime() throws {
         let (shell, directory) = smallShell(["set sample-at 2", "set val-every 3", "set checkpoint-every 3"])
         _ = output(of: "set checkpoint-file \(directory)/bg.safetensors", in: shell)
-        let console = ScriptedConsole(lines: [])
+        let console = ScriptedConsole(lines: [], width: 10_000)  // wide: the long path is not wrapped
         shell.session.output.console = console
         #expect(shell.session.run(line: "train 6 --background"))
         #expect(waitUntil { shell.session.job?.isFinished ?? true })
