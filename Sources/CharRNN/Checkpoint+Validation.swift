@@ -40,7 +40,8 @@ extension Checkpoint {
             if let text = meta["format_version"] {
                 guard let version = Int(text) else {
                     throw fail(
-                        "format_version '\(shown(text))' is not a whole number (this charrnn understands \(Checkpoint.formatVersion))")
+                        "format_version '\(shown(text))' is not a whole number (this charrnn understands \(Checkpoint.formatVersion))"
+                    )
                 }
                 if version > Checkpoint.formatVersion {
                     throw fail("format_version \(version) is newer than this charrnn understands (\(Checkpoint.formatVersion))")

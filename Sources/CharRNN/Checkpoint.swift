@@ -154,7 +154,9 @@ public struct Checkpoint: Sendable, Equatable {
         let shapes = Dictionary(reader.header.entries.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
         _ = try Layout(metadata: reader.header.metadata, shapes: shapes, source: path)
         let file: SafetensorsFile
-        do { file = try reader.readFile() } catch { throw .file(error) }
+        // Only the tensors a checkpoint uses are read; others (a stranger's extras) are skipped unread.
+        let used = ["rnn.", "decoder.", "optimizer.first.", "optimizer.second.", "state."]
+        do { file = try reader.readFile { name in used.contains { name.hasPrefix($0) } } } catch { throw .file(error) }
         return try Checkpoint(file: file, source: path)
     }
 

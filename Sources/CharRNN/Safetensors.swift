@@ -488,6 +488,23 @@ public struct SafetensorsReader {
         header = try SafetensorsFile.decodeHeader(headerBytes[...], dataSize: file.size - dataStart, source: path)
     }
 
+    /// Reads and decodes only the tensors whose names pass `include`, each by its own bounded read:
+    /// tensors a caller does not use are neither read nor allocated.
+    public func readFile(including include: (String) -> Bool) throws(SafetensorsError) -> SafetensorsFile {
+        var tensors: [SafetensorsTensor] = []
+        for entry in header.entries where include(entry.name) {
+            let bytes: [UInt8]
+            do { bytes = try file.read(count: entry.end - entry.begin, at: dataStart + entry.begin) } catch {
+                throw SafetensorsError(error)
+            }
+            tensors.append(
+                SafetensorsTensor(
+                    name: entry.name, shape: entry.shape,
+                    values: SafetensorsFile.decodeValues(bytes, from: 0, to: bytes.count, dtype: entry.dtype)))
+        }
+        return SafetensorsFile(tensors: tensors, metadata: header.metadata)
+    }
+
     /// Reads the data buffer (exactly `header.dataSize` bytes) and decodes every tensor.
     public func readFile() throws(SafetensorsError) -> SafetensorsFile {
         let data: [UInt8]

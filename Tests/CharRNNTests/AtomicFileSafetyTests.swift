@@ -31,7 +31,10 @@ private func mode(_ path: String) -> UInt32? {
         (fifo, "\(fifo): cannot write: it is a FIFO; only a regular file is replaced; it was left as it was"),
         (directory, "\(directory): cannot write: it is a directory; only a regular file is replaced; it was left as it was"),
         ("/dev/null", "/dev/null: cannot write: it is a device; only a regular file is replaced; it was left as it was"),
-        (readOnly, "\(readOnly): cannot write: it is read-only (mode 444); make it writable or choose another name; it was left as it was"),
+        (
+            readOnly,
+            "\(readOnly): cannot write: it is read-only (mode 444); make it writable or choose another name; it was left as it was"
+        ),
         ("", ": cannot write: not a file path"),
         (directory + "/", "\(directory)/: cannot write: not a file path"),
         (directory + "/no/x", "\(directory)/no/x: cannot write: its directory \(directory)/no is not usable: it does not exist"),
@@ -112,7 +115,10 @@ private func mode(_ path: String) -> UInt32? {
     let other = directory + "/other.tmp-4194305-0123456789abcdef"
     for name in [dead, live, other] { FileManager.default.createFile(atPath: name, contents: Data([1])) }
     try AtomicFile.write([1, 2, 3], to: path)
-    #expect(names(directory) == ["m.safetensors", "m.safetensors.tmp-\(getpid())-0123456789abcdef", "other.tmp-4194305-0123456789abcdef"])
+    #expect(
+        names(directory) == [
+            "m.safetensors", "m.safetensors.tmp-\(getpid())-0123456789abcdef", "other.tmp-4194305-0123456789abcdef",
+        ])
 }
 
 /// The charrnn executable next to the test bundle (built by `swift build`), if there is one.
@@ -132,7 +138,9 @@ func aFileSizeLimitIsAnErrorNotADeath() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -f 2; printf 'set hidden 64\\nsave big.safetensors\\nsave small.safetensors\\n' | '\(charrnnExecutable!)'"]
+    process.arguments = [
+        "-c", "ulimit -f 2; printf 'set hidden 64\\nsave big.safetensors\\nsave small.safetensors\\n' | '\(charrnnExecutable!)'",
+    ]
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var environment = ProcessInfo.processInfo.environment
     environment["HOME"] = directory

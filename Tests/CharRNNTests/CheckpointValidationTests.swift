@@ -60,7 +60,8 @@ private func expectOneLine(_ error: Error, source: String = "c.safetensors", sou
 {
     let text = String(describing: error)
     #expect(text.hasPrefix(source + ": "), "\(text)", sourceLocation: sourceLocation)
-    #expect(!text.unicodeScalars.contains(where: MetadataText.isControl), "\(text.debugDescription)", sourceLocation: sourceLocation)
+    #expect(
+        !text.unicodeScalars.contains(where: MetadataText.isControl), "\(text.debugDescription)", sourceLocation: sourceLocation)
     return text
 }
 
@@ -103,7 +104,10 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
 @Test func craftedMetadataFromTheIssueIsRefusedAtLoad() throws {
     let (good, _) = try smallTrainingCheckpoint()
     let cases: [(String, String?, String)] = [
-        ("batch_size", "1000000000000000", "batch_size = 1000000000000000 is not a whole number in 1…256, the range of the batch setting"),
+        (
+            "batch_size", "1000000000000000",
+            "batch_size = 1000000000000000 is not a whole number in 1…256, the range of the batch setting"
+        ),
         ("seq_length", "9223372036854775807", "seq_length = 9223372036854775807 is not a whole number in 1…1000"),
         ("cursor_position", "9223372036854775807", "cursor_position = 9223372036854775807 is not a whole number in 0…2^40"),
         ("iteration", "9223372036854775807", "iteration = 9223372036854775807 is not a whole number in 0…2^40"),
@@ -169,7 +173,9 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
     #expect(checkpoint.extra["charrnn.corpus"] == #"evil\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{9b}31m\u{202e}txt.exe\u{d}\u{a}"#)
     #expect(checkpoint.extra.keys.sorted() == ["charrnn.corpus"])
     // Messages quoting a file's strings neutralise them too, and cut long ones.
-    for (key, value) in [("cell", "\u{1B}[31mred"), ("format", "x\u{9B}2J"), ("learning_rate", String(repeating: "9", count: 10_000))] {
+    for (key, value) in [
+        ("cell", "\u{1B}[31mred"), ("format", "x\u{9B}2J"), ("learning_rate", String(repeating: "9", count: 10_000)),
+    ] {
         let error = try #require(load(withMetadata(good, key, value).encoded()).failure)
         let text = expectOneLine(error)
         #expect(text.count < 300, "\(text.count)")
@@ -192,7 +198,9 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
     ]
     for (path, kind, phrase) in cases {
         #expect(throws: CheckpointError.file(.notRegularFile(path: path, kind: kind))) { try Checkpoint.read(path: path) }
-        do { _ = try Checkpoint.read(path: path) } catch { #expect(error.description == "\(path): \(phrase), not a regular file") }
+        do { _ = try Checkpoint.read(path: path) } catch {
+            #expect(error.description == "\(path): \(phrase), not a regular file")
+        }
     }
     #expect(throws: CheckpointError.self) { try Checkpoint.read(path: directory + "/missing") }
 }
@@ -282,12 +290,16 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
         }
         // 2. Vocabularies.
         let vocabularies = [
-            "[]", "[\"\"]", "[\"a\",\"a\",\"b\",\"c\",\".\",\" \"]", "[\"ab\",\"b\",\"c\",\".\",\" \"]", "{}", "[1,2,3]", "not json",
-            "[\"a\",\"b\",\"c\",\".\"]", "[\"a\",\"b\",\"c\",\".\",\" \",\"x\"]", "[\"\(String(repeating: "a", count: 100_000))\"]",
+            "[]", "[\"\"]", "[\"a\",\"a\",\"b\",\"c\",\".\",\" \"]", "[\"ab\",\"b\",\"c\",\".\",\" \"]", "{}", "[1,2,3]",
+            "not json",
+            "[\"a\",\"b\",\"c\",\".\"]", "[\"a\",\"b\",\"c\",\".\",\" \",\"x\"]",
+            "[\"\(String(repeating: "a", count: 100_000))\"]",
             "[" + (0..<20_000).map { "\"\(Character(Unicode.Scalar(0x4E00 + $0)!))\"" }.joined(separator: ",") + "]",
             "[\"\u{1B}\",\"b\",\"c\",\".\",\" \"]", "[\"e\u{301}\",\"b\",\"c\",\".\",\" \"]", "null", "",
         ]
-        for vocabulary in vocabularies { check(withMetadata(base, "vocabulary", vocabulary).encoded(), "vocabulary \(vocabulary.prefix(40))") }
+        for vocabulary in vocabularies {
+            check(withMetadata(base, "vocabulary", vocabulary).encoded(), "vocabulary \(vocabulary.prefix(40))")
+        }
 
         // 3. Every number in the header (shapes, offsets, metadata), replaced.
         let bytes = base.encoded()
@@ -335,7 +347,9 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
             check(file(header: Array(text.replacingOccurrences(of: from, with: to).utf8), data: data), "all \(from) → \(to)")
         }
         // 5. The header length.
-        for length: UInt64 in [0, 1, 7, 8, UInt64(headerLength - 1), UInt64(headerLength + 1), UInt64(bytes.count), .max, 1 << 63] {
+        for length: UInt64 in [
+            0, 1, 7, 8, UInt64(headerLength - 1), UInt64(headerLength + 1), UInt64(bytes.count), .max, 1 << 63,
+        ] {
             var mutated = bytes
             withUnsafeBytes(of: length.littleEndian) { mutated.replaceSubrange(0..<8, with: $0) }
             check(mutated, "header length \(length)")
@@ -366,4 +380,39 @@ extension Result {
         if case .failure(let error) = self { return error }
         return nil
     }
+}
+
+/// A stranger's extra tensor is skipped unread: a sparse file with a 600 MB tensor no checkpoint
+/// uses loads without the process's peak memory growing by anything like that.
+@Test func unusedTensorsAreNotRead() throws {
+    let directory = try makeTemporaryDirectory("unused")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let (good, _) = try smallTrainingCheckpoint()
+    let bytes = good.encoded()
+    let headerLength = Int(bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    var header = String(decoding: bytes[8..<8 + headerLength], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+    let dataSize = bytes.count - 8 - headerLength
+    let junk = 600_000_000
+    header.removeLast()  // the closing brace
+    header += ",\"zz.junk\":{\"dtype\":\"F32\",\"shape\":[\(junk / 4)],\"data_offsets\":[\(dataSize),\(dataSize + junk)]}}"
+    var file: [UInt8] = []
+    withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { file.append(contentsOf: $0) }
+    file += Array(header.utf8) + bytes[(8 + headerLength)...]
+    let path = directory + "/extra.safetensors"
+    try AtomicFile.write(file, to: path)
+    #expect(truncate(path, off_t(file.count + junk)) == 0)  // sparse: no disk used
+
+    func peakMegabytes() -> Int {
+        var usage = rusage()
+        #if canImport(Glibc)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+            getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return usage.ru_maxrss / 1024
+    }
+    let before = peakMegabytes()
+    let checkpoint = try Checkpoint.read(path: path)
+    #expect(checkpoint.model.shape.hiddenSize == 3)
+    #expect(peakMegabytes() - before < 300, "peak grew from \(before) MB to \(peakMegabytes()) MB")
 }
