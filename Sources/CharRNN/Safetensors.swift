@@ -896,11 +896,15 @@ private struct JSONParser {
     /// Parses a string starting at its opening quote, decoding escapes (surrogate pairs included).
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1  // the opening quote
-        var scalars = String.UnicodeScalarView()
+        // The string's UTF-8 bytes, built in one growing buffer (appending to a String piece by
+        // piece was quadratic for a long string with many escapes, such as a 100k-entry vocabulary).
+        var utf8: [UInt8] = []
         var runStart = index  // start of a run of unescaped bytes, copied in one go
         func flush(_ parser: JSONParser, upTo end: Int) {
-            scalars.append(
-                contentsOf: String(decoding: parser.bytes[runStart..<end], as: UTF8.self).unicodeScalars)
+            utf8.append(contentsOf: parser.bytes[runStart..<end])
+        }
+        func append(_ scalar: Unicode.Scalar) {
+            UTF8.encode(scalar) { utf8.append($0) }
         }
         while true {
             guard let byte = current else { throw error("unterminated string") }
@@ -908,21 +912,21 @@ private struct JSONParser {
             case UInt8(ascii: "\""):
                 flush(self, upTo: index)
                 index += 1
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 flush(self, upTo: index)
                 index += 1
                 guard let escape = current else { throw error("unterminated string") }
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""): append("\"")
+                case UInt8(ascii: "\\"): append("\\")
+                case UInt8(ascii: "/"): append("/")
+                case UInt8(ascii: "b"): append("\u{08}")
+                case UInt8(ascii: "f"): append("\u{0C}")
+                case UInt8(ascii: "n"): append("\n")
+                case UInt8(ascii: "r"): append("\r")
+                case UInt8(ascii: "t"): append("\t")
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800..<0xDC00).contains(code) {  // high surrogate: a low one must follow
@@ -939,7 +943,7 @@ private struct JSONParser {
                     guard let scalar = Unicode.Scalar(code) else {
                         throw error("unpaired surrogate in \\u escape")
                     }
-                    scalars.append(scalar)
+                    append(scalar)
                 default:
                     index -= 1
                     throw error("invalid escape")
