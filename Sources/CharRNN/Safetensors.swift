@@ -768,6 +768,10 @@ private struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private static let maximumDepth = 64
+    /// At most this many values in one header: a real one has a handful per tensor, and the limit
+    /// keeps a 100 MB header of `[0,0,0,…]` from becoming gigabytes of parsed values.
+    static let maximumValues = 1_000_000
+    private var valueCount = 0
 
     /// Parses one JSON value, allowing only whitespace around it.
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
@@ -800,6 +804,8 @@ private struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < Self.maximumDepth else { throw error("nested deeper than \(Self.maximumDepth) levels") }
+        valueCount += 1
+        guard valueCount <= Self.maximumValues else { throw error("more than \(Self.maximumValues) values") }
         guard let byte = current else { throw error("unexpected end") }
         switch byte {
         case UInt8(ascii: "{"):

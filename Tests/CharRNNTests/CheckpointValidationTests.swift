@@ -433,3 +433,13 @@ extension Result {
     #expect(loaded.model.vocabulary.count == 200_000)
     #expect(Date().timeIntervalSince(start) < 20)
 }
+
+/// A header of millions of tiny JSON values is refused while parsing, before it becomes gigabytes.
+@Test func aHeaderOfMillionsOfValuesIsRefused() throws {
+    let header = "{\"x\":[" + String(repeating: "0,", count: 1_500_000) + "0]}"
+    var bytes: [UInt8] = []
+    withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+    bytes += Array(header.utf8)
+    let error = try #require(load(bytes).failure)
+    #expect(expectOneLine(error).contains("more than 1000000 values"), "\(error)")
+}
