@@ -114,7 +114,7 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Checks, without writing anything, that a checkpoint may be written to `path`: its directory
     /// exists and is writable; an existing `path` is a writable regular file, and (unless `force`) a
-    /// checkpoint or empty. `charrnn train --save PATH` calls this before the run, not after it.
+    /// checkpoint or empty. For `charrnn train --save PATH` and the like, to check before a long run.
     public static func checkWritable(path: String, force: Bool = false) throws(CheckpointError) {
         do { try SafetensorsFile.checkWritable(path: path, force: force) } catch { throw .file(error) }
     }
