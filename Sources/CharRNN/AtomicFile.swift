@@ -1,10 +1,17 @@
-// AtomicFile — replace a file's contents all at once, or not at all.
+// AtomicFile — replace a file's contents all at once, or not at all, and never harm what is there.
 //
 // The recipe: write the new bytes to a temporary file in the same directory as the target
 // (`name.tmp-PID-XXXXXXXXXXXXXXXX`), fsync it, then rename(2) it over the target. rename is
 // atomic within one file system, so a reader sees either the old file or the new one, never
 // half of each; a crash part-way leaves the old file as it was. On any failure the temporary
 // file is removed and the target is untouched.
+//
+// Before anything is written the target is checked (`checkWritable(path:)`): its directory must
+// exist and be writable; an existing target must be a regular file (a device, a FIFO or a
+// directory is refused: renaming over /dev/null would replace the device node) and writable (a
+// read-only file is refused, even for root). The new file keeps the old one's permission bits
+// (a new file gets the umask's). A file-size limit (`ulimit -f`) or a full disk is an error, not
+// a death: SIGXFSZ is ignored while it is not handled, so write(2) fails with EFBIG instead.
 
 #if canImport(Glibc)
     import Glibc
@@ -18,13 +25,51 @@
 public enum AtomicFile {
     /// Replaces the file at `path` with `bytes`, via a temporary file in the same directory.
     ///
-    /// The temporary file is named `path.tmp-PID-XXXXXXXXXXXXXXXX`, created exclusively, written,
-    /// fsynced, closed and renamed over `path`; the directory is then fsynced (best effort) so the
-    /// rename itself survives a crash. If `path` is a symbolic link, the link is replaced, not
-    /// the file it points to. On any failure the temporary file is removed, `path` is left
-    /// untouched, and the error names the step that failed.
+    /// The target is checked first (`checkWritable(path:)`). The temporary file is named
+    /// `path.tmp-PID-XXXXXXXXXXXXXXXX`, created exclusively with the old file's permission bits (or
+    /// the umask's for a new file), written, fsynced, closed and renamed over `path`; the directory
+    /// is then fsynced (best effort) so the rename itself survives a crash. If `path` is a symbolic
+    /// link, the link is replaced, not the file it points to. On any failure the temporary file is
+    /// removed, `path` is left untouched, and the error names the step that failed. Temporaries
+    /// left beside `path` by processes that no longer exist (a kill -9 mid-write) are removed.
     public static func write(_ bytes: [UInt8], to path: String) throws(AtomicFileError) {
         try write(bytes, to: path, failingAt: nil)
+    }
+
+    /// Checks, without writing anything, that `write(_:to:)` may replace `path`: its directory exists
+    /// and is writable, and an existing `path` is a writable regular file. Returns the existing
+    /// file's status (nil when there is none). Callers check a destination before a long run.
+    @discardableResult
+    public static func checkWritable(path: String) throws(AtomicFileError) -> FileStatus? {
+        guard !path.isEmpty, !path.hasSuffix("/") else { throw .notAFilePath(path: path) }
+        let directory = directoryName(of: path)
+        let directoryStatus: FileStatus?
+        do { directoryStatus = try FileStatus.of(directory) } catch {
+            throw .directoryNotWritable(path: path, directory: directory, reason: error.problem)
+        }
+        guard let directoryStatus else {
+            throw .directoryNotWritable(path: path, directory: directory, reason: "it does not exist")
+        }
+        guard directoryStatus.kind == .directory else {
+            throw .directoryNotWritable(path: path, directory: directory, reason: "it is \(directoryStatus.kind.phrase)")
+        }
+        if access(directory, W_OK | X_OK) != 0 {
+            throw .directoryNotWritable(path: path, directory: directory, reason: posixErrorText())
+        }
+        let existing: FileStatus?
+        do { existing = try FileStatus.of(path) } catch { throw .notReplaceable(path: path, reason: error.problem) }
+        guard let existing else { return nil }
+        guard existing.kind == .regular else {
+            throw .notReplaceable(path: path, reason: "it is \(existing.kind.phrase); only a regular file is replaced")
+        }
+        // Read-only means read-only, for root too: no write bit at all, or no write access for us.
+        if existing.permissions & 0o222 == 0 || access(path, W_OK) != 0 {
+            throw .notReplaceable(
+                path: path,
+                reason: "it is read-only (mode \(String(existing.permissions & 0o777, radix: 8))); make it writable or choose another name"
+            )
+        }
+        return existing
     }
 
     // MARK: - Implementation
@@ -36,12 +81,21 @@ public enum AtomicFile {
 
     /// `write(_:to:)` with an optional simulated failure (errno `EIO`) at `failingAt`.
     static func write(_ bytes: [UInt8], to path: String, failingAt: Step?) throws(AtomicFileError) {
+        let existing = try checkWritable(path: path)
+        ignoreFileSizeSignal()
         let (temporary, descriptor) = try createTemporary(beside: path)
         var isOpen = true
         func fail(_ error: AtomicFileError) -> AtomicFileError {
             if isOpen { _ = close(descriptor) }
             _ = unlink(temporary)
             return error
+        }
+        if let existing {
+            // Keep the old file's permission bits (and, as root, its owner: best effort).
+            if fchmod(descriptor, mode_t(existing.permissions & 0o777)) != 0 {
+                throw fail(.cannotWrite(path: path, temporary: temporary, reason: posixErrorText()))
+            }
+            if geteuid() == 0 { _ = fchown(descriptor, uid_t(existing.owner), gid_t(existing.group)) }
         }
 
         // write(2) may write less than asked, or be interrupted: loop until every byte is out.
@@ -76,6 +130,7 @@ public enum AtomicFile {
             throw fail(.cannotRename(path: path, temporary: temporary, reason: posixErrorText()))
         }
         syncDirectory(of: path)
+        removeStaleTemporaries(beside: path)
     }
 
     /// Creates `path.tmp-PID-XXXXXXXXXXXXXXXX` exclusively (`O_EXCL`), retrying on a name clash.
@@ -98,7 +153,7 @@ public enum AtomicFile {
             let suffix = String(z, radix: 16)
             let temporary =
                 "\(path).tmp-\(getpid())-\(String(repeating: "0", count: 16 - suffix.count))\(suffix)"
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
             if descriptor >= 0 { return (temporary, descriptor) }
             lastError = posixErrorText()
             if errno != EEXIST { break }
@@ -106,18 +161,54 @@ public enum AtomicFile {
         throw .cannotCreateTemporary(path: path, reason: lastError)
     }
 
+    /// The directory part of `path`: `.` for a bare name, `/` for a file at the root.
+    static func directoryName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Fsyncs the directory holding `path`, so that a completed rename survives a crash.
     private static func syncDirectory(of path: String) {
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
-        let descriptor = open(directory, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(directoryName(of: path), O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
         _ = close(descriptor)
+    }
+
+    /// Ignores SIGXFSZ unless someone handles it, so that writing past `ulimit -f` fails with EFBIG
+    /// (an error this type reports) instead of killing the process.
+    private static func ignoreFileSizeSignal() {
+        var current = sigaction()
+        guard sigaction(SIGXFSZ, nil, &current) == 0 else { return }
+        #if canImport(Darwin)
+            let isDefault = current.__sigaction_u.__sa_handler == nil
+        #else
+            let isDefault = current.__sigaction_handler.sa_handler == nil
+        #endif
+        if isDefault { _ = signal(SIGXFSZ, SIG_IGN) }
+    }
+
+    /// Removes `NAME.tmp-PID-XXXXXXXXXXXXXXXX` files beside `path` whose process no longer exists:
+    /// what a kill -9 in the middle of a write leaves behind. Best effort; others' live temporaries stay.
+    static func removeStaleTemporaries(beside path: String) {
+        let directory = directoryName(of: path)
+        let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        let prefix = base + ".tmp-"
+        guard let stream = opendir(directory) else { return }
+        defer { _ = closedir(stream) }
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let parts = name.dropFirst(prefix.count).split(separator: "-")
+            guard parts.count == 2, parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit),
+                let pid = Int32(parts[0]), pid > 0, pid != getpid()
+            else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                _ = unlink(directory + "/" + name)
+            }
+        }
     }
 
     private static func simulatedFailure() -> Int {
@@ -155,12 +246,19 @@ public enum AtomicFileError: Error, CustomStringConvertible, Equatable, Sendable
     case cannotSync(path: String, temporary: String, reason: String)
     /// Renaming the temporary file over the target failed (for example, the target is a directory).
     case cannotRename(path: String, temporary: String, reason: String)
+    /// The path is empty or ends with a slash: it names no file.
+    case notAFilePath(path: String)
+    /// The target's directory is missing, not a directory or not writable.
+    case directoryNotWritable(path: String, directory: String, reason: String)
+    /// The target exists and must not be replaced: not a regular file, or read-only.
+    case notReplaceable(path: String, reason: String)
 
     /// The target file the write was meant to replace.
     public var path: String {
         switch self {
         case .cannotCreateTemporary(let path, _), .cannotWrite(let path, _, _),
-            .cannotSync(let path, _, _), .cannotRename(let path, _, _):
+            .cannotSync(let path, _, _), .cannotRename(let path, _, _), .notAFilePath(let path),
+            .directoryNotWritable(let path, _, _), .notReplaceable(let path, _):
             return path
         }
     }
@@ -176,6 +274,12 @@ public enum AtomicFileError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(path): cannot write: flushing \(temporary) to disk failed: \(reason)"
         case .cannotRename(let path, let temporary, let reason):
             return "\(path): cannot write: renaming \(temporary) over it failed: \(reason)"
+        case .notAFilePath(let path):
+            return "\(path): cannot write: not a file path"
+        case .directoryNotWritable(let path, let directory, let reason):
+            return "\(path): cannot write: its directory \(directory) is not usable: \(reason)"
+        case .notReplaceable(let path, let reason):
+            return "\(path): cannot write: \(reason); it was left as it was"
         }
     }
 }

@@ -106,9 +106,17 @@ public struct Checkpoint: Sendable, Equatable {
         return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    /// Writes the checkpoint atomically (a temporary file, then a rename).
-    public func write(path: String) throws(CheckpointError) {
-        do { try file().write(path: path) } catch { throw .file(error) }
+    /// Writes the checkpoint atomically (a temporary file, then a rename). An existing file that is
+    /// not a checkpoint (not safetensors) is only replaced with `force`; see `checkWritable(path:force:)`.
+    public func write(path: String, force: Bool = false) throws(CheckpointError) {
+        do { try file().write(path: path, force: force) } catch { throw .file(error) }
+    }
+
+    /// Checks, without writing anything, that a checkpoint may be written to `path`: its directory
+    /// exists and is writable; an existing `path` is a writable regular file, and (unless `force`) a
+    /// checkpoint or empty. For `charrnn train --save PATH` and the like, to check before a long run.
+    public static func checkWritable(path: String, force: Bool = false) throws(CheckpointError) {
+        do { try SafetensorsFile.checkWritable(path: path, force: force) } catch { throw .file(error) }
     }
 
     static func vocabularyJSON(_ vocabulary: Vocabulary) -> String {
@@ -127,58 +135,40 @@ public struct Checkpoint: Sendable, Equatable {
 
     // MARK: - Reading
 
+    /// The checkpoint format version this charrnn writes and understands.
+    public static let formatVersion = 1
+
     /// Reads and validates a checkpoint. Any problem is one error naming the file and the problem.
-    public static func read(path: String) throws(CheckpointError) -> Checkpoint {
+    ///
+    /// Validate before allocating, in this order: a regular file of at most `maximumFileSize` bytes
+    /// (stat(2) refuses a FIFO, a device or a directory before anything is opened), the header length
+    /// against the file's size, the header (bounded), every metadata number against `SettingRanges`,
+    /// the tensors' names, shapes and dtypes as the header gives them, and only then the data. So no
+    /// number from the file is used to read or allocate before it is checked, and a file over the
+    /// limit costs nothing to refuse.
+    public static func read(path: String, maximumFileSize: Int = SafetensorsFile.maximumFileSize)
+        throws(CheckpointError) -> Checkpoint
+    {
+        let reader: SafetensorsReader
+        do { reader = try SafetensorsReader(path: path, maximumFileSize: maximumFileSize) } catch { throw .file(error) }
+        let shapes = Dictionary(reader.header.entries.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        _ = try Layout(metadata: reader.header.metadata, shapes: shapes, source: path)
         let file: SafetensorsFile
-        do { file = try SafetensorsFile.read(path: path) } catch { throw .file(error) }
+        // Only the tensors a checkpoint uses are read; others (a stranger's extras) are skipped unread.
+        let used = ["rnn.", "decoder.", "optimizer.first.", "optimizer.second.", "state."]
+        do { file = try reader.readFile { name in used.contains { name.hasPrefix($0) } } } catch { throw .file(error) }
         return try Checkpoint(file: file, source: path)
     }
 
     /// Builds a checkpoint from a decoded safetensors file, validating every tensor and key.
+    ///
+    /// The metadata and the tensors' shapes are checked first (`Layout`), so the model's arrays are
+    /// only made once their sizes are known to match tensors that the file really holds.
     public init(file: SafetensorsFile, source: String) throws(CheckpointError) {
         func fail(_ message: String) -> CheckpointError { .invalid(source: source, message) }
-        let meta = file.metadata
-        if let format = meta["format"], format != "charrnn" { throw fail("metadata format is '\(format)', expected 'charrnn'") }
-        // The vocabulary: a JSON array of one-character strings, in index order.
-        guard let vocabularyText = meta["vocabulary"] else {
-            throw fail("no 'vocabulary' in the metadata: a JSON array of one-character strings in index order is required")
-        }
-        guard let json = try? JSONSerialization.jsonObject(with: Data(vocabularyText.utf8)) as? [String] else {
-            throw fail("metadata 'vocabulary' is not a JSON array of strings")
-        }
-        var characters: [Character] = []
-        for s in json {
-            guard s.count == 1, let c = s.first else { throw fail("vocabulary entry \"\(s)\" is not exactly one character") }
-            characters.append(c)
-        }
-        let vocabulary: Vocabulary
-        do { vocabulary = try Vocabulary(characters: characters) } catch { throw fail("\(error)") }
-
-        // The shape, from the tensors (and the metadata, which must agree).
-        guard let whh = file["rnn.weight_hh_l0"], whh.shape.count == 2, whh.shape[1] > 0 else {
-            throw fail("tensor rnn.weight_hh_l0 is missing or not a matrix")
-        }
-        let H = whh.shape[1]
-        var layers = 0
-        while file["rnn.weight_ih_l\(layers)"] != nil { layers += 1 }
-        guard (1...3).contains(layers) else { throw fail("found \(layers) layers (rnn.weight_ih_l*); 1 to 3 are supported") }
-        let gates = whh.shape[0] / H
-        let cell: CellKind
-        if let name = meta["cell"] {
-            guard let c = CellKind(rawValue: name) else { throw fail("unknown cell '\(name)' (expected rnn, lstm or gru)") }
-            cell = c
-        } else {
-            guard let c = CellKind.allCases.first(where: { $0.gateCount == gates }) else {
-                throw fail("rnn.weight_hh_l0 has \(whh.shape[0]) rows for hidden size \(H): not an RNN, LSTM or GRU")
-            }
-            cell = c
-        }
-        for (key, value) in [("hidden_size", H), ("num_layers", layers), ("vocab_size", vocabulary.count)] {
-            if let text = meta[key], Int(text) != value {
-                throw fail("metadata \(key) = \(text) but the tensors say \(value)")
-            }
-        }
-        let shape = ModelShape(cell: cell, vocabularySize: vocabulary.count, hiddenSize: H, layers: layers)
+        let shapes = Dictionary(file.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        let layout = try Layout(metadata: file.metadata, shapes: shapes, source: source)
+        let shape = layout.shape, cell = shape.cell, H = shape.hiddenSize
         var parameters = shape.emptyParameters()
         for i in parameters.indices {
             let name = parameters[i].name
@@ -195,42 +185,26 @@ public struct Checkpoint: Sendable, Equatable {
             }
         }
         let model: Model
-        do { model = try Model(vocabulary: vocabulary, shape: shape, parameters: parameters) } catch { throw fail("\(error)") }
+        do { model = try Model(vocabulary: layout.vocabulary, shape: shape, parameters: parameters) } catch {
+            throw fail(MetadataText.shown("\(error)", limit: 200))
+        }
         self.model = model
-        self.extra = meta.filter { !Checkpoint.reservedKeys.contains($0.key) }
+        // Strings from a stranger's file: keys with control characters are dropped, values neutralised.
+        var extra: [String: String] = [:]
+        for (key, value) in file.metadata where !Checkpoint.reservedKeys.contains(key) {
+            guard MetadataText.neutralised(key) == key else { continue }
+            extra[key] = MetadataText.neutralised(value)
+        }
+        self.extra = extra
 
-        // Training state: present when the metadata has an iteration.
-        guard let iterationText = meta["iteration"] else {
+        // Training state: present when the metadata has an iteration (its numbers are checked).
+        guard let plan = layout.training else {
             training = nil
             return
         }
-        func integer(_ key: String, minimum: Int = 0) throws(CheckpointError) -> Int {
-            guard let text = meta[key], let value = Int(text), value >= minimum else {
-                throw fail("training metadata '\(key)' is missing or not an integer ≥ \(minimum)")
-            }
-            return value
-        }
-        func real(_ key: String) throws(CheckpointError) -> Double {
-            guard let text = meta[key], let value = Double(text), value.isFinite else {
-                throw fail("training metadata '\(key)' is missing or not a number")
-            }
-            return value
-        }
-        guard Int(iterationText) != nil else { throw fail("training metadata 'iteration' is not an integer") }
-        guard let optimizerName = meta["optimizer"], let kind = OptimizerKind(rawValue: optimizerName) else {
-            throw fail("training metadata 'optimizer' is missing or unknown")
-        }
-        guard let clipText = meta["clip"], let clipping = Clipping(parsing: clipText) else {
-            throw fail("training metadata 'clip' is missing or malformed (none, value:C or norm:C)")
-        }
-        let configuration = TrainingConfiguration(
-            learningRate: try real("learning_rate"), optimizer: kind, clipping: clipping,
-            batchSize: try integer("batch_size", minimum: 1), sequenceLength: try integer("seq_length", minimum: 1),
-            schedule: LearningRateSchedule(factor: try real("lr_decay_factor"), every: try integer("lr_decay_every")),
-            dropout: meta["dropout"] == nil ? 0 : try real("dropout"))
-        guard (0..<1).contains(configuration.dropout) else { throw fail("training metadata 'dropout' must be in [0, 1)") }
-        var optimizer = Optimizer(kind: kind, parameters: parameters)
-        optimizer.step = try integer("optimizer_step")
+        let configuration = plan.configuration
+        var optimizer = Optimizer(kind: configuration.optimizer, parameters: parameters)
+        optimizer.step = plan.optimizerStep
         for i in optimizer.first.indices {
             optimizer.first[i] = try Checkpoint.tensor(
                 file, "optimizer.first.\(parameters[i].name)", shape: parameters[i].shape, fail)
@@ -241,34 +215,25 @@ public struct Checkpoint: Sendable, Equatable {
         }
         let B = configuration.batchSize
         var state = RecurrentState.zero(shape, batchSize: B)
-        for k in 0..<layers {
+        for k in 0..<shape.layers {
             state.hidden[k] = try Checkpoint.tensor(file, "state.h_l\(k)", shape: [B, H], fail)
             if cell == .lstm { state.cell[k] = try Checkpoint.tensor(file, "state.c_l\(k)", shape: [B, H], fail) }
         }
-        // The cursor's stream length depends on the text; the caller re-attaches it (`Trainer.resume`).
+        // The cursor's stream length depends on the text; the caller re-attaches it (`Trainer.attach`).
+        // B ≤ 256 and T ≤ 1000 were checked, so B · (T + 2) cannot overflow.
         var cursor = try? BatchCursor(
             count: B * (configuration.sequenceLength + 2), batchSize: B, sequenceLength: configuration.sequenceLength)
-        cursor?.position = try integer("cursor_position")
-        cursor?.epochs = try integer("cursor_epochs")
+        cursor?.position = plan.cursorPosition
+        cursor?.epochs = plan.cursorEpochs
         var trainer = try? Trainer(
             model: model, configuration: configuration, trainingCount: B * (configuration.sequenceLength + 2))
         trainer?.optimizer = optimizer
         trainer?.state = state
-        trainer?.iteration = try integer("iteration")
-        if let text = meta["dropout_generator_state"] {
-            guard let value = UInt64(text) else {
-                throw fail("training metadata 'dropout_generator_state' is not an unsigned integer")
-            }
-            trainer?.generator = SplitMix64(seed: value)
-        }
+        trainer?.iteration = plan.iteration
+        if let seed = plan.dropoutGeneratorState { trainer?.generator = SplitMix64(seed: seed) }
         if let cursor { trainer?.cursor = cursor }
         guard let trainer else { throw fail("training metadata describes an impossible batch") }
-        var generator: SplitMix64? = nil
-        if let text = meta["generator_state"] {
-            guard let value = UInt64(text) else { throw fail("training metadata 'generator_state' is not an unsigned integer") }
-            generator = SplitMix64(seed: value)
-        }
-        training = TrainingState(trainer: trainer, generator: generator)
+        training = TrainingState(trainer: trainer, generator: plan.generatorState.map { SplitMix64(seed: $0) })
     }
 
     /// A tensor's values, checked for presence, shape and finiteness.
@@ -285,6 +250,10 @@ public struct Checkpoint: Sendable, Equatable {
 extension Trainer {
     /// Re-attaches a trainer restored from a checkpoint to its text: the cursor's stream length
     /// depends on the text's length. Throws if the text is too short for the batch.
+    ///
+    /// The counters were checked at load (at most 2^40), so nothing here or in `BatchCursor.next`
+    /// can overflow; a position past this text's streams (a checkpoint from a longer text) makes
+    /// the next chunk start again at 0, as the end of an epoch does.
     public mutating func attach(trainingCount count: Int) throws(CorpusError) {
         var cursor = try BatchCursor(
             count: count, batchSize: configuration.batchSize, sequenceLength: configuration.sequenceLength)

@@ -66,6 +66,10 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// Largest header accepted when reading, as in the reference implementation (100 MB).
     public static let maximumHeaderLength = 100_000_000
 
+    /// Largest file `read(path:)` accepts by default (4 GiB): larger is refused before reading a byte.
+    /// Callers may pass their own limit (`read(path:maximumFileSize:)`).
+    public static let maximumFileSize = 4 << 30
+
     /// The dtypes `decode` understands, with their size in bytes.
     static let dtypeSizes: [String: Int] = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2]
 }
@@ -141,12 +145,31 @@ extension SafetensorsFile {
     }
 
     /// Writes `encoded()` to `path` atomically: the old file stays intact if anything fails.
-    public func write(path: String) throws(SafetensorsError) {
+    ///
+    /// The target is checked first (`checkWritable(path:force:)`): an existing file that is not
+    /// safetensors is only replaced with `force`.
+    public func write(path: String, force: Bool = false) throws(SafetensorsError) {
         try validate(source: path)
+        try SafetensorsFile.checkWritable(path: path, force: force)
         do {
             try AtomicFile.write(encoded(), to: path)
         } catch {
             throw .cannotWrite(path: path, reason: error.description)
+        }
+    }
+
+    /// Checks, without writing, that `write(path:force:)` may replace `path`: `AtomicFile`'s rules
+    /// (a writable directory; an existing target a writable regular file), and, unless `force`, an
+    /// existing non-empty target must be a safetensors file (its header is read, nothing more), so
+    /// that saving a checkpoint over the learner's text or notes by a slip of the name is refused.
+    public static func checkWritable(path: String, force: Bool = false) throws(SafetensorsError) {
+        let existing: FileStatus?
+        do { existing = try AtomicFile.checkWritable(path: path) } catch {
+            throw .cannotWrite(path: path, reason: error.description)
+        }
+        guard let existing, existing.size > 0, !force else { return }
+        do { _ = try SafetensorsReader(path: path, maximumFileSize: Int.max) } catch {
+            throw .notSafetensors(path: path)
         }
     }
 
@@ -182,8 +205,14 @@ extension SafetensorsFile {
 
 extension SafetensorsFile {
     /// Reads and decodes the file at `path`; errors name `path`.
-    public static func read(path: String) throws(SafetensorsError) -> SafetensorsFile {
-        try decode(readBytes(path: path), source: path)
+    ///
+    /// The file is checked before it is read: a regular file (a FIFO, device or directory is
+    /// refused at once), at most `maximumFileSize` bytes, then the header length against the
+    /// file's size, then the header, and only then the data (see `SafetensorsReader`).
+    public static func read(path: String, maximumFileSize: Int = SafetensorsFile.maximumFileSize)
+        throws(SafetensorsError) -> SafetensorsFile
+    {
+        try SafetensorsReader(path: path, maximumFileSize: maximumFileSize).readFile()
     }
 
     /// Decodes a whole safetensors file, checking every part of it.
@@ -192,20 +221,32 @@ extension SafetensorsFile {
     /// converted to Float (F64 rounds to nearest). Tensors come back sorted by their offset in
     /// the data buffer (empty tensors, which share an offset, by name).
     public static func decode(_ bytes: [UInt8], source: String) throws(SafetensorsError) -> SafetensorsFile {
-        // 1. The 8-byte header length.
         guard bytes.count >= 8 else { throw .tooShort(source: source, byteCount: bytes.count) }
-        let headerLength = readLittleEndian(UInt64.self, bytes, at: 0)
+        let headerLength = try checkedHeaderLength(
+            readLittleEndian(UInt64.self, bytes, at: 0), fileSize: bytes.count, source: source)
+        let dataStart = 8 + headerLength
+        let header = try decodeHeader(bytes[8..<dataStart], dataSize: bytes.count - dataStart, source: source)
+        return header.file(data: bytes, at: dataStart)
+    }
+
+    /// 1. The 8-byte header length, checked against the limit and the file's size; returns it as an Int.
+    static func checkedHeaderLength(_ headerLength: UInt64, fileSize: Int, source: String) throws(SafetensorsError)
+        -> Int
+    {
         if headerLength > UInt64(maximumHeaderLength) {
             throw .headerTooLarge(source: source, headerLength: headerLength, limit: maximumHeaderLength)
         }
-        if headerLength > UInt64(bytes.count - 8) {
-            throw .headerPastEnd(source: source, headerLength: headerLength, available: bytes.count - 8)
+        if headerLength > UInt64(fileSize - 8) {
+            throw .headerPastEnd(source: source, headerLength: headerLength, available: fileSize - 8)
         }
-        let dataStart = 8 + Int(headerLength)
-        let dataSize = bytes.count - dataStart
+        return Int(headerLength)
+    }
 
+    /// Steps 2 to 4: the header's bytes, checked and decoded; the entries must tile `dataSize` bytes.
+    static func decodeHeader(_ headerBytes: ArraySlice<UInt8>, dataSize: Int, source: String) throws(SafetensorsError)
+        -> SafetensorsHeader
+    {
         // 2. The header: UTF-8, JSON, an object.
-        let headerBytes = bytes[8..<dataStart]
         guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw .headerNotUTF8(source: source)
         }
@@ -218,14 +259,7 @@ extension SafetensorsFile {
         guard case .object(let members) = json else { throw .headerNotObject(source: source) }
 
         // 3. Each entry: the metadata, or a tensor's dtype, shape and offsets.
-        struct Entry {
-            var name: String
-            var dtype: String
-            var shape: [Int]
-            var begin: Int
-            var end: Int
-        }
-        var entries: [Entry] = []
+        var entries: [SafetensorsEntry] = []
         var metadata: [String: String] = [:]
         var seen: Set<String> = []
         for (name, value) in members {
@@ -309,7 +343,7 @@ extension SafetensorsFile {
                     source: source, tensor: name, dtype: dtype, shape: shape,
                     expectedBytes: byteCount, spanBytes: end - begin)
             }
-            entries.append(Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
+            entries.append(SafetensorsEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
         }
 
         // 4. The tensors tile the data buffer: sorted by offset, each begins where the last ended.
@@ -331,14 +365,7 @@ extension SafetensorsFile {
         }
         if covered < dataSize { throw .hole(source: source, begin: covered, end: dataSize) }
 
-        // 5. The values, little-endian whatever the host.
-        let tensors = entries.map { entry in
-            SafetensorsTensor(
-                name: entry.name, shape: entry.shape,
-                values: decodeValues(
-                    bytes, from: dataStart + entry.begin, to: dataStart + entry.end, dtype: entry.dtype))
-        }
-        return SafetensorsFile(tensors: tensors, metadata: metadata)
+        return SafetensorsHeader(metadata: metadata, entries: entries, dataSize: dataSize)
     }
 
     /// The `__metadata__` object as a dictionary; every value must be a string.
@@ -365,7 +392,7 @@ extension SafetensorsFile {
     }
 
     /// Converts the bytes `from..<to` of a tensor stored as `dtype` to Floats.
-    private static func decodeValues(_ bytes: [UInt8], from begin: Int, to end: Int, dtype: String) -> [Float] {
+    static func decodeValues(_ bytes: [UInt8], from begin: Int, to end: Int, dtype: String) -> [Float] {
         switch dtype {
         case "F32":
             return stride(from: begin, to: end, by: 4).map {
@@ -388,38 +415,114 @@ extension SafetensorsFile {
             preconditionFailure("dtype \(dtype) passed validation but has no decoder")
         }
     }
+}
 
-    /// Reads a whole file with POSIX calls, so a failure carries the system's reason.
-    private static func readBytes(path: String) throws(SafetensorsError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .cannotRead(path: path, reason: posixErrorText()) }
-        defer { _ = close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                systemRead(descriptor, buffer.baseAddress!, buffer.count)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .cannotRead(path: path, reason: posixErrorText())
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<count])
+// MARK: - Reading a file in steps
+
+/// One tensor's entry in a checked header: its dtype, shape and byte range in the data buffer.
+public struct SafetensorsEntry: Sendable, Equatable {
+    public var name: String
+    /// F32, F64, F16 or BF16.
+    public var dtype: String
+    public var shape: [Int]
+    /// The byte range `begin..<end` in the data buffer; `end - begin` is the shape's byte size exactly.
+    public var begin: Int
+    public var end: Int
+}
+
+/// A checked header: the metadata, and tensor entries (sorted by offset) that tile `dataSize` bytes.
+///
+/// Every number in it has been checked against the data buffer's size, so reading the values it
+/// describes allocates no more than the file holds.
+public struct SafetensorsHeader: Sendable, Equatable {
+    /// The `__metadata__` strings.
+    public var metadata: [String: String]
+    /// The tensors' entries, sorted by their offset in the data buffer.
+    public var entries: [SafetensorsEntry]
+    /// The size of the data buffer in bytes.
+    public var dataSize: Int
+
+    /// The entry called `name`, or nil.
+    public subscript(name: String) -> SafetensorsEntry? {
+        entries.first { $0.name == name }
+    }
+
+    /// The file these entries describe, with the values decoded from `bytes[dataStart...]`.
+    func file(data bytes: [UInt8], at dataStart: Int) -> SafetensorsFile {
+        let tensors = entries.map { entry in
+            SafetensorsTensor(
+                name: entry.name, shape: entry.shape,
+                values: SafetensorsFile.decodeValues(
+                    bytes, from: dataStart + entry.begin, to: dataStart + entry.end, dtype: entry.dtype))
         }
+        return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 }
 
-/// Calls the C library's read(2) (the name `read` is taken by `SafetensorsFile.read`).
-@inline(__always)
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-        return Glibc.read(descriptor, buffer, count)
-    #elseif canImport(Musl)
-        return Musl.read(descriptor, buffer, count)
-    #else
-        return Darwin.read(descriptor, buffer, count)
-    #endif
+/// A safetensors file opened for reading in steps: the header is read and checked first, and the
+/// data only when the caller asks, so that a caller can check the metadata before reading the data.
+///
+/// The order: a regular file (stat(2): a FIFO, a device or a directory is refused at once, never
+/// opened for reading), at most `maximumFileSize` bytes, the 8-byte header length against the limit
+/// and the file's size, then the header (at most `SafetensorsFile.maximumHeaderLength` bytes), its
+/// entries against the data's size. Every read is of a size already checked against the file.
+public struct SafetensorsReader {
+    /// The checked header.
+    public let header: SafetensorsHeader
+    private let file: RegularFileReader
+    private let dataStart: Int
+
+    /// Opens `path` and reads and checks its header.
+    public init(path: String, maximumFileSize: Int = SafetensorsFile.maximumFileSize) throws(SafetensorsError) {
+        func opened<T>(_ body: () throws(FileCheckError) -> T) throws(SafetensorsError) -> T {
+            do { return try body() } catch { throw SafetensorsError(error) }
+        }
+        let file = try opened { () throws(FileCheckError) in try RegularFileReader(path: path, maximumSize: maximumFileSize) }
+        guard file.size >= 8 else { throw .tooShort(source: path, byteCount: file.size) }
+        let prefix = try opened { () throws(FileCheckError) in try file.read(count: 8, at: 0) }
+        let headerLength = try SafetensorsFile.checkedHeaderLength(
+            readLittleEndian(UInt64.self, prefix, at: 0), fileSize: file.size, source: path)
+        let headerBytes = try opened { () throws(FileCheckError) in try file.read(count: headerLength, at: 8) }
+        self.file = file
+        dataStart = 8 + headerLength
+        header = try SafetensorsFile.decodeHeader(headerBytes[...], dataSize: file.size - dataStart, source: path)
+    }
+
+    /// Reads and decodes only the tensors whose names pass `include`, each by its own bounded read:
+    /// tensors a caller does not use are neither read nor allocated.
+    public func readFile(including include: (String) -> Bool) throws(SafetensorsError) -> SafetensorsFile {
+        var tensors: [SafetensorsTensor] = []
+        for entry in header.entries where include(entry.name) {
+            let bytes: [UInt8]
+            do { bytes = try file.read(count: entry.end - entry.begin, at: dataStart + entry.begin) } catch {
+                throw SafetensorsError(error)
+            }
+            tensors.append(
+                SafetensorsTensor(
+                    name: entry.name, shape: entry.shape,
+                    values: SafetensorsFile.decodeValues(bytes, from: 0, to: bytes.count, dtype: entry.dtype)))
+        }
+        return SafetensorsFile(tensors: tensors, metadata: header.metadata)
+    }
+
+    /// Reads the data buffer (exactly `header.dataSize` bytes) and decodes every tensor.
+    public func readFile() throws(SafetensorsError) -> SafetensorsFile {
+        let data: [UInt8]
+        do { data = try file.read(count: header.dataSize, at: dataStart) } catch { throw SafetensorsError(error) }
+        return header.file(data: data, at: 0)
+    }
+}
+
+extension SafetensorsError {
+    /// The safetensors error for a file that could not be opened or read safely.
+    init(_ error: FileCheckError) {
+        switch error {
+        case .notRegular(let path, let kind): self = .notRegularFile(path: path, kind: kind)
+        case .tooLarge(let path, let size, let limit): self = .fileTooLarge(path: path, size: size, limit: limit)
+        case .cannotOpen(let path, let reason), .cannotRead(let path, let reason): self = .cannotRead(path: path, reason: reason)
+        case .shrank: self = .cannotRead(path: error.path, reason: String(error.problem.dropFirst("cannot read: ".count)))
+        }
+    }
 }
 
 // MARK: - Errors
@@ -428,6 +531,12 @@ private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, 
 public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file could not be opened or read.
     case cannotRead(path: String, reason: String)
+    /// The path names a FIFO, a device, a directory, ...: refused before opening it.
+    case notRegularFile(path: String, kind: FileKind)
+    /// The file is over the size limit: refused before reading it.
+    case fileTooLarge(path: String, size: Int, limit: Int)
+    /// Writing: the target exists and is not safetensors, so it is not replaced without `force`.
+    case notSafetensors(path: String)
     /// The file could not be written (see `AtomicFileError`); any old file is left as it was.
     case cannotWrite(path: String, reason: String)
     /// Fewer than the 8 bytes of the header length.
@@ -484,6 +593,7 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
     public var source: String {
         switch self {
         case .cannotRead(let source, _), .cannotWrite(let source, _), .tooShort(let source, _),
+            .notRegularFile(let source, _), .fileTooLarge(let source, _, _), .notSafetensors(let source),
             .headerTooLarge(let source, _, _), .headerPastEnd(let source, _, _), .headerNotUTF8(let source),
             .headerNotJSON(let source, _), .headerNotObject(let source), .entryNotObject(let source, _),
             .missingField(let source, _, _), .wrongFieldType(let source, _, _, _),
@@ -510,6 +620,13 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         switch self {
         case .cannotRead(_, let reason):
             return "cannot read: \(reason)"
+        case .notRegularFile(let path, let kind):
+            return FileCheckError.notRegular(path: path, kind: kind).problem
+        case .fileTooLarge(let path, let size, let limit):
+            return FileCheckError.tooLarge(path: path, size: size, limit: limit).problem
+        case .notSafetensors:
+            return "cannot write: it exists and is not a safetensors checkpoint, so it was left as it was "
+                + "(add --force to replace it)"
         case .cannotWrite(_, let reason):
             // AtomicFileError's description already starts with the path.
             let prefix = "\(source): "
@@ -571,11 +688,13 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         }
     }
 
-    /// A name in double quotes, with control characters and quotes escaped, so it stays one line.
+    /// A name in double quotes, with control characters and quotes escaped, so it stays one line
+    /// and cannot drive the terminal; a very long name is cut (it comes from a stranger's file).
     private func quoted(_ name: String) -> String {
+        let long = name.utf8.count > 200
         var bytes: [UInt8] = []
-        JSONWriter.appendString(name, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        JSONWriter.appendString(long ? String(String.UnicodeScalarView(name.unicodeScalars.prefix(80))) : name, to: &bytes)
+        return MetadataText.neutralised(String(decoding: bytes, as: UTF8.self)) + (long ? "…" : "")
     }
 }
 
@@ -649,6 +768,10 @@ private struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private static let maximumDepth = 64
+    /// At most this many values in one header: a real one has a handful per tensor, and the limit
+    /// keeps a 100 MB header of `[0,0,0,…]` from becoming gigabytes of parsed values.
+    static let maximumValues = 1_000_000
+    private var valueCount = 0
 
     /// Parses one JSON value, allowing only whitespace around it.
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
@@ -681,6 +804,8 @@ private struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < Self.maximumDepth else { throw error("nested deeper than \(Self.maximumDepth) levels") }
+        valueCount += 1
+        guard valueCount <= Self.maximumValues else { throw error("more than \(Self.maximumValues) values") }
         guard let byte = current else { throw error("unexpected end") }
         switch byte {
         case UInt8(ascii: "{"):
@@ -777,11 +902,15 @@ private struct JSONParser {
     /// Parses a string starting at its opening quote, decoding escapes (surrogate pairs included).
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1  // the opening quote
-        var scalars = String.UnicodeScalarView()
+        // The string's UTF-8 bytes, built in one growing buffer (appending to a String piece by
+        // piece was quadratic for a long string with many escapes, such as a 100k-entry vocabulary).
+        var utf8: [UInt8] = []
         var runStart = index  // start of a run of unescaped bytes, copied in one go
         func flush(_ parser: JSONParser, upTo end: Int) {
-            scalars.append(
-                contentsOf: String(decoding: parser.bytes[runStart..<end], as: UTF8.self).unicodeScalars)
+            utf8.append(contentsOf: parser.bytes[runStart..<end])
+        }
+        func append(_ scalar: Unicode.Scalar) {
+            UTF8.encode(scalar) { utf8.append($0) }
         }
         while true {
             guard let byte = current else { throw error("unterminated string") }
@@ -789,21 +918,21 @@ private struct JSONParser {
             case UInt8(ascii: "\""):
                 flush(self, upTo: index)
                 index += 1
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 flush(self, upTo: index)
                 index += 1
                 guard let escape = current else { throw error("unterminated string") }
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""): append("\"")
+                case UInt8(ascii: "\\"): append("\\")
+                case UInt8(ascii: "/"): append("/")
+                case UInt8(ascii: "b"): append("\u{08}")
+                case UInt8(ascii: "f"): append("\u{0C}")
+                case UInt8(ascii: "n"): append("\n")
+                case UInt8(ascii: "r"): append("\r")
+                case UInt8(ascii: "t"): append("\t")
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800..<0xDC00).contains(code) {  // high surrogate: a low one must follow
@@ -820,7 +949,7 @@ private struct JSONParser {
                     guard let scalar = Unicode.Scalar(code) else {
                         throw error("unpaired surrogate in \\u escape")
                     }
-                    scalars.append(scalar)
+                    append(scalar)
                 default:
                     index -= 1
                     throw error("invalid escape")

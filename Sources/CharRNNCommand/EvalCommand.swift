@@ -19,8 +19,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The UTF-8 text.") var text: String
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write the gradients of the mean loss to this safetensors file.") var gradients: String?
+    @Flag(help: "Replace the --gradients file even if it is not a safetensors file.") var force = false
 
     func run() throws {
+        // Where the gradients go is checked before any work (a bad path is not found out at the end).
+        if let gradients { try fail { try SafetensorsFile.checkWritable(path: gradients, force: force) } }
         let model = try fail { try Checkpoint.read(path: checkpoint).model }
         let corpus = try fail { try Corpus.load(path: text, vocabulary: model.vocabulary, validationFraction: 0) }
         let indices = corpus.indices
@@ -49,7 +52,7 @@ struct EvalCommand: ParsableCommand {
                     named.tensors[i].values = grads.first { $0.name == "rnn.bias_l\(k)" }!.values
                 }
             }
-            try fail { try named.write(path: gradients) }
+            try fail { try named.write(path: gradients, force: force) }
         } else {
             total = model.evaluate(indices, batchSize: 1, sequenceLength: 256) * Double(characters)
         }

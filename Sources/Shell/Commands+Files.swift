@@ -3,28 +3,32 @@ import Foundation
 
 extension Commands {
     static let save = Command(
-        name: "save", summary: "save the model, its training state and the settings", usage: "save FILE [--model-only]",
+        name: "save", summary: "save the model, its training state and the settings", usage: "save FILE [--model-only] [--force]",
         help: """
             Writes a safetensors checkpoint: the weights under PyTorch's names (nn.RNN/LSTM/GRU +
             nn.Linear load them as they are), the vocabulary, the optimizer state, the position in
             the text and the settings, so that `load` continues exactly where you were.
             --model-only leaves out the optimizer state and the position (a file about a third the
             size: Adam keeps two numbers per weight); `load` then starts a fresh optimizer.
+            Saving never harms: a device, a FIFO, a directory or a read-only file is refused, an
+            existing file keeps its permissions, and an existing file that is not a checkpoint is
+            only replaced with --force (at a terminal you are asked instead).
             To write checkpoints while training: set checkpoint-every N, set checkpoint-file PATH.
             """,
-        complete: { context, previous, word in word.hasPrefix("-") ? ["--model-only"] : context.paths(word) },
+        complete: { context, previous, word in word.hasPrefix("-") ? ["--model-only", "--force"] : context.paths(word) },
         run: { session, words in
-            let arguments = try Arguments(words, flags: ["model-only"])
+            let arguments = try Arguments(words, flags: ["model-only", "force"])
             guard arguments.positional.count == 1, !arguments.positional[0].isEmpty else {
-                throw CommandError.usage("save FILE [--model-only]")
+                throw CommandError.usage("save FILE [--model-only] [--force]")
             }
             let path = arguments.positional[0]
             let modelOnly = arguments.flags.contains("model-only")
+            let force = try session.checkSaveTarget(path, force: arguments.flags.contains("force"))
             let trainer = session.currentTrainer
             let checkpoint = Checkpoint(
                 model: trainer.model, training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.generator),
                 extra: session.checkpointMetadata())
-            do { try checkpoint.write(path: path) } catch { throw CommandError(String(describing: error)) }
+            do { try checkpoint.write(path: path, force: force) } catch { throw CommandError(String(describing: error)) }
             session.output.line(
                 "saved \(trainer.model.shape.cell.rawValue) H = \(trainer.model.shape.hiddenSize), iteration \(trainer.iteration), to \(path)"
                     + (modelOnly ? " (the model only)" : ""))
@@ -49,6 +53,26 @@ extension Commands {
 }
 
 extension Session {
+    /// Checks where `save` will write before anything is encoded (`Checkpoint.checkWritable`). An
+    /// existing file that is not a checkpoint needs --force; at a terminal the learner is asked
+    /// instead. Returns the force to write with.
+    func checkSaveTarget(_ path: String, force: Bool) throws(CommandError) -> Bool {
+        do {
+            try Checkpoint.checkWritable(path: path, force: force)
+            return force
+        } catch {
+            var notCheckpoint = false
+            if case .file(.notSafetensors) = error { notCheckpoint = true }
+            guard notCheckpoint, output.console.isInteractive else { throw CommandError(String(describing: error)) }
+        }
+        let prompt = "\(MetadataText.neutralised(path)) exists and is not a checkpoint. Replace it? [y/N] "
+        let answer = output.console.readLine(prompt: prompt)?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard answer == "y" || answer == "yes" else {
+            throw CommandError("\(path) was not replaced (save it under another name, or add --force)")
+        }
+        return true
+    }
+
     /// What a checkpoint stores besides the model and training state: the corpus name and every
     /// setting (`load` restores them).
     func checkpointMetadata() -> [String: String] {

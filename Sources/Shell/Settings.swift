@@ -86,7 +86,7 @@ struct SettingSpec: Sendable {
         SettingSpec(
             name: "lr", range: "1e-6…100", doc: "learning rate: the step size of every update",
             effect: .training, choices: ["0.1", "0.01", "0.001"],
-            apply: { text, s throws(CommandError) in s.learningRate = try parseNumber(text, "lr", in: 1e-6...100) },
+            apply: { text, s throws(CommandError) in s.learningRate = try parseNumber(text, "lr", in: SettingRanges.learningRate) },
             value: { formatPlain($0.learningRate) }),
         SettingSpec(
             name: "optimizer", range: OptimizerKind.allCases.map(\.rawValue).joined(separator: " "),
@@ -103,27 +103,27 @@ struct SettingSpec: Sendable {
         SettingSpec(
             name: "hidden", range: "1…1024", doc: "H, the hidden size (reshapes the model)", effect: .reshape,
             choices: ["3", "32", "100", "128"],
-            apply: { text, s throws(CommandError) in s.hiddenSize = try parseInteger(text, "hidden", in: 1...1024) },
+            apply: { text, s throws(CommandError) in s.hiddenSize = try parseInteger(text, "hidden", in: SettingRanges.hiddenSize) },
             value: { String($0.hiddenSize) }),
         SettingSpec(
             name: "seq", range: "1…1000", doc: "T, the steps of truncated backpropagation per iteration",
             effect: .batching, choices: ["4", "25", "50", "100"],
-            apply: { text, s throws(CommandError) in s.sequenceLength = try parseInteger(text, "seq", in: 1...1000) },
+            apply: { text, s throws(CommandError) in s.sequenceLength = try parseInteger(text, "seq", in: SettingRanges.sequenceLength) },
             value: { String($0.sequenceLength) }),
         SettingSpec(
             name: "batch", range: "1…256", doc: "B, the number of parallel streams per iteration", effect: .batching,
             choices: ["1", "16", "32"],
-            apply: { text, s throws(CommandError) in s.batchSize = try parseInteger(text, "batch", in: 1...256) },
+            apply: { text, s throws(CommandError) in s.batchSize = try parseInteger(text, "batch", in: SettingRanges.batchSize) },
             value: { String($0.batchSize) }),
         SettingSpec(
             name: "temperature", range: "0…10", doc: "divides the logits when sampling: below 1 sharper, 0 argmax",
             effect: .none, choices: ["0.5", "1", "1.5"],
-            apply: { text, s throws(CommandError) in s.temperature = try parseNumber(text, "temperature", in: 0...10) },
+            apply: { text, s throws(CommandError) in s.temperature = try parseNumber(text, "temperature", in: SettingRanges.temperature) },
             value: { formatPlain($0.temperature) }),
         SettingSpec(
             name: "topk", range: "0…10000", doc: "sample only among the k most likely characters (0: all)",
             effect: .none, choices: ["0", "5", "10"],
-            apply: { text, s throws(CommandError) in s.topK = try parseInteger(text, "topk", in: 0...10_000) },
+            apply: { text, s throws(CommandError) in s.topK = try parseInteger(text, "topk", in: SettingRanges.topK) },
             value: { String($0.topK) }),
         SettingSpec(
             name: "seed", range: "0…2^63", doc: "seeds new models and the sampling generator", effect: .nextModel,
@@ -144,7 +144,7 @@ struct SettingSpec: Sendable {
         SettingSpec(
             name: "layers", range: "1…3", doc: "stacked recurrent layers (reshapes the model)", effect: .reshape,
             choices: ["1", "2", "3"],
-            apply: { text, s throws(CommandError) in s.layers = try parseInteger(text, "layers", in: 1...3) },
+            apply: { text, s throws(CommandError) in s.layers = try parseInteger(text, "layers", in: SettingRanges.layers) },
             value: { String($0.layers) }),
         SettingSpec(
             name: "sample-every", range: "0…1000000", doc: "iterations between samples during train (0: none)",
@@ -164,17 +164,17 @@ struct SettingSpec: Sendable {
         SettingSpec(
             name: "decay", range: "0.001…1", doc: "the learning rate is multiplied by this every decay-every iterations",
             effect: .training, choices: ["1", "0.97", "0.5"],
-            apply: { text, s throws(CommandError) in s.decay = try parseNumber(text, "decay", in: 0.001...1) },
+            apply: { text, s throws(CommandError) in s.decay = try parseNumber(text, "decay", in: SettingRanges.decay) },
             value: { formatPlain($0.decay) }),
         SettingSpec(
             name: "decay-every", range: "0…100000000", doc: "iterations between learning-rate decays (0: never)",
             effect: .training, choices: ["0", "100", "1000"],
-            apply: { text, s throws(CommandError) in s.decayEvery = try parseInteger(text, "decay-every", in: 0...100_000_000) },
+            apply: { text, s throws(CommandError) in s.decayEvery = try parseInteger(text, "decay-every", in: SettingRanges.decayEvery) },
             value: { String($0.decayEvery) }),
         SettingSpec(
             name: "dropout", range: "0…0.9", doc: "p of dropout between stacked layers while training (needs layers ≥ 2)",
             effect: .training, choices: ["0", "0.2", "0.5"],
-            apply: { text, s throws(CommandError) in s.dropout = try parseNumber(text, "dropout", in: 0...0.9) },
+            apply: { text, s throws(CommandError) in s.dropout = try parseNumber(text, "dropout", in: SettingRanges.dropout) },
             value: { formatPlain($0.dropout) }),
         SettingSpec(
             name: "checkpoint-every", range: "0…100000000", doc: "iterations between checkpoints during train (0: none)",
@@ -232,7 +232,7 @@ func parseIterationList(_ text: String, _ what: String) throws(CommandError) -> 
 func parseClipping(_ text: String) throws(CommandError) -> Clipping {
     let lower = text.lowercased()
     if lower == "none" || lower == "off" { return .none }
-    let range = 1e-6...1e6
+    let range = SettingRanges.clipping
     if lower.hasPrefix("norm:") {
         return .norm(Float(try parseNumber(String(lower.dropFirst(5)), "the clipping norm", in: range)))
     }

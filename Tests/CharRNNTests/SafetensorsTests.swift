@@ -475,7 +475,7 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
         #expect(listing(directory) == ["f"], "\(step)")
     }
 
-    // A real rename failure: the target is a non-empty directory.
+    // A directory as the target: refused before anything is written (it was a rename failure).
     let target = directory + "/dir"
     try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
     try AtomicFile.write(old, to: target + "/inside")
@@ -483,9 +483,9 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
         try AtomicFile.write(Array("new".utf8), to: target)
         Issue.record("renamed over a directory")
     } catch {
-        guard case .cannotRename(let failed, _, _) = error else { throw error }
+        guard case .notReplaceable(let failed, _) = error else { throw error }
         #expect(failed == target)
-        #expect(error.description.hasPrefix(target + ": cannot write: renaming "))
+        #expect(error.description.hasPrefix(target + ": cannot write: it is a directory"))
     }
     #expect(listing(directory) == ["dir", "f"])
     #expect(contents(target + "/inside") == old)
