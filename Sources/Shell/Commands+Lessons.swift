@@ -197,10 +197,15 @@ extension Session {
             rows.append([lesson.name, lesson.title, state])
         }
         var lines = [
-            style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)"),
-            style.dim(
-                "  lessons from \(context.directory.map(absolutePath) ?? "?") (\(context.origin.description(flag: "--lessons")))"),
+            style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)")
         ]
+        // Lessons from a folder the learner named say where they come from; the built-in ones need no word.
+        if context.origin != .installation {
+            lines.append(
+                style.dim(
+                    "  lessons from \(context.directory.map(absolutePath) ?? "?") (\(context.origin.description(flag: "--lessons")))"
+                ))
+        }
         if rows.isEmpty {
             lines.append("  (none in \(context.directory ?? "?"))")
         } else {

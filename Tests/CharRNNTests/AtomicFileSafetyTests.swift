@@ -144,6 +144,7 @@ func aFileSizeLimitIsAnErrorNotADeath() throws {
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var environment = ProcessInfo.processInfo.environment
     environment["HOME"] = directory
+    environment["COLUMNS"] = "10000"  // one message, one line
     process.environment = environment
     let pipe = Pipe()
     process.standardOutput = pipe

@@ -93,7 +93,7 @@ private let refusals: [(Int, String)] = [
         let checkpointBefore = shell.session.settings.checkpointFile
         let outsideBefore = fixture.files(under: fixture.outside)
 
-        let text = transcript(shell, ["lesson evil", "next", "show settings", "leave"])
+        let text = wideTranscript(shell, ["lesson evil", "next", "show settings", "leave"])
         for (line, reason) in refusals {
             // Commands fail with an error line; values show the refusal in place of the value.
             let refusal = "\(fixture.lessons)/evil.md:\(line): a lesson may not \(reason)"
@@ -121,7 +121,7 @@ private let refusals: [(Int, String)] = [
 
     @Test func aDemoOfAnEscapeFailsAtItsLine() {
         let fixture = SandboxFixture(evilLesson)
-        let console = ScriptedConsole(lines: [])
+        let console = ScriptedConsole(lines: [], width: 10_000)
         #expect(fixture.shell().playDemo(lesson: "evil", console: console) == 1)
         #expect(console.output.contains("error: \(fixture.lessons)/evil.md:5: a lesson may not write outside its work folder"))
         #expect(console.output.contains("failed: \(fixture.lessons)/evil.md:5:"))
@@ -146,7 +146,7 @@ private let refusals: [(Int, String)] = [
             atPath: fixture.lessons + "/checkpoints/link.txt", withDestinationPath: fixture.outside + "/secret.txt")
         #expect(mkfifo(fixture.lessons + "/checkpoints/fifo", 0o600) == 0)
         // A FIFO would block the read forever: it is refused by stat before anything opens it.
-        let text = transcript(fixture.shell(), ["lesson evil"])
+        let text = wideTranscript(fixture.shell(), ["lesson evil"])
         let file = fixture.lessons + "/evil.md"
         #expect(text.contains("error: \(file):5: a lesson may not read outside its folders"))
         #expect(text.contains("error: \(file):6: a lesson may not use a FIFO as a file: load checkpoints/fifo"))
@@ -171,7 +171,7 @@ private let refusals: [(Int, String)] = [
             """
         }
         let shell = fixture.shell()
-        let text = transcript(shell, ["lesson evil", "next", "leave"])
+        let text = wideTranscript(shell, ["lesson evil", "next", "leave"])
         #expect(
             text.contains(
                 "error: \(fixture.lessons)/evil.md:6: a lesson may not write outside its work folder (checkpoint-every 1 writes checkpoint.safetensors"
@@ -195,10 +195,10 @@ private let refusals: [(Int, String)] = [
             Here.
             """
         }
-        transcript(fixture.shell(), ["lesson evil", "next", "leave"])
+        wideTranscript(fixture.shell(), ["lesson evil", "next", "leave"])
         try FileManager.default.removeItem(atPath: fixture.work + "/kept.safetensors")
         // A new session resumes at step 2: step 1's commands run again, quietly, checked as before.
-        let text = transcript(fixture.shell(), ["lesson evil"])
+        let text = wideTranscript(fixture.shell(), ["lesson evil"])
         #expect(text.contains("Resuming evil at step 2 of 2."))
         #expect(text.contains("error: \(fixture.lessons)/evil.md:5: a lesson may not write outside its work folder: save "))
         #expect(FileManager.default.fileExists(atPath: fixture.work + "/kept.safetensors"))
@@ -246,10 +246,10 @@ private let refusals: [(Int, String)] = [
 @Suite struct LessonOriginTests {
     @Test func theLessonsListSaysWhereTheyComeFrom() {
         let fixture = SandboxFixture { _ in "# Evil\nA lesson.\n\n## One\nText.\n" }
-        let named = transcript(fixture.shell(), ["lessons"])
+        let named = wideTranscript(fixture.shell(), ["lessons"])
         #expect(named.contains("lessons from \(fixture.lessons) (named with --lessons)"))
-        let builtIn = transcript(Shell(corporaDirectory: corporaDirectory, progressPath: fixture.progress), ["lessons"])
-        #expect(builtIn.contains("(built in: the installation's)"))
+        let builtIn = wideTranscript(Shell(corporaDirectory: corporaDirectory, progressPath: fixture.progress), ["lessons"])
+        #expect(!builtIn.contains("lessons from"), "the built-in lessons need no word of where they come from")
         #expect(builtIn.contains("hello"))
     }
 
@@ -270,7 +270,7 @@ private let refusals: [(Int, String)] = [
 
     @Test func aNamedFolderThatIsMissingIsNotReplacedByAnother() {
         let missing = temporaryDirectory() + "/nothing-here"
-        let text = transcript(Shell(corporaDirectory: corporaDirectory, lessonsDirectory: missing), ["lessons"])
+        let text = wideTranscript(Shell(corporaDirectory: corporaDirectory, lessonsDirectory: missing), ["lessons"])
         #expect(text.contains("error: no lessons found: looked in \(missing)"))
     }
 
@@ -284,8 +284,8 @@ private let refusals: [(Int, String)] = [
             toFile: downloaded + "/lessons/01-hello.md", atomically: true, encoding: .utf8)
         let text = finish(try startCharrnn(executable, in: downloaded, environment: ["HOME": downloaded], input: "lessons\n"))
         #expect(!text.contains("Hijacked"))
-        #expect(text.contains("(built in: the installation's)"))
-        #expect(text.contains("Hello"))
+        #expect(!text.contains("lessons from"), "the built-in lessons are listed, with no other origin")
+        #expect(text.contains("Hello, RNN"))
     }
 }
 
@@ -351,11 +351,17 @@ private func finish(_ started: (process: Process, output: Pipe)) -> String {
           "wiring": {"step": 9223372036854775807, "reached": 9223372036854775807, "finished": false}}}
         """.write(toFile: fixture.progress, atomically: true, encoding: .utf8)
         let shell = lessonShell(fixture)
-        let list = transcript(shell, ["lessons"])
+        let list = wideTranscript(shell, ["lessons"])
         #expect(list.contains("at step 7 of 7"))
         #expect(!list.contains("9223372036854775807"))
-        let interactive = ScriptedConsole(lines: [], interactive: true)
+        let interactive = ScriptedConsole(lines: [], interactive: true, width: 10_000)
         _ = shell.run(console: interactive)
         #expect(interactive.output.contains("You were at step 7 of wiring"))
     }
+}
+
+/// A transcript on a console so wide that no message is wrapped: these tests read whole lines
+/// (fitting real widths is tested in `ScreenWidthTests`).
+private func wideTranscript(_ shell: Shell, _ lines: [String]) -> String {
+    transcript(shell, lines, width: 10_000)
 }
