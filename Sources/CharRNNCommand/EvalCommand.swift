@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharRNN
 import Foundation
+import Shell
 
 /// `charrnn eval`: the loss of a checkpoint on a text, read as one sequence from h_0 = 0.
 struct EvalCommand: ParsableCommand {
@@ -19,6 +20,19 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The UTF-8 text.") var text: String
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write the gradients of the mean loss to this safetensors file.") var gradients: String?
+    @Option(parsing: .unconditional, help: "With --gradients: the most memory it may need, 8GB, 500MB (default: half the physical memory).")
+    var memoryBudget: String?
+
+    /// The memory budget (`--memory-budget`, checked as the shell's `memory-budget` setting).
+    func budget() throws(BatchOptionError) -> MemoryBudget {
+        var s = BatchSettings()
+        if let memoryBudget { try s.set("memory-budget", to: memoryBudget) }
+        return s.memoryBudget
+    }
+
+    func validate() throws {
+        do { _ = try budget() } catch { throw ValidationError(error.message) }
+    }
 
     func run() throws {
         let model = try fail { try Checkpoint.read(path: checkpoint).model }
@@ -33,6 +47,8 @@ struct EvalCommand: ParsableCommand {
                 )
                 throw ExitCode.failure
             }
+            let budget = try budget()
+            try fail { try budget.check(MemoryEstimate.gradients(model.shape, steps: characters), for: "eval --gradients") }
             let cache = model.forward(
                 inputs: Array(indices.dropLast()), targets: Array(indices.dropFirst()), batchSize: 1,
                 from: .zero(model.shape, batchSize: 1))
