@@ -305,15 +305,22 @@ private let terminationHandler: @convention(c) (Int32) -> Void = { signal in
     interruptRequested.store(true, ordering: .relaxed)
 }
 
-/// Installs the SIGTERM and SIGHUP handlers of `charrnn train`.
+/// Installs the SIGTERM and SIGHUP handlers of `charrnn train`, and unblocks them and SIGINT: a
+/// parent may have started charrnn with them blocked (the mask is inherited), and then they would
+/// wait forever instead of stopping the run.
 func installTerminationHandlers() {
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
     for signal in [SIGTERM, SIGHUP] {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = terminationHandler
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(signal, &action, nil)
+        sigaddset(&unblocked, signal)
     }
+    sigaddset(&unblocked, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
 }
 
 /// Runs `body`, turning an engine error into a one-line failure of the command (exit code 1).
