@@ -74,14 +74,20 @@ public enum TrainingStop: Error, Sendable, Equatable, CustomStringConvertible {
     case diverged(iteration: Int, loss: Double, limit: Double, learningRate: Double, clipping: Clipping, restoredTo: Int)
 
     /// The message with the shell's advice (`try set lr 0.1`).
-    public var description: String { explanation(settingLearningRate: { "set lr \($0)" }, turningClippingOn: "set clip 5") }
+    public var description: String {
+        if case .nonFinite(let error) = self { return "guard: \(error.description)" }
+        return explanation(settingLearningRate: { "set lr \($0)" }, turningClippingOn: "set clip 5")
+    }
 
     /// The message, with the advice phrased by the caller: `settingLearningRate` turns a rate
     /// (already written short) into what to type; `turningClippingOn` is what to type to clip.
     public func explanation(settingLearningRate: (String) -> String, turningClippingOn: String) -> String {
         switch self {
-        case .nonFinite(let error):
-            return "guard: \(error.description)"
+        case .nonFinite(.nonFinite(let iteration, let what, let lr, let clipping)):
+            var advice = "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(lr / 10)))"
+            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
+            return "guard: iteration \(iteration): the \(what) became NaN or infinite — \(advice); "
+                + "the weights and optimizer state are as they were before this iteration"
         case .diverged(let iteration, let loss, let limit, let lr, let clipping, let restoredTo):
             var advice = "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(lr / 10)))"
             if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }

@@ -115,10 +115,15 @@ import Testing
         let shell = stop.description
         let batch = stop.explanation(settingLearningRate: { "--lr \($0)" }, turningClippingOn: "--clip 5")
         #expect(shell.hasPrefix("guard:") && batch.hasPrefix("guard:"))
-        if case .diverged = stop {
-            #expect(shell.contains("try set lr 10") && shell.contains("(set clip 5)"))
-            #expect(batch.contains("try --lr 10") && batch.contains("(--clip 5)"))
-        }
+        if case .diverged = stop { #expect(shell.contains("try set lr 10") && shell.contains("(set clip 5)")) }
+        #expect(batch.contains("try --lr 10") && batch.contains("(--clip 5)") && !batch.contains("set "))
+        // The trainer's own check, phrased both ways.
+        let nonFinite = TrainingStop.nonFinite(.nonFinite(iteration: 3, what: "loss", learningRate: 10, clipping: .none))
+        #expect(nonFinite.description == "guard: " + TrainingError.nonFinite(
+            iteration: 3, what: "loss", learningRate: 10, clipping: .none).description)
+        #expect(nonFinite.explanation(settingLearningRate: { "--lr \($0)" }, turningClippingOn: "--clip 5")
+            == "guard: iteration 3: the loss became NaN or infinite — the learning rate 10 is too high: try --lr 1, "
+            + "and turn clipping on (--clip 5); the weights and optimizer state are as they were before this iteration")
     }
 
     @Test func countersReadFromAFileAtTheirLargestDoNotTrap() throws {
