@@ -23,6 +23,10 @@ extension Commands {
             With --background the prompt stays usable: `set lr` takes effect at the next iteration,
             `sample`, `show` and `model` read the latest weights, `status` reports, `stop` ends it.
             Without N or --seconds, background training runs until `stop`.
+            Before it starts, the memory training needs is estimated from the sizes (parameters,
+            optimizer state, B × T × layers of the forward cache and backward trace); over
+            `memory-budget` (by default half of the physical memory) it is refused with both figures.
+            When the guard stops training the command fails (a script run with --strict stops there).
             """,
         complete: { _, _, word in word.hasPrefix("-") ? ["--seconds", "--background"] : [] },
         run: { session, words in

@@ -22,8 +22,13 @@ extension Session {
     }
 
     /// Refuses training whose estimated memory is over the budget (one line with both figures).
+    /// Besides the training itself it counts the stepped view (`step`'s trace over t characters),
+    /// which is recomputed with the new weights at the end.
     func checkTrainingMemory() throws(CommandError) {
-        let estimate = MemoryEstimate.training(trainer.model.shape, configuration: settings.training)
+        let shape = trainer.model.shape
+        let estimate =
+            MemoryEstimate.training(shape, configuration: settings.training)
+            + (position > 0 ? MemoryEstimate.forwardCache(shape, batchSize: 1, steps: position) : 0)
         do { try settings.budget.check(estimate, for: "training") } catch { throw CommandError(error.description) }
     }
 }
