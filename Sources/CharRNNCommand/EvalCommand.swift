@@ -20,7 +20,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The UTF-8 text.") var text: String
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write the gradients of the mean loss to this safetensors file.") var gradients: String?
-    @Option(parsing: .unconditional, help: "With --gradients: the most memory it may need, 8GB, 500MB (default: half the physical memory).")
+    @Option(
+        parsing: .unconditional, help: "With --gradients: the most memory it may need, 8GB, 500MB (default: half the physical memory).")
     var memoryBudget: String?
 
     /// The memory budget (`--memory-budget`, checked as the shell's `memory-budget` setting).

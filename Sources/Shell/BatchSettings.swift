@@ -14,7 +14,9 @@ public struct BatchSettings: Sendable {
     public mutating func set(_ name: String, to text: String, option: String? = nil) throws(BatchOptionError) {
         let spec: SettingSpec
         do { spec = try SettingSpec.named(name) } catch { throw BatchOptionError(error.message) }
-        do { try spec.apply(text, &settings) } catch { throw BatchOptionError(error.message, setting: name, option: option ?? name) }
+        do { try spec.apply(text, &settings) } catch {
+            throw BatchOptionError(error.message, setting: name, option: option ?? name)
+        }
     }
 
     /// `lr`.

@@ -145,7 +145,8 @@ extension Session {
                     if firstLoss.isNaN { firstLoss = step.report.loss }
                     lastLoss = step.report.loss
                     characters += step.report.characters
-                    points.append(LossPoint(iteration: step.report.iteration, loss: step.report.loss, validation: step.validation))
+                    points.append(
+                        LossPoint(iteration: step.report.iteration, loss: step.report.loss, validation: step.validation))
                     if interactive {
                         if Date().timeIntervalSince(lastProgress) >= 0.1 || done == iterations {
                             lastProgress = Date()

@@ -146,7 +146,8 @@ final class TrainingJob: Sendable {
                 case .iteration(let step):
                     latest.withLock { $0 = loop.trainer }
                     recorded.withLock {
-                        $0.append(LossPoint(iteration: step.report.iteration, loss: step.report.loss, validation: step.validation))
+                        $0.append(
+                            LossPoint(iteration: step.report.iteration, loss: step.report.loss, validation: step.validation))
                     }
                     status.withLock {
                         $0.iterations += 1

@@ -20,8 +20,10 @@ import Testing
         return (trainer, corpus)
     }
 
-    static func loop(_ schedule: TrainingSchedule, learningRate: Double = 0.1, optimizer: OptimizerKind = .adagrad,
-        clipping: Clipping = .value(5)) throws -> TrainingLoop {
+    static func loop(
+        _ schedule: TrainingSchedule, learningRate: Double = 0.1, optimizer: OptimizerKind = .adagrad,
+        clipping: Clipping = .value(5)
+    ) throws -> TrainingLoop {
         let (trainer, corpus) = try setUp(learningRate: learningRate, optimizer: optimizer, clipping: clipping)
         return TrainingLoop(trainer: trainer, data: corpus.training, validation: corpus.validation, schedule: schedule)
     }
@@ -64,7 +66,12 @@ import Testing
     @Test func theStopFlagEndsTheRunBeforeTheNextIteration() throws {
         var loop = try Self.loop(TrainingSchedule(iterations: nil))
         var polls = 0
-        let outcome = loop.run(learningRate: { 0.1 }, shouldStop: { polls += 1; return polls > 7 }) { _, _ in }
+        let outcome = loop.run(
+            learningRate: { 0.1 },
+            shouldStop: {
+                polls += 1; return polls > 7
+            }
+        ) { _, _ in }
         #expect(outcome == .stopped)
         #expect(loop.trainer.iteration == 7)
     }
@@ -119,11 +126,15 @@ import Testing
         #expect(batch.contains("try --lr 10") && batch.contains("(--clip 5)") && !batch.contains("set "))
         // The trainer's own check, phrased both ways.
         let nonFinite = TrainingStop.nonFinite(.nonFinite(iteration: 3, what: "loss", learningRate: 10, clipping: .none))
-        #expect(nonFinite.description == "guard: " + TrainingError.nonFinite(
-            iteration: 3, what: "loss", learningRate: 10, clipping: .none).description)
-        #expect(nonFinite.explanation(settingLearningRate: { "--lr \($0)" }, turningClippingOn: "--clip 5")
-            == "guard: iteration 3: the loss became NaN or infinite — the learning rate 10 is too high: try --lr 1, "
-            + "and turn clipping on (--clip 5); the weights and optimizer state are as they were before this iteration")
+        #expect(
+            nonFinite.description == "guard: "
+                + TrainingError.nonFinite(
+                    iteration: 3, what: "loss", learningRate: 10, clipping: .none
+                ).description)
+        #expect(
+            nonFinite.explanation(settingLearningRate: { "--lr \($0)" }, turningClippingOn: "--clip 5")
+                == "guard: iteration 3: the loss became NaN or infinite — the learning rate 10 is too high: try --lr 1, "
+                + "and turn clipping on (--clip 5); the weights and optimizer state are as they were before this iteration")
     }
 
     @Test func countersReadFromAFileAtTheirLargestDoNotTrap() throws {

@@ -90,7 +90,8 @@ import Testing
         guard Self.executable != nil else { Issue.record("charrnn was not built"); return }
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let result = try Self.run(["train", "--text", scratch.text, "--save", "m.safetensors"] + arguments, in: scratch.directory)
+        let result = try Self.run(
+            ["train", "--text", scratch.text, "--save", "m.safetensors"] + arguments, in: scratch.directory)
         #expect(result.status != 0)
         #expect(result.error.contains(message), "\(result.error)")
         #expect(!result.error.contains("Missing value"))
@@ -129,8 +130,10 @@ import Testing
         let scratch = try Scratch()
         defer { scratch.remove() }
         let result = try Self.run(
-            ["train", "--text", scratch.text, "--save", "g.safetensors", "--lr", "100", "--optimizer", "sgd", "--clip", "none",
-             "--steps", "500"], in: scratch.directory)
+            [
+                "train", "--text", scratch.text, "--save", "g.safetensors", "--lr", "100", "--optimizer", "sgd", "--clip", "none",
+                "--steps", "500",
+            ], in: scratch.directory)
         #expect(result.status == 1)
         #expect(result.error.contains("guard:") && result.error.contains("try --lr 10"), "\(result.error)")
         let checkpoint = try Checkpoint.read(path: scratch.path("g.safetensors"))
@@ -145,7 +148,8 @@ import Testing
         let checkpoint = try scratch.checkpoint()
         for redirection in [">&-", "> /dev/full"] {
             let sample = try Self.run(
-                [executable, "sample", "--checkpoint", checkpoint, "--length", "10", redirection], in: scratch.directory, shell: true)
+                [executable, "sample", "--checkpoint", checkpoint, "--length", "10", redirection], in: scratch.directory,
+                shell: true)
             #expect(sample.status == 1, "\(redirection)")
             #expect(sample.error.contains("error: could not write the output"), "\(sample.error)")
             let eval = try Self.run(
@@ -155,7 +159,8 @@ import Testing
         }
         // With standard output closed, the checkpoint train opens must not receive the progress lines.
         let train = try Self.run(
-            [executable, "train", "--text", scratch.text, "--save", "c.safetensors", "--steps", "3", ">&-"], in: scratch.directory,
+            [executable, "train", "--text", scratch.text, "--save", "c.safetensors", "--steps", "3", ">&-"],
+            in: scratch.directory,
             shell: true)
         #expect(train.status == 1)
         #expect((try? Checkpoint.read(path: scratch.path("c.safetensors"))) != nil)
@@ -188,7 +193,10 @@ import Testing
         #expect(train.error.hasSuffix("; the memory budget is 10.0 MB (set memory-budget or --memory-budget)\n"))
         let checkpoint = try scratch.checkpoint()
         let eval = try Self.run(
-            ["eval", "--checkpoint", checkpoint, "--text", scratch.text, "--gradients", "g.safetensors", "--memory-budget", "1MB"],
+            [
+                "eval", "--checkpoint", checkpoint, "--text", scratch.text, "--gradients", "g.safetensors", "--memory-budget",
+                "1MB",
+            ],
             in: scratch.directory)
         #expect(eval.status == 1 && eval.error.contains("eval --gradients would need about"), "\(eval.error)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path("g.safetensors")))

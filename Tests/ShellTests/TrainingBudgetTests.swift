@@ -70,7 +70,9 @@ import Testing
         #expect(message("lr", "1e30") == "--lr must be from 1e-06 to 100, not 1e+30")
         #expect(message("decay", "-1") == "--decay must be from 0.001 to 1, not -1")
         #expect(message("decay", "nan") == "--decay must be a number from 0.001 to 1, not 'nan'")
-        #expect(message("init", "x", option: "initialization") == "--initialization must be one of gaussian, uniform, pytorch, not 'x'")
+        #expect(
+            message("init", "x", option: "initialization")
+                == "--initialization must be one of gaussian, uniform, pytorch, not 'x'")
         #expect(message("clip", "norm:-1")?.hasPrefix("--clip: the clipping norm must be from") == true)
         #expect(message("lr", "0.5") == nil)
         var settings = BatchSettings()
