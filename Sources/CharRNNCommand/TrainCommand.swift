@@ -275,12 +275,17 @@ struct SaveTargetError: Error, CustomStringConvertible {
 }
 
 /// Checks before a run that `path` can be written: its directory exists, is a directory and is
-/// writable, and `path` itself is not a directory.
+/// writable, and `path` itself, when it exists, is a regular file that is not read-only.
 func checkSaveTarget(_ path: String) throws(SaveTargetError) {
     guard !path.isEmpty else { throw SaveTargetError(description: "--save needs a file path") }
     var info = stat()
-    if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-        throw SaveTargetError(description: "cannot save to \(path): it is a directory")
+    if stat(path, &info) == 0 {
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw SaveTargetError(description: "cannot save to \(path): it is a directory") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SaveTargetError(description: "cannot save to \(path): it is not a regular file")
+        }
+        // By the mode bits, not access(2): root may write anything, but a read-only file says "keep me".
+        guard info.st_mode & 0o222 != 0 else { throw SaveTargetError(description: "cannot save to \(path): it is read-only") }
     }
     let directory = (path as NSString).deletingLastPathComponent
     let folder = directory.isEmpty ? "." : directory

@@ -123,6 +123,14 @@ import Testing
         #expect(missing.output.isEmpty)  // not even the first line of training
         let folder = try Self.run(["train", "--text", scratch.text, "--save", ".", "--steps", "5"], in: scratch.directory)
         #expect(folder.status == 1 && folder.error.contains("it is a directory"), "\(folder.error)")
+        let device = try Self.run(["train", "--text", scratch.text, "--save", "/dev/null", "--steps", "5"], in: scratch.directory)
+        #expect(device.status == 1 && device.error.contains("it is not a regular file"), "\(device.error)")
+        let kept = scratch.path("kept.safetensors")
+        try "mine".write(toFile: kept, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: kept)
+        let readOnly = try Self.run(["train", "--text", scratch.text, "--save", kept, "--steps", "5"], in: scratch.directory)
+        #expect(readOnly.status == 1 && readOnly.error.contains("it is read-only"), "\(readOnly.error)")
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == "mine")
     }
 
     @Test func theGuardStopsBatchTrainingWithAFailureAndSavesTheLastGoodWeights() throws {
