@@ -117,9 +117,10 @@ public struct BatchCursor: Sendable, Equatable {
     /// the start (the caller then resets the hidden state, as min-char-rnn does).
     public mutating func next(from data: [Int]) -> (inputs: [Int], targets: [Int], restarted: Bool) {
         var restarted = false
-        if position > 0 && position + sequenceLength + 1 >= streamLength {
+        // (Written so that no counter, even one read from a file, can overflow.)
+        if position < 0 || (position > 0 && position >= streamLength - sequenceLength - 1) {
             position = 0
-            epochs += 1
+            epochs = epochs < Int.max ? epochs + 1 : Int.max
             restarted = true
         }
         var inputs = [Int](repeating: 0, count: batchSize * sequenceLength)

@@ -57,7 +57,7 @@ public struct Optimizer: Sendable, Equatable {
     /// operations in the same order on each entry, the square root on vectors being
     /// `Kernels.squareRoot` (within 1 ulp of the scalar one).
     public mutating func update(_ parameters: inout [Tensor], gradients: [Tensor], learningRate lr: Float) {
-        step += 1
+        step = step < Int.max ? step + 1 : Int.max  // a counter read from a file must not trap
         let correction1 = 1 - powf(Optimizer.beta1, Float(step))
         let correction2 = 1 - powf(Optimizer.beta2, Float(step))
         typealias V16 = Kernels.Vector

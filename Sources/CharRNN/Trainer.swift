@@ -124,6 +124,7 @@ public struct Trainer: Sendable, Equatable {
         let (inputs, targets, restarted) = cursor.next(from: data)
         if restarted { state = .zero(model.shape, batchSize: B) }
         let lr = currentLearningRate
+        let nextIteration = iteration < Int.max ? iteration + 1 : Int.max  // the number this iteration reports
         if configuration.dropout > 0 && model.shape.layers > 1 {
             var dropout: Dropout? = Dropout(probability: Float(configuration.dropout), generator: generator)
             model.forward(inputs: inputs, targets: targets, batchSize: B, from: state, into: &workspace.cache, dropout: &dropout)
@@ -134,24 +135,24 @@ public struct Trainer: Sendable, Equatable {
         let loss = workspace.cache.meanLoss
         guard loss.isFinite else {
             (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
-            throw .nonFinite(iteration: iteration + 1, what: "loss", learningRate: lr, clipping: configuration.clipping)
+            throw .nonFinite(iteration: nextIteration, what: "loss", learningRate: lr, clipping: configuration.clipping)
         }
         if workspace.gradients.count != model.parameters.count { workspace.gradients = model.zeroGradients() }
         model.backward(workspace.cache, lossScale: 1 / Float(B), gradients: &workspace.gradients, trace: &workspace.trace)
         let (norm, changedCount) = configuration.clipping.applyCounting(&workspace.gradients)
         guard norm.isFinite else {
             (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
-            throw .nonFinite(iteration: iteration + 1, what: "gradient", learningRate: lr, clipping: configuration.clipping)
+            throw .nonFinite(iteration: nextIteration, what: "gradient", learningRate: lr, clipping: configuration.clipping)
         }
         workspace.backup.save(model.parameters, optimizer)
         optimizer.update(&model.parameters, gradients: workspace.gradients, learningRate: Float(lr))
         guard model.parameters.allSatisfy({ Kernels.allFinite($0.values) }) else {
             workspace.backup.restore(&model.parameters, &optimizer)
             (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
-            throw .nonFinite(iteration: iteration + 1, what: "weights", learningRate: lr, clipping: configuration.clipping)
+            throw .nonFinite(iteration: nextIteration, what: "weights", learningRate: lr, clipping: configuration.clipping)
         }
         workspace.cache.copyFinalState(into: &state)
-        iteration += 1
+        iteration = nextIteration  // saturating: a counter read from a file must not trap
         return IterationReport(
             iteration: iteration, loss: loss, characters: B * T, gradientNorm: norm,
             clippedEntries: changedCount, learningRate: lr, restarted: restarted)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharRNN
 import Foundation
+import Shell
 
 /// `charrnn bench`: trains and samples the speed issue's named configurations for a few seconds
 /// each and prints characters per second (build with `swift build -c release` for real figures).
@@ -16,19 +17,25 @@ struct BenchCommand: ParsableCommand {
             """)
 
     @Flag(help: "Print one JSON object per configuration, one per line.") var json = false
-    @Option(help: "Seconds of timed training per configuration.") var seconds: Double = 3
+    @Option(parsing: .unconditional, help: "Seconds of timed training per configuration.") var seconds: String = "3"
     @Option(help: "Run only this configuration.") var config: String?
     @Option(help: "The training text.") var text: String = "corpora/shakespeare.txt"
 
     func validate() throws {
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        do { _ = try checkedSeconds() } catch { throw ValidationError(error.message) }
         if let config, BenchmarkConfiguration.named(config) == nil {
             throw ValidationError(
                 "unknown configuration '\(config)' (expected one of \(BenchmarkConfiguration.names.joined(separator: ", ")))")
         }
     }
 
+    /// `--seconds`, checked with the range of `train --seconds`.
+    func checkedSeconds() throws(BatchOptionError) -> Double {
+        try BatchSettings.number(seconds, option: "seconds", in: TrainingLimits.seconds)
+    }
+
     func run() throws {
+        let seconds = try checkedSeconds()
         let corpus = try fail { try Corpus.load(path: text) }
         let configurations = config.map { [BenchmarkConfiguration.named($0)!] } ?? BenchmarkConfiguration.all
         if !json {

@@ -3,6 +3,7 @@
 // against other tools. No model code lives here: it calls the engine and the shell.
 
 import ArgumentParser
+@preconcurrency import Glibc
 
 @main
 struct CharRNNCommand: ParsableCommand {
@@ -18,4 +19,20 @@ struct CharRNNCommand: ParsableCommand {
             EvalCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ShellCommand.self)
+
+    /// Parses and runs the command, then tells the truth about standard output: when any of it
+    /// could not be written (closed, or a full disk), one line on standard error and status 1.
+    static func main() {
+        StandardStreams.protectClosedDescriptors()
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+        if let failure = StandardStreams.finalOutputFailure() {
+            StandardStreams.error("error: could not write the output: \(failure)")
+            Glibc.exit(1)
+        }
+    }
 }

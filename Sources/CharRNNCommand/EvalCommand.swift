@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharRNN
 import Foundation
+import Shell
 
 /// `charrnn eval`: the loss of a checkpoint on a text, read as one sequence from h_0 = 0.
 struct EvalCommand: ParsableCommand {
@@ -20,6 +21,20 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write the gradients of the mean loss to this safetensors file.") var gradients: String?
     @Flag(help: "Replace the --gradients file even if it is not a safetensors file.") var force = false
+    @Option(
+        parsing: .unconditional, help: "With --gradients: the most memory it may need, 8GB, 500MB (default: half the physical memory).")
+    var memoryBudget: String?
+
+    /// The memory budget (`--memory-budget`, checked as the shell's `memory-budget` setting).
+    func budget() throws(BatchOptionError) -> MemoryBudget {
+        var s = BatchSettings()
+        if let memoryBudget { try s.set("memory-budget", to: memoryBudget) }
+        return s.memoryBudget
+    }
+
+    func validate() throws {
+        do { _ = try budget() } catch { throw ValidationError(error.message) }
+    }
 
     func run() throws {
         // Where the gradients go is checked before any work (a bad path is not found out at the end).
@@ -36,6 +51,8 @@ struct EvalCommand: ParsableCommand {
                 )
                 throw ExitCode.failure
             }
+            let budget = try budget()
+            try fail { try budget.check(MemoryEstimate.gradients(model.shape, steps: characters), for: "eval --gradients") }
             let cache = model.forward(
                 inputs: Array(indices.dropLast()), targets: Array(indices.dropFirst()), batchSize: 1,
                 from: .zero(model.shape, batchSize: 1))

@@ -10,31 +10,38 @@ struct SampleCommand: ParsableCommand {
 
     @Option(help: "The checkpoint to sample from.") var checkpoint: String
     @Option(help: "Text that warms up the hidden state first (printed before the sample).") var prime: String = ""
-    @Option(help: "Characters to draw.") var length: Int = 500
-    @Option(help: "Temperature: below 1 safer, above 1 wilder.") var temperature: Double = 1
-    @Option(name: .customLong("top-k"), help: "Draw only among the K most likely characters.") var topK: Int?
+    @Option(parsing: .unconditional, help: "Characters to draw.") var length: String = "500"
+    @Option(parsing: .unconditional, help: "Temperature: below 1 safer, above 1 wilder.") var temperature: String = "1"
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Draw only among the K most likely characters (0: all).")
+    var topK: String?
     @Flag(help: "Always take the most likely character.") var argmax = false
-    @Option(help: "Random seed: the same seed gives the same text.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Random seed: the same seed gives the same text.") var seed: String = "42"
+
+    /// The options, checked with the shell's ranges and messages.
+    func checked() throws(BatchOptionError) -> (length: Int, options: SamplingOptions, seed: UInt64) {
+        var s = BatchSettings()
+        let length = try BatchSettings.wholeNumber(length, option: "length", in: 0...1_000_000)
+        try s.set("temperature", to: temperature)
+        if let topK { try s.set("topk", to: topK, option: "top-k") }
+        let seed = UInt64(try BatchSettings.wholeNumber(seed, option: "seed", in: 0...Int.max))
+        return (length, SamplingOptions(temperature: s.temperature, topK: s.topK > 0 ? s.topK : nil, argmax: argmax), seed)
+    }
 
     func validate() throws {
-        if length < 0 { throw ValidationError("--length must be ≥ 0") }
-        if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be ≥ 0") }
-        if let topK, topK < 1 { throw ValidationError("--top-k must be ≥ 1") }
+        do { _ = try checked() } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
         TerminalEnvironment.installInterruptHandler()
+        let (length, options, seed) = try checked()
         let model = try fail { try Checkpoint.read(path: checkpoint).model }
         var generator = SplitMix64(seed: seed)
         StandardStreams.write(prime)
         interruptRequested.store(false, ordering: .relaxed)
         _ = try fail {
-            try model.sample(
-                prime: prime, length: length, options: SamplingOptions(temperature: temperature, topK: topK, argmax: argmax),
-                using: &generator
-            ) { character in
+            try model.sample(prime: prime, length: length, options: options, using: &generator) { character in
                 StandardStreams.write(String(character))
-                return !interruptRequested.load(ordering: .relaxed)
+                return !interruptRequested.load(ordering: .relaxed) && !StandardStreams.outputFailed
             }
         }
         StandardStreams.write("\n")

@@ -50,6 +50,11 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         // The file becomes standard input: the plain console reads it line by line, as a pipe.
+        var info = stat()
+        if stat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            StandardStreams.error("error: cannot run \(file): it is a directory (run takes a file of commands)")
+            throw ExitCode.failure
+        }
         guard freopen(file, "r", stdin) != nil else {
             StandardStreams.error("error: cannot read \(file): \(String(cString: strerror(errno)))")
             throw ExitCode.failure

@@ -2,6 +2,7 @@ import ArgumentParser
 import CharRNN
 import Foundation
 import Shell
+import Synchronization
 import Terminal
 
 /// `charrnn train`: truncated BPTT over a text file, progress lines or JSON lines, a checkpoint at the end.
@@ -12,75 +13,133 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             With batch 1 the text is read in order from its start, chunk after chunk, as min-char-rnn does.
             The loss printed is the mean in nats per character of that iteration's batch, before its update.
-            Ctrl-C stops after the current iteration and still saves.
+            Ctrl-C, SIGTERM and SIGHUP stop after the current iteration and still save (after SIGTERM or
+            SIGHUP the exit status is 128 + the signal's number). The divergence guard stops a run whose loss
+            becomes NaN or explodes, restores the last good weights, saves them and exits with status 1.
+            Numbers are checked with the shell's ranges (`set` in the shell); --save is checked before the run.
             """)
 
     @Option(help: "The UTF-8 text to train on.") var text: String
     @Option(help: "Start from a named preset (\(Preset.all.map(\.name).joined(separator: ", "))); other options override it.")
     var preset: String?
     @Option(help: "Cell: rnn, lstm or gru.") var cell: String?
-    @Option(help: "Hidden size H.") var hidden: Int?
-    @Option(help: "Stacked layers (1–3).") var layers: Int?
-    @Option(help: "Steps T of truncated BPTT.") var seq: Int?
-    @Option(help: "Parallel streams B.") var batch: Int?
-    @Option(help: "Learning rate.") var lr: Double?
+    @Option(parsing: .unconditional, help: "Hidden size H.") var hidden: String?
+    @Option(parsing: .unconditional, help: "Stacked layers (1–3).") var layers: String?
+    @Option(parsing: .unconditional, help: "Steps T of truncated BPTT.") var seq: String?
+    @Option(parsing: .unconditional, help: "Parallel streams B.") var batch: String?
+    @Option(parsing: .unconditional, help: "Learning rate.") var lr: String?
     @Option(help: "Optimizer: sgd, momentum, adagrad, rmsprop, adam.") var optimizer: String?
-    @Option(help: "Clipping: a number C clips each entry to ±C; norm:C clips the global norm; none.") var clip: String?
+    @Option(parsing: .unconditional, help: "Clipping: a number C clips each entry to ±C; norm:C clips the global norm; none.")
+    var clip: String?
     @Option(help: "Initialisation: gaussian (min-char-rnn), uniform (char-rnn), pytorch.") var initialization: String?
-    @Option(help: "Multiply the learning rate by this factor every --decay-every iterations.") var decay: Double = 1
-    @Option(help: "Iterations between learning-rate decays (0: never).") var decayEvery: Int = 0
-    @Option(help: "p of dropout between stacked layers while training (0: none).") var dropout: Double = 0
-    @Option(help: "Iterations to train (default 1000 unless --seconds is given).") var steps: Int?
-    @Option(help: "A time budget in seconds instead of (or as well as) a step count.") var seconds: Double?
-    @Option(help: "Print progress every K iterations.") var every: Int = 100
-    @Option(help: "Compute the validation loss every K iterations (0: only at the end).") var valEvery: Int = 0
-    @Option(help: "Fraction of the text held out for validation.") var valFraction: Double = 0.1
-    @Option(help: "Write a checkpoint every K iterations too (0: only at the end).") var checkpointEvery: Int = 0
-    @Option(help: "Random seed (initialisation).") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Multiply the learning rate by this factor every --decay-every iterations.")
+    var decay: String?
+    @Option(parsing: .unconditional, help: "Iterations between learning-rate decays (0: never).") var decayEvery: String?
+    @Option(parsing: .unconditional, help: "p of dropout between stacked layers while training (0: none).") var dropout: String?
+    @Option(parsing: .unconditional, help: "Iterations to train (default 1000 unless --seconds is given).") var steps: String?
+    @Option(parsing: .unconditional, help: "A time budget in seconds instead of (or as well as) a step count.")
+    var seconds: String?
+    @Option(parsing: .unconditional, help: "Print progress every K iterations.") var every: String = "100"
+    @Option(parsing: .unconditional, help: "Compute the validation loss every K iterations (0: only at the end).")
+    var valEvery: String = "0"
+    @Option(parsing: .unconditional, help: "Fraction of the text held out for validation.") var valFraction: String = "0.1"
+    @Option(parsing: .unconditional, help: "Write a checkpoint every K iterations too (0: only at the end).")
+    var checkpointEvery: String = "0"
+    @Option(parsing: .unconditional, help: "Random seed (initialisation).") var seed: String = "42"
     @Option(help: "Start from this checkpoint's weights (and its optimizer state, if it has one).") var initFrom: String?
     @Option(help: "Where to write the checkpoint.") var save: String
+    @Option(parsing: .unconditional, help: "The most memory training may need: 8GB, 500MB (default: half the physical memory).")
+    var memoryBudget: String?
     @Flag(help: "Print one JSON object per line instead of progress lines.") var json = false
 
+    /// The options, checked with the shell's settings (same ranges, same messages).
+    struct Plan {
+        var base: Preset
+        var configuration: TrainingConfiguration
+        var cell: CellKind
+        var hiddenSize: Int
+        var layers: Int
+        var initialization: Initialization
+        /// Iterations, or nil: the time budget alone.
+        var steps: Int?
+        var seconds: Double?
+        var every: Int
+        var validateEvery: Int
+        var validationFraction: Double
+        var checkpointEvery: Int
+        var seed: UInt64
+        var budget: MemoryBudget
+    }
+
+    /// Every option checked and combined with the preset.
+    func checkedPlan() throws(BatchOptionError) -> Plan {
+        guard let base = preset.map({ Preset.named($0) }) ?? Preset.named("min-char-rnn") else {
+            throw BatchOptionError("unknown preset '\(preset ?? "")' (known: \(Preset.all.map(\.name).joined(separator: ", ")))")
+        }
+        var s = BatchSettings()
+        var configuration = base.training
+        if let seq {
+            try s.set("seq", to: seq)
+            configuration.sequenceLength = s.sequenceLength
+        }
+        if let batch {
+            try s.set("batch", to: batch)
+            configuration.batchSize = s.batchSize
+        }
+        if let lr {
+            try s.set("lr", to: lr)
+            configuration.learningRate = s.learningRate
+        }
+        if let optimizer {
+            try s.set("optimizer", to: optimizer)
+            configuration.optimizer = s.optimizer
+        }
+        if let clip {
+            try s.set("clip", to: clip)
+            configuration.clipping = s.clipping
+        }
+        if let decay { try s.set("decay", to: decay) }
+        if let decayEvery { try s.set("decay-every", to: decayEvery) }
+        if let dropout { try s.set("dropout", to: dropout) }
+        configuration.schedule = LearningRateSchedule(factor: s.decay, every: s.decayEvery)
+        configuration.dropout = s.dropout
+        if let cell { try s.set("cell", to: cell) }
+        if let hidden { try s.set("hidden", to: hidden) }
+        if let layers { try s.set("layers", to: layers) }
+        if let initialization { try s.set("init", to: initialization, option: "initialization") }
+        try s.set("val-every", to: valEvery)
+        try s.set("checkpoint-every", to: checkpointEvery, option: "checkpoint-every")
+        if let memoryBudget { try s.set("memory-budget", to: memoryBudget) }
+        let steps = try steps.map { t throws(BatchOptionError) in try BatchSettings.iterations(t, option: "steps") }
+        let seconds = try seconds.map { t throws(BatchOptionError) in
+            try BatchSettings.number(t, option: "seconds", in: TrainingLimits.seconds)
+        }
+        let every = try BatchSettings.wholeNumber(every, option: "every", in: TrainingLimits.iterations)
+        let fraction = try BatchSettings.number(valFraction, option: "val-fraction", in: 0...0.9)
+        let seed = UInt64(try BatchSettings.wholeNumber(seed, option: "seed", in: 0...Int.max))
+        return Plan(
+            base: base, configuration: configuration, cell: cell == nil ? base.cell : s.cell,
+            hiddenSize: hidden == nil ? base.hiddenSize : s.hiddenSize, layers: layers == nil ? base.layers : s.layers,
+            initialization: initialization == nil ? base.initialization : s.initialization,
+            steps: steps ?? (seconds == nil ? 1000 : nil), seconds: seconds, every: every, validateEvery: s.validateEvery,
+            validationFraction: fraction, checkpointEvery: s.checkpointEvery, seed: seed, budget: s.memoryBudget)
+    }
+
     func validate() throws {
-        if let preset, Preset.named(preset) == nil {
-            throw ValidationError("unknown preset '\(preset)' (known: \(Preset.all.map(\.name).joined(separator: ", ")))")
-        }
-        if let cell, CellKind(rawValue: cell) == nil { throw ValidationError("unknown cell '\(cell)' (rnn, lstm, gru)") }
-        if let optimizer, OptimizerKind(rawValue: optimizer) == nil {
-            throw ValidationError("unknown optimizer '\(optimizer)' (sgd, momentum, adagrad, rmsprop, adam)")
-        }
-        if let initialization, Initialization(rawValue: initialization) == nil {
-            throw ValidationError("unknown initialisation '\(initialization)' (gaussian, uniform, pytorch)")
-        }
-        if let clip, Clipping(parsing: clip) == nil {
-            throw ValidationError("bad --clip '\(clip)': use a number, norm:C or none")
-        }
-        if let hidden, !(1...4096).contains(hidden) { throw ValidationError("--hidden must be in 1…4096") }
-        if let layers, !(1...3).contains(layers) { throw ValidationError("--layers must be 1, 2 or 3") }
-        if let seq, !(1...10_000).contains(seq) { throw ValidationError("--seq must be in 1…10000") }
-        if let batch, !(1...1024).contains(batch) { throw ValidationError("--batch must be in 1…1024") }
-        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
-        if let steps, steps < 0 { throw ValidationError("--steps must be ≥ 0") }
-        if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be positive") }
-        if every < 1 { throw ValidationError("--every must be ≥ 1") }
-        if !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
-        if !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in [0, 1)") }
+        do { _ = try checkedPlan() } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
+        interruptRequested.store(false, ordering: .relaxed)
         TerminalEnvironment.installInterruptHandler()
-        let base = preset.flatMap(Preset.named) ?? Preset.named("min-char-rnn")!
-        var configuration = base.training
-        if let seq { configuration.sequenceLength = seq }
-        if let batch { configuration.batchSize = batch }
-        if let lr { configuration.learningRate = lr }
-        if let optimizer { configuration.optimizer = OptimizerKind(rawValue: optimizer)! }
-        if let clip { configuration.clipping = Clipping(parsing: clip)! }
-        configuration.schedule = LearningRateSchedule(factor: decay, every: decayEvery)
-        configuration.dropout = dropout
+        installTerminationHandlers()
+        let plan: Plan
+        do { plan = try checkedPlan() } catch { throw ValidationError(error.message) }
+        try fail { try checkSaveTarget(save) }
+        let configuration = plan.configuration
 
         // The model: from a checkpoint, or new from the options.
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64(seed: plan.seed)
         var resumed: Trainer?
         let model: Model
         if let initFrom {
@@ -88,23 +147,33 @@ struct TrainCommand: ParsableCommand {
             model = checkpoint.model
             if var trainer = checkpoint.training?.trainer, trainer.configuration.optimizer == configuration.optimizer {
                 trainer.configuration = configuration
+                if trainer.state.batchSize != configuration.batchSize {  // another --batch: the carried state starts again
+                    trainer.state = .zero(model.shape, batchSize: configuration.batchSize)
+                }
                 resumed = trainer
             }
         } else {
-            let corpus = try fail { try Corpus.load(path: text, order: base.order, validationFraction: valFraction) }
+            let corpus = try fail {
+                try Corpus.load(path: text, order: plan.base.order, validationFraction: plan.validationFraction)
+            }
+            let shape = ModelShape(
+                cell: plan.cell, vocabularySize: corpus.vocabulary.count, hiddenSize: plan.hiddenSize, layers: plan.layers)
+            try checkMemory(shape, configuration: configuration, budget: plan.budget)
             model = Model(
-                vocabulary: corpus.vocabulary, cell: cell.flatMap(CellKind.init) ?? base.cell,
-                hiddenSize: hidden ?? base.hiddenSize, layers: layers ?? base.layers,
-                initialization: initialization.flatMap(Initialization.init) ?? base.initialization, using: &generator)
+                vocabulary: corpus.vocabulary, cell: plan.cell, hiddenSize: plan.hiddenSize, layers: plan.layers,
+                initialization: plan.initialization, using: &generator)
         }
-        let corpus = try fail { try Corpus.load(path: text, vocabulary: model.vocabulary, validationFraction: valFraction) }
+        try checkMemory(model.shape, configuration: configuration, budget: plan.budget)
+        let corpus = try fail {
+            try Corpus.load(path: text, vocabulary: model.vocabulary, validationFraction: plan.validationFraction)
+        }
         var trainer: Trainer
         if var resumed {
             try fail { try resumed.attach(trainingCount: corpus.training.count) }
             trainer = resumed
         } else {
             trainer = try fail {
-                try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count, seed: seed)
+                try Trainer(model: model, configuration: configuration, trainingCount: corpus.training.count, seed: plan.seed)
             }
         }
         if !json {
@@ -113,16 +182,16 @@ struct TrainCommand: ParsableCommand {
             )
         }
 
-        let stepLimit = steps ?? (seconds == nil ? 1000 : Int.max)
-        var workspace = TrainingWorkspace(shape: model.shape)
+        let schedule = TrainingSchedule(
+            iterations: plan.steps, seconds: plan.seconds, validateEvery: plan.validateEvery,
+            checkpointEvery: plan.checkpointEvery, validationLimit: .max)
+        var loop = TrainingLoop(
+            trainer: trainer, data: corpus.training, validation: corpus.validation, schedule: schedule, generator: generator)
         let start = Date()
         var windowStart = Date(), windowCharacters = 0
         var lastReport: IterationReport?
-        var done = 0
-        func validation() -> Double? {
-            corpus.validation.count >= 2
-                ? trainer.model.validationLoss(corpus.validation) : nil
-        }
+        var totalCharacters = 0
+        var writeFailed = false
         /// One progress line (or JSON object): `speed` in characters per second.
         func emit(_ report: IterationReport, speed: Double, validationLoss: Double?) {
             if json {
@@ -136,39 +205,42 @@ struct TrainCommand: ParsableCommand {
                 StandardStreams.line(line)
             }
         }
-        var totalCharacters = 0
-        interruptRequested.store(false, ordering: .relaxed)
-        while done < stepLimit {
-            if let seconds, Date().timeIntervalSince(start) >= seconds { break }
-            if interruptRequested.load(ordering: .relaxed) {
-                StandardStreams.error("interrupted: saving after iteration \(trainer.iteration)")
-                break
-            }
-            let report: IterationReport
-            do { report = try trainer.step(on: corpus.training, workspace: &workspace) } catch {
-                StandardStreams.error("error: \(error)")
-                break
-            }
-            done += 1
-            windowCharacters += report.characters
-            totalCharacters += report.characters
-            lastReport = report
-            let validate = valEvery > 0 && report.iteration % valEvery == 0
-            if report.iteration % every == 0 || validate {
-                let speed = Double(windowCharacters) / max(Date().timeIntervalSince(windowStart), 1e-9)
-                emit(report, speed: speed, validationLoss: validate ? validation() : nil)
-                windowStart = Date()
-                windowCharacters = 0
-            }
-            if checkpointEvery > 0 && report.iteration % checkpointEvery == 0 {
-                try write(trainer, generator: generator)
-            }
+        let outcome = loop.run(
+            learningRate: { configuration.learningRate },
+            shouldStop: { interruptRequested.load(ordering: .relaxed) || writeFailed },
+            observe: { event, loop in
+                switch event {
+                case .guardFired(let stop):
+                    StandardStreams.error(stop.explanation(settingLearningRate: { "--lr \($0)" }, turningClippingOn: "--clip 5"))
+                case .iteration(let step):
+                    let report = step.report
+                    windowCharacters += report.characters
+                    totalCharacters += report.characters
+                    lastReport = report
+                    if report.iteration % plan.every == 0 || loop.schedule.validates(at: report.iteration) {
+                        let speed = Double(windowCharacters) / max(Date().timeIntervalSince(windowStart), 1e-9)
+                        emit(report, speed: speed, validationLoss: step.validation)
+                        windowStart = Date()
+                        windowCharacters = 0
+                    }
+                    if step.checkpointDue {
+                        do { try write(loop.trainer, generator: loop.generator) } catch { writeFailed = true }
+                    }
+                }
+            })
+        trainer = loop.trainer
+        generator = loop.generator
+        let signal = terminationSignal.load(ordering: .relaxed)
+        if outcome == .stopped, !writeFailed {
+            let why = signal == SIGTERM ? "terminated (SIGTERM)" : signal == SIGHUP ? "hung up (SIGHUP)" : "interrupted"
+            StandardStreams.error("\(why): saving after iteration \(trainer.iteration)")
         }
-        // The end: validation once more, and the speed over the whole run.
-        if let lastReport {
+        // The end: validation once more, and the speed over the whole run (unless the guard took
+        // back the iteration last reported).
+        if let lastReport, lastReport.iteration == trainer.iteration {
             emit(
                 lastReport, speed: Double(totalCharacters) / max(Date().timeIntervalSince(start), 1e-9),
-                validationLoss: validation())
+                validationLoss: loop.validationLoss())
         }
         try write(trainer, generator: generator)
         if !json {
@@ -176,14 +248,84 @@ struct TrainCommand: ParsableCommand {
                 "saved \(save) after \(trainer.iteration) iterations in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
             )
         }
+        if writeFailed { throw ExitCode.failure }
+        if case .guardStopped = outcome {
+            StandardStreams.error("error: the guard stopped training; the last good weights were saved to \(save)")
+            throw ExitCode.failure
+        }
+        if outcome == .stopped, signal == SIGTERM || signal == SIGHUP { throw ExitCode(128 + signal) }
+    }
+
+    /// Refuses a model and batch whose training would need more memory than `budget`.
+    private func checkMemory(_ shape: ModelShape, configuration: TrainingConfiguration, budget: MemoryBudget) throws {
+        try fail { try budget.check(MemoryEstimate.training(shape, configuration: configuration), for: "training") }
     }
 
     private func write(_ trainer: Trainer, generator: SplitMix64) throws {
         let checkpoint = Checkpoint(
             model: trainer.model, training: TrainingState(trainer: trainer, generator: generator),
-            extra: ["seed": String(seed), "charrnn.corpus": text])
+            extra: ["seed": seed, "charrnn.corpus": text])
         try fail { try checkpoint.write(path: save) }
     }
+}
+
+/// Why `--save` cannot be written.
+struct SaveTargetError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Checks before a run that `path` can be written: its directory exists, is a directory and is
+/// writable, and `path` itself, when it exists, is a regular file that is not read-only.
+func checkSaveTarget(_ path: String) throws(SaveTargetError) {
+    guard !path.isEmpty else { throw SaveTargetError(description: "--save needs a file path") }
+    var info = stat()
+    if stat(path, &info) == 0 {
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw SaveTargetError(description: "cannot save to \(path): it is a directory") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SaveTargetError(description: "cannot save to \(path): it is not a regular file")
+        }
+        // By the mode bits, not access(2): root may write anything, but a read-only file says "keep me".
+        guard info.st_mode & 0o222 != 0 else { throw SaveTargetError(description: "cannot save to \(path): it is read-only") }
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    let folder = directory.isEmpty ? "." : directory
+    guard stat(folder, &info) == 0 else {
+        throw SaveTargetError(description: "cannot save to \(path): the folder \(folder) does not exist")
+    }
+    guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        throw SaveTargetError(description: "cannot save to \(path): \(folder) is not a folder")
+    }
+    guard access(folder, W_OK | X_OK) == 0 else {
+        throw SaveTargetError(description: "cannot save to \(path): the folder \(folder) is not writable")
+    }
+}
+
+/// The signal (SIGTERM or SIGHUP) that asked `charrnn train` to stop, or 0.
+let terminationSignal = Atomic<Int32>(0)
+
+/// SIGTERM and SIGHUP during `charrnn train`: only atomics (async-signal-safe). The run stops
+/// after the current iteration and saves, as after Ctrl-C.
+private let terminationHandler: @convention(c) (Int32) -> Void = { signal in
+    terminationSignal.store(signal, ordering: .relaxed)
+    interruptRequested.store(true, ordering: .relaxed)
+}
+
+/// Installs the SIGTERM and SIGHUP handlers of `charrnn train`, and unblocks them and SIGINT: a
+/// parent may have started charrnn with them blocked (the mask is inherited), and then they would
+/// wait forever instead of stopping the run.
+func installTerminationHandlers() {
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    for signal in [SIGTERM, SIGHUP] {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = terminationHandler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(signal, &action, nil)
+        sigaddset(&unblocked, signal)
+    }
+    sigaddset(&unblocked, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
 }
 
 /// Runs `body`, turning an engine error into a one-line failure of the command (exit code 1).

@@ -77,7 +77,9 @@ extension Session {
     /// setting (`load` restores them).
     func checkpointMetadata() -> [String: String] {
         var extra: [String: String] = ["charrnn.corpus": corpus.name]
-        for spec in SettingSpec.all { extra["charrnn.setting.\(spec.name)"] = spec.value(settings) }
+        for spec in SettingSpec.all where spec.name != "memory-budget" {  // the machine's, not the model's
+            extra["charrnn.setting.\(spec.name)"] = spec.value(settings)
+        }
         return extra
     }
 
@@ -115,7 +117,7 @@ extension Session {
         // Settings: the stored ones, then what the model and its training state say.
         var new = settings
         // (Not where and how often this session writes checkpoints: a file names no paths for us.)
-        for spec in SettingSpec.all where !["checkpoint-every", "checkpoint-file"].contains(spec.name) {
+        for spec in SettingSpec.all where !["checkpoint-every", "checkpoint-file", "memory-budget"].contains(spec.name) {
             if let text = checkpoint.extra["charrnn.setting.\(spec.name)"] { try? spec.apply(text, &new) }
         }
         new.cell = model.shape.cell

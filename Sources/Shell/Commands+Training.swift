@@ -23,6 +23,10 @@ extension Commands {
             With --background the prompt stays usable: `set lr` takes effect at the next iteration,
             `sample`, `show` and `model` read the latest weights, `status` reports, `stop` ends it.
             Without N or --seconds, background training runs until `stop`.
+            Before it starts, the memory training needs is estimated from the sizes (parameters,
+            optimizer state, B × T × layers of the forward cache and backward trace); over
+            `memory-budget` (by default half of the physical memory) it is refused with both figures.
+            When the guard stops training the command fails (a script run with --strict stops there).
             """,
         complete: { _, _, word in word.hasPrefix("-") ? ["--seconds", "--background"] : [] },
         run: { session, words in
@@ -30,16 +34,17 @@ extension Commands {
             let arguments = try Arguments(words, options: ["seconds"], flags: ["background"])
             guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
             let count = try arguments.positional.first.map { w throws(CommandError) in
-                try parseInteger(w, "N", in: 1...100_000_000)
+                try parseInteger(w, "N", in: TrainingLimits.iterations)
             }
             let seconds = try arguments.options["seconds"].map { w throws(CommandError) in
-                try parseNumber(w, "S", in: 0.01...1_000_000)
+                try parseNumber(w, "S", in: TrainingLimits.seconds)
             }
             try session.requireIdle()
+            try session.checkTrainingMemory()
             if arguments.flags.contains("background") {
                 session.startBackground(iterations: count, seconds: seconds)
-            } else {
-                session.trainForeground(iterations: count ?? (seconds == nil ? 1000 : nil), seconds: seconds)
+            } else if !session.trainForeground(iterations: count ?? (seconds == nil ? 1000 : nil), seconds: seconds) {
+                throw ReportedFailure()
             }
         })
 
@@ -89,9 +94,12 @@ extension Commands {
 
 extension Session {
     /// Trains `iterations` iterations, or for `seconds`, or whichever ends first, here, with
-    /// progress through the output; Ctrl-C stops it. One of the two is given.
-    func trainForeground(iterations: Int?, seconds: Double? = nil) {
-        var run = TrainingRun(session: self)
+    /// progress through the output; Ctrl-C stops it. One of the two is given. Returns false when
+    /// the guard stopped the run (it has said why).
+    @discardableResult
+    func trainForeground(iterations: Int?, seconds: Double? = nil) -> Bool {
+        var run = makeTrainingLoop(iterations: iterations, seconds: seconds)
+        let checkpoints = CheckpointWriter(session: self)
         let start = Date()
         let startIteration = run.trainer.iteration
         var lastProgress = Date.distantPast
@@ -108,13 +116,13 @@ extension Session {
             let byTime = seconds.map { Date().timeIntervalSince(start) / $0 } ?? 0
             return min(1, max(byCount, byTime))
         }
-        func progress(_ done: Int, learningRate: Double) -> String {
+        func progress(_ done: Int, learningRate: Double, loop: TrainingLoop) -> String {
             let elapsed = Date().timeIntervalSince(start)
             let speed = elapsed > 0 ? Double(characters) / elapsed : 0
             let f = fraction(done)
             let left = f > 0 ? elapsed / f * (1 - f) : 0
             let optional = [
-                run.lastValidation.map { "val \(String(format: "%.4f", $0.loss))" } ?? "", "\(Int(speed)) chars/s",
+                loop.lastValidation.map { "val \(String(format: "%.4f", $0.loss))" } ?? "", "\(Int(speed)) chars/s",
                 "\(formatDuration(left)) left", "lr \(formatPlain(learningRate))",
             ].filter { !$0.isEmpty }
             let loss = "loss \(String(format: "%.4f", lastLoss))"
@@ -133,47 +141,52 @@ extension Session {
                     label: "training", fraction: f,
                     counts: "\(Int(elapsed)) of \(formatPlain(seconds ?? 0)) s budget",
                     shortCounts: "\(Int(elapsed))/\(formatPlain(seconds ?? 0)) s",
-                    kept: ["iteration \(run.trainer.iteration)", loss], optional: optional, style: style, width: room),
+                    kept: ["iteration \(loop.trainer.iteration)", loss], optional: optional, style: style, width: room),
                 to: room)
         }
         var done = 0
-        while iterations.map({ done < $0 }) ?? true {
-            if let seconds, Date().timeIntervalSince(start) >= seconds { break }
-            if interrupted() {
-                stopReason = "interrupted (Ctrl-C)"
-                break
-            }
-            let event: TrainingRun.Event
-            do throws(TrainingStop) {
-                event = try run.iterate(learningRate: settings.learningRate)
-            } catch {
-                if interactive && done > 0 { output.write("\n") }
-                output.line(style.yellow(error.description))
-                stopReason = "stopped by the guard"
-                break
-            }
-            done += 1
-            if firstLoss.isNaN { firstLoss = event.report.loss }
-            lastLoss = event.report.loss
-            characters += event.report.characters
-            points.append(event.point)
-            if interactive {
-                if Date().timeIntervalSince(lastProgress) >= 0.1 || done == iterations {
-                    lastProgress = Date()
-                    output.write("\r" + progress(done, learningRate: event.report.learningRate))
+        let learningRate = settings.learningRate
+        let outcome = run.run(
+            learningRate: { learningRate },
+            shouldStop: { interrupted() },
+            observe: { event, loop in
+                switch event {
+                case .guardFired(let stop):
+                    if interactive && done > 0 { output.write("\n") }
+                    output.line(style.yellow(stop.description))
+                case .iteration(let step):
+                    done += 1
+                    if firstLoss.isNaN { firstLoss = step.report.loss }
+                    lastLoss = step.report.loss
+                    characters += step.report.characters
+                    points.append(
+                        LossPoint(iteration: step.report.iteration, loss: step.report.loss, validation: step.validation))
+                    if interactive {
+                        if Date().timeIntervalSince(lastProgress) >= 0.1 || done == iterations {
+                            lastProgress = Date()
+                            output.write("\r" + progress(done, learningRate: step.report.learningRate, loop: loop))
+                        }
+                    } else if reportEvery.map({ done % $0 == 0 }) ?? (Date().timeIntervalSince(lastReport) >= 5) {
+                        lastReport = Date()
+                        output.line(reportLine(step, loop: loop))
+                    }
+                    if step.sample != nil || step.checkpointDue {
+                        if interactive { output.write("\n") }
+                        if let sample = step.sample { output.line(sampleBlock(sample, step: step)) }
+                        if step.checkpointDue { output.note(checkpoints.write(loop)) }
+                    }
                 }
-            } else if reportEvery.map({ done % $0 == 0 }) ?? (Date().timeIntervalSince(lastReport) >= 5) {
-                lastReport = Date()
-                output.line(reportLine(event, run: run))
-            }
-            if event.sample != nil || event.checkpoint != nil {
-                if interactive { output.write("\n") }
-                if let sample = event.sample { output.line(sampleBlock(sample, event: event)) }
-                if let note = event.checkpoint { output.note(note) }
-            }
+            })
+        switch outcome {
+        case .finished: break
+        case .stopped: stopReason = "interrupted (Ctrl-C)"
+        case .guardStopped: stopReason = "stopped by the guard"
         }
         if interactive && !points.isEmpty && stopReason != "stopped by the guard" { output.write("\n") }
-        if let loss = run.finalValidation(after: points.last) { points[points.count - 1].validation = loss }
+        if let loss = run.finalValidation(lastIteration: points.last?.iteration, measuredThere: points.last?.validation != nil)
+        {
+            points[points.count - 1].validation = loss
+        }
         trainer = run.trainer
         generator = run.generator
         history += points.filter { $0.iteration <= run.trainer.iteration }
@@ -191,25 +204,27 @@ extension Session {
         } else if let stopReason {
             output.line("no iteration kept: \(stopReason); the model is as it was")
         }
+        if case .guardStopped = outcome { return false }
+        return true
     }
 
     /// A line of progress for a console that is not a terminal (scripts, lessons under test).
-    func reportLine(_ event: TrainingRun.Event, run: TrainingRun) -> String {
-        "iteration \(event.report.iteration)  loss \(String(format: "%.4f", event.report.loss))"
-            + (run.lastValidation.map { "  validation \(String(format: "%.4f", $0.loss))" } ?? "")
+    func reportLine(_ step: TrainingStep, loop: TrainingLoop) -> String {
+        "iteration \(step.report.iteration)  loss \(String(format: "%.4f", step.report.loss))"
+            + (loop.lastValidation.map { "  validation \(String(format: "%.4f", $0.loss))" } ?? "")
     }
 
     /// A sample printed during training, framed, with the iteration and the losses.
-    func sampleBlock(_ sample: String, event: TrainingRun.Event) -> String {
-        trainingSampleBlock(sample, event: event, style: style)
+    func sampleBlock(_ sample: String, step: TrainingStep) -> String {
+        trainingSampleBlock(sample, step: step, style: style)
     }
 
     /// Starts training on its own thread.
     func startBackground(iterations: Int?, seconds: Double? = nil) {
-        let run = TrainingRun(session: self)
+        let loop = makeTrainingLoop(iterations: iterations, seconds: seconds)
         let job = TrainingJob(trainer: trainer, learningRate: settings.learningRate, target: iterations, seconds: seconds)
         self.job = job
-        job.start(run, console: PostBox(console: output.console), style: style)
+        job.start(loop, checkpoints: CheckpointWriter(session: self), console: PostBox(console: output.console), style: style)
         let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }
         output.line(
             "training in the background" + (budget.isEmpty ? " until stop" : " for " + budget.joined(separator: " or "))
@@ -238,11 +253,11 @@ extension Session {
 
 /// A sample printed during training (foreground or background), framed, with the iteration
 /// and the losses: what the learner watches take shape.
-func trainingSampleBlock(_ sample: String, event: TrainingRun.Event, style: Style) -> String {
+func trainingSampleBlock(_ sample: String, step: TrainingStep, style: Style) -> String {
     let losses =
-        "loss \(String(format: "%.2f", event.report.loss))"
-        + (event.point.validation.map { ", validation \(String(format: "%.2f", $0))" } ?? "")
-    return [style.dim("── sample at iteration \(event.report.iteration) (\(losses)) ──"), sample, style.dim("──")]
+        "loss \(String(format: "%.2f", step.report.loss))"
+        + (step.validation.map { ", validation \(String(format: "%.2f", $0))" } ?? "")
+    return [style.dim("── sample at iteration \(step.report.iteration) (\(losses)) ──"), sample, style.dim("──")]
         .joined(separator: "\n")
 }
 

@@ -200,6 +200,8 @@ public final class Session {
             return true
         } catch let error as CommandError {
             output.error(error.message)
+        } catch is ReportedFailure {
+            // already said why (the training guard)
         } catch {
             output.error(String(describing: error))
         }

@@ -30,6 +30,11 @@ struct Settings: Equatable, Sendable {
     /// Iterations between checkpoints written during `train` (0: none), and where.
     var checkpointEvery = 0
     var checkpointFile = "checkpoint.safetensors"
+    /// The most memory training may ask for, in bytes (nil: half of the physical memory).
+    var memoryBudget: Double? = nil
+
+    /// The memory budget in effect.
+    var budget: MemoryBudget { memoryBudget.map(MemoryBudget.init(bytes:)) ?? .standard }
 
     /// The trainer's hyper-parameters.
     var training: TrainingConfiguration {
@@ -193,6 +198,12 @@ struct SettingSpec: Sendable {
                 s.checkpointFile = text
             },
             value: { $0.checkpointFile }),
+        SettingSpec(
+            name: "memory-budget", range: "1MB…1000TB, auto",
+            doc: "the most memory training may need (auto: half of the physical memory)", effect: .none,
+            choices: ["auto", "2GB", "8GB"],
+            apply: { text, s throws(CommandError) in s.memoryBudget = try parseMemoryBudget(text) },
+            value: { $0.memoryBudget.map(MemoryBudget.format) ?? "auto" }),
     ]
 
     /// The setting called `name`, or an error suggesting the nearest names.
@@ -241,6 +252,15 @@ func parseClipping(_ text: String) throws(CommandError) -> Clipping {
         throw CommandError("clip must be a number (by value), norm:C, or none, not '\(shown(text))'")
     }
     return .value(Float(try parseNumber(number, "clip", in: range)))
+}
+
+/// `auto`, or bytes with an optional unit (`8GB`, `500MB`) from 1 MB to 1000 TB.
+func parseMemoryBudget(_ text: String) throws(CommandError) -> Double? {
+    if text.lowercased() == "auto" { return nil }
+    guard let bytes = MemoryBudget.parse(text), (1e6...1e15).contains(bytes) else {
+        throw CommandError("memory-budget must be auto or a size from 1MB to 1000TB (8GB, 500MB), not '\(shown(text))'")
+    }
+    return bytes
 }
 
 /// How `show settings` and checkpoints write a clipping.

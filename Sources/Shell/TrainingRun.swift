@@ -3,142 +3,63 @@ import Foundation
 import Rendering
 import Synchronization
 
-/// A stretch of training, foreground or background: the trainer, its workspace, and the schedule
-/// of validation losses and samples. It reports; the caller speaks.
-struct TrainingRun: Sendable {
-    var trainer: Trainer
-    var workspace: TrainingWorkspace
-    let data: [Int]
-    let validation: [Int]
-    /// The settings at the start of the run: validation, samples, checkpoints.
-    let settings: Settings
-    let sampling: SamplingOptions
-    var generator: SplitMix64
-    /// What a checkpoint written during the run stores besides the model and training state
-    /// (the corpus name and the settings, as `save` writes them).
-    let checkpointExtra: [String: String]
-    /// The last validation loss measured in this run, and its iteration.
-    var lastValidation: (iteration: Int, loss: Double)? = nil
-
+extension Session {
     /// How many characters a sample during training has.
-    static let sampleLength = 200
+    static let trainingSampleLength = 200
     /// At most this many held-out characters are read for a validation loss (it must stay quick).
     static let validationLimit = 40_000
 
+    /// The engine's training loop over this session's text, trainer and generator, scheduled by
+    /// the settings (validation, samples, checkpoints) and by `iterations` and `seconds`.
+    func makeTrainingLoop(iterations: Int?, seconds: Double?) -> TrainingLoop {
+        let schedule = TrainingSchedule(
+            iterations: iterations, seconds: seconds, validateEvery: settings.validateEvery,
+            sampleEvery: settings.sampleEvery, sampleAt: settings.sampleAt, checkpointEvery: settings.checkpointEvery,
+            sampleLength: Session.trainingSampleLength, validationLimit: Session.validationLimit)
+        return TrainingLoop(
+            trainer: trainer, data: corpus.training, validation: corpus.validation, schedule: schedule,
+            sampling: settings.sampling, generator: generator)
+    }
+
+    /// Refuses training whose estimated memory is over the budget (one line with both figures).
+    /// Besides the training itself it counts the stepped view (`step`'s trace over t characters),
+    /// which is recomputed with the new weights at the end.
+    func checkTrainingMemory() throws(CommandError) {
+        let shape = trainer.model.shape
+        let estimate =
+            MemoryEstimate.training(shape, configuration: settings.training)
+            + (position > 0 ? MemoryEstimate.forwardCache(shape, batchSize: 1, steps: position) : 0)
+        do { try settings.budget.check(estimate, for: "training") } catch { throw CommandError(error.description) }
+    }
+}
+
+/// Writes a checkpoint during training: the model, its training state and `extra` (the corpus
+/// name and the settings, as `save` writes them) to `path`, atomically. Returns the note to show.
+struct CheckpointWriter: Sendable {
+    let path: String
+    let extra: [String: String]
+
     init(session: Session) {
-        trainer = session.trainer
-        workspace = TrainingWorkspace(shape: session.trainer.model.shape)
-        data = session.corpus.training
-        validation = session.corpus.validation
-        settings = session.settings
-        sampling = session.settings.sampling
-        generator = session.generator
-        checkpointExtra = session.checkpointMetadata()
+        path = session.settings.checkpointFile
+        extra = session.checkpointMetadata()
     }
 
-    /// What one iteration produced.
-    struct Event {
-        var report: IterationReport
-        var point: LossPoint
-        var sample: String?
-        /// What the checkpoint due at this iteration did: `wrote PATH` or why it failed.
-        var checkpoint: String?
-    }
-
-    /// The validation loss of the current weights (`Model.validationLoss`) over at most
-    /// `validationLimit` characters of the held-out text (nil when the text has none).
-    func validationLoss() -> Double? {
-        guard validation.count >= 2 else { return nil }
-        return trainer.model.validationLoss(validation, limit: TrainingRun.validationLimit)
-    }
-
-    /// At the end of a run: the validation loss of the final weights unless the last iteration
-    /// measured it already (nil when validation is off or impossible).
-    mutating func finalValidation(after last: LossPoint?) -> Double? {
-        guard settings.validateEvery > 0, let last, last.iteration == trainer.iteration, last.validation == nil,
-            let loss = validationLoss()
-        else { return nil }
-        lastValidation = (trainer.iteration, loss)
-        return loss
-    }
-
-    /// Writes the model, its training state and the settings to `checkpoint-file` (atomically).
-    func writeCheckpoint() -> String {
+    /// Writes the loop's trainer and generator; `checkpoint: wrote PATH at iteration N` or why it failed.
+    func write(_ loop: TrainingLoop) -> String {
         let checkpoint = Checkpoint(
-            model: trainer.model, training: TrainingState(trainer: trainer, generator: generator), extra: checkpointExtra)
+            model: loop.trainer.model, training: TrainingState(trainer: loop.trainer, generator: loop.generator), extra: extra)
         do {
-            try checkpoint.write(path: settings.checkpointFile)
-            return "checkpoint: wrote \(settings.checkpointFile) at iteration \(trainer.iteration)"
+            try checkpoint.write(path: path)
+            return "checkpoint: wrote \(path) at iteration \(loop.trainer.iteration)"
         } catch {
-            return "checkpoint: could not write \(settings.checkpointFile): \(error)"
+            return "checkpoint: could not write \(path): \(error)"
         }
-    }
-
-    /// The trainer as it was at the start of the previous iteration: what the guard restores
-    /// when an update blew the weights up (the loss shows it one iteration later).
-    var previousStart: Trainer? = nil
-
-    /// The divergence limit: a loss per character this far above chance (ln V) means the weights
-    /// exploded, even while every number is still finite.
-    var divergenceLimit: Double { 3 * log(Double(trainer.model.shape.vocabularySize)) }
-
-    /// One iteration at `learningRate`; throws when the guard fires, with the trainer restored to
-    /// the last good weights and optimizer state.
-    mutating func iterate(learningRate: Double) throws(TrainingStop) -> Event {
-        trainer.configuration.learningRate = learningRate
-        let before = trainer
-        let report: IterationReport
-        do throws(TrainingError) {
-            report = try trainer.step(on: data, workspace: &workspace)
-        } catch {
-            throw .nonFinite(error)  // the engine left the trainer as it was before this iteration
-        }
-        // loss_i is computed with the weights the previous update made: if it exploded, undo that update too.
-        if report.loss > divergenceLimit, let previousStart {
-            trainer = previousStart
-            self.previousStart = nil
-            throw .diverged(
-                iteration: report.iteration, loss: report.loss, limit: divergenceLimit, learningRate: learningRate,
-                clipping: trainer.configuration.clipping, restoredTo: trainer.iteration)
-        }
-        previousStart = before
-        var point = LossPoint(iteration: report.iteration, loss: report.loss, validation: nil)
-        if settings.validateEvery > 0, report.iteration % settings.validateEvery == 0, let loss = validationLoss() {
-            point.validation = loss
-            lastValidation = (report.iteration, loss)
-        }
-        var sample: String? = nil
-        if settings.samples(at: report.iteration) {
-            sample = try? trainer.model.sample(prime: "", length: TrainingRun.sampleLength, options: sampling, using: &generator)
-        }
-        var checkpoint: String? = nil
-        if settings.checkpointEvery > 0, report.iteration % settings.checkpointEvery == 0 {
-            checkpoint = writeCheckpoint()
-        }
-        return Event(report: report, point: point, sample: sample, checkpoint: checkpoint)
     }
 }
 
-/// Why the guard stopped training. Either way the trainer holds the last good weights and optimizer state.
-enum TrainingStop: Error, CustomStringConvertible {
-    /// The loss, a gradient or a weight became NaN or infinite (the engine's guard).
-    case nonFinite(TrainingError)
-    /// The loss jumped far above chance: the previous update blew the weights up.
-    case diverged(iteration: Int, loss: Double, limit: Double, learningRate: Double, clipping: Clipping, restoredTo: Int)
-
-    var description: String {
-        switch self {
-        case .nonFinite(let error):
-            return "guard: \(error.description)"
-        case .diverged(let iteration, let loss, let limit, let lr, let clipping, let restoredTo):
-            var advice = "the learning rate \(formatPlain(lr)) is too high: try set lr \(formatPlain(lr / 10))"
-            if clipping == .none { advice += ", and turn clipping on (set clip 5)" }
-            return "guard: at iteration \(iteration) the loss jumped to \(String(format: "%.3f", loss)), above 3 × ln V = "
-                + "\(String(format: "%.3f", limit)) (far worse than guessing): the last update blew the weights up — \(advice). "
-                + "The weights and optimizer state are back at iteration \(restoredTo), before that update."
-        }
-    }
-}
+/// A shell command that failed after saying why itself (the guard's message): the shell counts
+/// it as a failure (`run --strict`, scripts) without a second `error:` line.
+struct ReportedFailure: Error {}
 
 /// Lets the trainer thread post messages: `Console.post` is thread-safe by contract.
 struct PostBox: @unchecked Sendable {
@@ -199,9 +120,9 @@ final class TrainingJob: Sendable {
     var isFinished: Bool { finished.load(ordering: .acquiring) }
 
     /// Starts the trainer thread.
-    func start(_ run: TrainingRun, console: PostBox, style: Style) {
+    func start(_ loop: TrainingLoop, checkpoints: CheckpointWriter, console: PostBox, style: Style) {
         let thread = Thread { [self] in
-            self.loop(run, console: console, style: style)
+            self.loop(loop, checkpoints: checkpoints, console: console, style: style)
         }
         thread.name = "charrnn-trainer"
         thread.start()
@@ -213,50 +134,52 @@ final class TrainingJob: Sendable {
         done.wait()
     }
 
-    private func loop(_ initial: TrainingRun, console: PostBox, style: Style) {
+    private func loop(_ initial: TrainingLoop, checkpoints: CheckpointWriter, console: PostBox, style: Style) {
         var run = initial
         var lastPost = Date()
-        var outcome = "stopped"
-        while !stopRequested.load(ordering: .relaxed) {
-            if let target, run.trainer.iteration - startIteration >= target {
-                outcome = "finished"
-                break
-            }
-            if let seconds, Date().timeIntervalSince(startTime) >= seconds {
-                outcome = "finished"
-                break
-            }
-            let lr = learningRate.load(ordering: .relaxed)
-            let event: TrainingRun.Event
-            do throws(TrainingStop) {
-                event = try run.iterate(learningRate: lr)
-            } catch {
-                console.post(error.description)
-                outcome = "stopped by the guard"
-                break
-            }
-            latest.withLock { $0 = run.trainer }
-            recorded.withLock { $0.append(event.point) }
-            status.withLock {
-                $0.iterations += 1
-                $0.loss = event.report.loss
-                $0.learningRate = event.report.learningRate
-                $0.characters += event.report.characters
-                if let v = event.point.validation { $0.validation = v }
-            }
-            if let sample = event.sample {
-                console.post(trainingSampleBlock(sample, event: event, style: style))
-            }
-            if let note = event.checkpoint { console.post(note) }
-            if Date().timeIntervalSince(lastPost) >= 3 {
-                lastPost = Date()
-                console.post(
-                    "[training] iteration \(event.report.iteration)  loss \(String(format: "%.4f", event.report.loss))"
-                        + (run.lastValidation.map { "  validation \(String(format: "%.4f", $0.loss))" } ?? "")
-                        + "  lr \(formatPlain(event.report.learningRate))")
-            }
+        let ending = run.run(
+            learningRate: { learningRate.load(ordering: .relaxed) },
+            shouldStop: { stopRequested.load(ordering: .relaxed) },
+            observe: { event, loop in
+                switch event {
+                case .guardFired(let stop):
+                    console.post(stop.description)
+                case .iteration(let step):
+                    latest.withLock { $0 = loop.trainer }
+                    recorded.withLock {
+                        $0.append(
+                            LossPoint(iteration: step.report.iteration, loss: step.report.loss, validation: step.validation))
+                    }
+                    status.withLock {
+                        $0.iterations += 1
+                        $0.loss = step.report.loss
+                        $0.learningRate = step.report.learningRate
+                        $0.characters += step.report.characters
+                        if let v = step.validation { $0.validation = v }
+                    }
+                    if let sample = step.sample {
+                        console.post(trainingSampleBlock(sample, step: step, style: style))
+                    }
+                    if step.checkpointDue { console.post(checkpoints.write(loop)) }
+                    if Date().timeIntervalSince(lastPost) >= 3 {
+                        lastPost = Date()
+                        console.post(
+                            "[training] iteration \(step.report.iteration)  loss \(String(format: "%.4f", step.report.loss))"
+                                + (loop.lastValidation.map { "  validation \(String(format: "%.4f", $0.loss))" } ?? "")
+                                + "  lr \(formatPlain(step.report.learningRate))")
+                    }
+                }
+            })
+        let outcome: String
+        switch ending {
+        case .finished: outcome = "finished"
+        case .stopped: outcome = "stopped"
+        case .guardStopped: outcome = "stopped by the guard"
         }
-        if outcome == "finished", let loss = run.finalValidation(after: recorded.withLock({ $0.last })) {
+        let last = recorded.withLock { $0.last }
+        if outcome == "finished",
+            let loss = run.finalValidation(lastIteration: last?.iteration, measuredThere: last?.validation != nil)
+        {
             recorded.withLock { $0[$0.count - 1].validation = loss }
             status.withLock { $0.validation = loss }
         }

@@ -1,0 +1,244 @@
+// The one training loop: `charrnn train`, the shell's `train` and background training all run it.
+//
+// It owns the schedule (an iteration count, a time budget, or both: whichever ends first), the
+// validation losses, the samples shown while training, when checkpoints fall due, the divergence
+// guard and the stop flag. It never prints and never writes a file: it reports each event to the
+// caller's observer, which speaks (a progress line, a JSON line, a post above the prompt) and
+// writes checkpoints when a step says one is due.
+
+import Foundation
+
+/// When a training run validates, samples, asks for checkpoints and ends.
+public struct TrainingSchedule: Sendable, Equatable {
+    /// Iterations to do in this run, or nil: no count (then `seconds` or the stop flag ends it).
+    public var iterations: Int?
+    /// A time budget in seconds, or nil. With `iterations` too, whichever comes first ends the run.
+    public var seconds: Double?
+    /// Iterations between validation losses (0: none during the run).
+    public var validateEvery: Int
+    /// Iterations between samples (0: none).
+    public var sampleEvery: Int
+    /// Iterations after which a sample is drawn, besides every `sampleEvery`.
+    public var sampleAt: [Int]
+    /// Iterations between checkpoints (0: none during the run).
+    public var checkpointEvery: Int
+    /// Characters in a sample drawn during training.
+    public var sampleLength: Int
+    /// At most this many held-out characters are read for a validation loss (`Int.max`: all).
+    public var validationLimit: Int
+
+    /// A schedule; by default 1000 iterations and nothing else.
+    public init(
+        iterations: Int? = 1000, seconds: Double? = nil, validateEvery: Int = 0, sampleEvery: Int = 0,
+        sampleAt: [Int] = [], checkpointEvery: Int = 0, sampleLength: Int = 200, validationLimit: Int = .max
+    ) {
+        self.iterations = iterations
+        self.seconds = seconds
+        self.validateEvery = validateEvery
+        self.sampleEvery = sampleEvery
+        self.sampleAt = sampleAt
+        self.checkpointEvery = checkpointEvery
+        self.sampleLength = sampleLength
+        self.validationLimit = validationLimit
+    }
+
+    /// Whether a sample is drawn after `iteration`.
+    public func samples(at iteration: Int) -> Bool {
+        (sampleEvery > 0 && iteration % sampleEvery == 0) || sampleAt.contains(iteration)
+    }
+
+    /// Whether the validation loss is measured after `iteration`.
+    public func validates(at iteration: Int) -> Bool { validateEvery > 0 && iteration % validateEvery == 0 }
+
+    /// Whether a checkpoint falls due after `iteration`.
+    public func checkpoints(at iteration: Int) -> Bool { checkpointEvery > 0 && iteration % checkpointEvery == 0 }
+}
+
+/// What one kept iteration produced.
+public struct TrainingStep: Sendable {
+    /// The trainer's report: iteration, loss, gradient norm, learning rate.
+    public var report: IterationReport
+    /// The validation loss measured after this iteration, if the schedule asked for one.
+    public var validation: Double?
+    /// A sample drawn after this iteration, if the schedule asked for one.
+    public var sample: String?
+    /// True when a checkpoint falls due now: the observer writes the loop's `trainer` and `generator`.
+    public var checkpointDue: Bool
+}
+
+/// Why the guard stopped training. Either way the trainer holds the last good weights and optimizer state.
+public enum TrainingStop: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The loss, a gradient or a weight became NaN or infinite (the trainer's own check).
+    case nonFinite(TrainingError)
+    /// The loss jumped far above chance: the previous update blew the weights up.
+    case diverged(iteration: Int, loss: Double, limit: Double, learningRate: Double, clipping: Clipping, restoredTo: Int)
+
+    /// The message with the shell's advice (`try set lr 0.1`).
+    public var description: String {
+        if case .nonFinite(let error) = self { return "guard: \(error.description)" }
+        return explanation(settingLearningRate: { "set lr \($0)" }, turningClippingOn: "set clip 5")
+    }
+
+    /// The message, with the advice phrased by the caller: `settingLearningRate` turns a rate
+    /// (already written short) into what to type; `turningClippingOn` is what to type to clip.
+    public func explanation(settingLearningRate: (String) -> String, turningClippingOn: String) -> String {
+        switch self {
+        case .nonFinite(.nonFinite(let iteration, let what, let lr, let clipping)):
+            var advice = "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(lr / 10)))"
+            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
+            return "guard: iteration \(iteration): the \(what) became NaN or infinite — \(advice); "
+                + "the weights and optimizer state are as they were before this iteration"
+        case .diverged(let iteration, let loss, let limit, let lr, let clipping, let restoredTo):
+            var advice = "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(lr / 10)))"
+            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
+            return "guard: at iteration \(iteration) the loss jumped to \(String(format: "%.3f", loss)), above 3 × ln V = "
+                + "\(String(format: "%.3f", limit)) (far worse than guessing): the last update blew the weights up — \(advice). "
+                + "The weights and optimizer state are back at iteration \(restoredTo), before that update."
+        }
+    }
+}
+
+/// How a run of ``TrainingLoop/run(learningRate:shouldStop:observe:)`` ended.
+public enum TrainingOutcome: Sendable, Equatable {
+    /// The iteration count or the time budget was reached.
+    case finished
+    /// The stop flag was raised (Ctrl-C, SIGTERM, `stop`).
+    case stopped
+    /// The divergence guard stopped it (the trainer holds the last good weights).
+    case guardStopped(TrainingStop)
+}
+
+/// What the loop tells its observer.
+public enum TrainingEvent: Sendable {
+    /// An iteration was kept.
+    case iteration(TrainingStep)
+    /// The guard fired and restored the last good weights and optimizer state; the run ends.
+    case guardFired(TrainingStop)
+}
+
+/// A stretch of training: the trainer, its workspace, the texts and the schedule. It reports; the
+/// caller speaks.
+public struct TrainingLoop: Sendable {
+    /// The model, its optimizer state and the position in the text.
+    public var trainer: Trainer
+    /// Reused arrays.
+    public var workspace: TrainingWorkspace
+    /// The training text, as vocabulary indices.
+    public let data: [Int]
+    /// The held-out text (may be empty: then no validation losses).
+    public let validation: [Int]
+    /// When to validate, sample, checkpoint and end.
+    public var schedule: TrainingSchedule
+    /// How samples during training are drawn.
+    public var sampling: SamplingOptions
+    /// Draws the samples (saved in checkpoints with the trainer).
+    public var generator: SplitMix64
+    /// The last validation loss measured in this run, and its iteration.
+    public private(set) var lastValidation: (iteration: Int, loss: Double)? = nil
+    /// Iterations kept in this run.
+    public private(set) var completed = 0
+    /// The trainer as it was at the start of the previous iteration: what the guard restores when
+    /// an update blew the weights up (the loss shows it one iteration later).
+    var previousStart: Trainer? = nil
+
+    /// A loop over `data` (and `validation`), continuing `trainer`.
+    public init(
+        trainer: Trainer, data: [Int], validation: [Int], schedule: TrainingSchedule,
+        sampling: SamplingOptions = SamplingOptions(), generator: SplitMix64 = SplitMix64(seed: 0)
+    ) {
+        self.trainer = trainer
+        self.workspace = TrainingWorkspace(shape: trainer.model.shape)
+        self.data = data
+        self.validation = validation
+        self.schedule = schedule
+        self.sampling = sampling
+        self.generator = generator
+    }
+
+    /// The divergence limit: a loss per character this far above chance (3 · ln V) means the
+    /// weights exploded, even while every number is still finite.
+    public var divergenceLimit: Double { 3 * log(Double(trainer.model.shape.vocabularySize)) }
+
+    /// The validation loss of the current weights (`Model.validationLoss`) over at most the
+    /// schedule's `validationLimit` characters of the held-out text (nil when it has too few).
+    public func validationLoss() -> Double? {
+        guard validation.count >= 2 else { return nil }
+        return trainer.model.validationLoss(validation, limit: schedule.validationLimit)
+    }
+
+    /// At the end of a run: the validation loss of the final weights unless the last iteration
+    /// measured it (nil when validation is off — `validateEvery` 0 and not `always` — or
+    /// impossible, or when no iteration of this run is the trainer's latest).
+    public mutating func finalValidation(lastIteration: Int?, measuredThere: Bool, always: Bool = false) -> Double? {
+        guard schedule.validateEvery > 0 || always, let lastIteration, lastIteration == trainer.iteration, !measuredThere,
+            let loss = validationLoss()
+        else { return nil }
+        lastValidation = (trainer.iteration, loss)
+        return loss
+    }
+
+    /// One iteration at `learningRate`, then what the schedule asks for after it (validation,
+    /// sample, whether a checkpoint is due). Throws when the guard fires, with the trainer
+    /// restored to the last good weights and optimizer state.
+    public mutating func iterate(learningRate: Double) throws(TrainingStop) -> TrainingStep {
+        trainer.configuration.learningRate = learningRate
+        let before = trainer
+        let report: IterationReport
+        do throws(TrainingError) {
+            report = try trainer.step(on: data, workspace: &workspace)
+        } catch {
+            throw .nonFinite(error)  // the trainer is as it was before this iteration
+        }
+        // loss_i is computed with the weights the previous update made: if it exploded, undo that update too.
+        if report.loss > divergenceLimit, let previousStart {
+            trainer = previousStart
+            self.previousStart = nil
+            throw .diverged(
+                iteration: report.iteration, loss: report.loss, limit: divergenceLimit, learningRate: learningRate,
+                clipping: trainer.configuration.clipping, restoredTo: trainer.iteration)
+        }
+        previousStart = before
+        completed = completed == .max ? .max : completed + 1
+        var step = TrainingStep(report: report, validation: nil, sample: nil, checkpointDue: false)
+        if schedule.validates(at: report.iteration), let loss = validationLoss() {
+            step.validation = loss
+            lastValidation = (report.iteration, loss)
+        }
+        if schedule.samples(at: report.iteration) {
+            step.sample = try? trainer.model.sample(
+                prime: "", length: schedule.sampleLength, options: sampling, using: &generator)
+        }
+        step.checkpointDue = schedule.checkpoints(at: report.iteration)
+        return step
+    }
+
+    /// Trains until the schedule's count or time budget is reached, `shouldStop` says so (polled
+    /// before every iteration), or the guard fires. `learningRate` is read before every iteration
+    /// (so a rate changed meanwhile takes effect at the next one); every event goes to `observe`
+    /// with the loop as it is after the event.
+    public mutating func run(
+        learningRate: () -> Double, shouldStop: () -> Bool, observe: (TrainingEvent, TrainingLoop) -> Void
+    ) -> TrainingOutcome {
+        let start = Date()
+        let first = completed
+        while true {
+            if let iterations = schedule.iterations, completed - first >= iterations { return .finished }
+            if let seconds = schedule.seconds, Date().timeIntervalSince(start) >= seconds { return .finished }
+            if shouldStop() { return .stopped }
+            do throws(TrainingStop) {
+                let step = try iterate(learningRate: learningRate())
+                observe(.iteration(step), self)
+            } catch {
+                observe(.guardFired(error), self)
+                return .guardStopped(error)
+            }
+        }
+    }
+}
+
+/// A number written short: `0.1`, `5`, `1e-05` (as the shell's `formatPlain` writes settings).
+func shortNumber(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+    let text = String(x)
+    return text.count <= 10 ? text : String(format: "%.4g", x)
+}
