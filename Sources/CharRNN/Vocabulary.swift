@@ -72,7 +72,7 @@ public struct Vocabulary: Sendable, Equatable {
         case "\t": return "⇥"
         case "\r": return "␍"
         default:
-            if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || s.value == 0x7F {
+            if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || (0x7F...0x9F).contains(s.value) {
                 return "\\u{\(String(s.value, radix: 16))}"
             }
             return String(c)

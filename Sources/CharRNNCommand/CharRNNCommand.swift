@@ -3,6 +3,7 @@
 // against other tools. No model code lives here: it calls the engine and the shell.
 
 import ArgumentParser
+import Terminal
 
 @main
 struct CharRNNCommand: ParsableCommand {
@@ -18,4 +19,11 @@ struct CharRNNCommand: ParsableCommand {
             EvalCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ShellCommand.self)
+
+    /// Ignores SIGXFSZ first (`ulimit -f`: writing past the limit is then an EFBIG error, not death),
+    /// then parses the flags and runs the command.
+    static func main() {
+        TerminalEnvironment.ignoreFileSizeSignal()
+        main(nil)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CharRNN
+import Rendering
 import Shell
 import Terminal
 
@@ -26,6 +27,7 @@ struct SampleCommand: ParsableCommand {
         TerminalEnvironment.installInterruptHandler()
         let model = try fail { try Checkpoint.read(path: checkpoint).model }
         var generator = SplitMix64(seed: seed)
+        _ = try fail { try model.vocabulary.encode(prime) }  // characters the model lacks: an error before any output
         StandardStreams.write(prime)
         interruptRequested.store(false, ordering: .relaxed)
         _ = try fail {
@@ -33,7 +35,7 @@ struct SampleCommand: ParsableCommand {
                 prime: prime, length: length, options: SamplingOptions(temperature: temperature, topK: topK, argmax: argmax),
                 using: &generator
             ) { character in
-                StandardStreams.write(String(character))
+                StandardStreams.write(safeText(character))  // control characters shown, not obeyed
                 return !interruptRequested.load(ordering: .relaxed)
             }
         }

@@ -43,11 +43,11 @@ extension Commands {
                 throw CommandError("--prime: \(String(describing: error))")
             }
             var generator = seed.map { SplitMix64(seed: $0) } ?? session.generator
-            session.output.write(session.style.dim(prime))
+            session.output.write(session.style.dim(safeText(prime)))
             let interrupted = session.interrupted
             let output = session.output
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                output.write(String(c))
+                output.write(safeText(c))  // a model trained on text with ESC or NUL: shown, not obeyed or lost
                 return !interrupted()
             }
             session.output.write("\n")
@@ -89,7 +89,7 @@ extension Commands {
             let rows = order.enumerated().map { rank, v in
                 [String(rank + 1), labels[v], String(format: "%.4f", before[v]), String(format: "%.4f", after[v])]
             }
-            let shownText = visible(String(text.suffix(30)))
+            let shownText = safeText(visible(String(text.suffix(30))))
             session.output.line("after \"\(text.count > 30 ? "…" : "")\(shownText)\" the model predicts:")
             session.output.line(
                 table(

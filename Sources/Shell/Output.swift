@@ -18,8 +18,14 @@ final class Output {
     /// Writes text and a newline.
     func line(_ text: String = "") { console.write(text + "\n") }
 
-    /// Writes a one-line error: `error: …`.
-    func error(_ message: String) { console.write(style.red("error:") + " " + message + "\n") }
+    /// Writes a one-line error: `error: …`. Errors often quote what a file held (a checkpoint's
+    /// vocabulary entry, a path, a line), so control characters in the message are neutralised
+    /// (``safeText(_:)``): an error never sends an escape sequence to the terminal.
+    func error(_ message: String) { console.write(style.red("error:") + " " + safeText(message) + "\n") }
+
+    /// Writes a line of text that came from a file (a name, a lesson's prose, a sample), with its
+    /// control characters neutralised (``safeText(_:)``).
+    func fileLine(_ text: String) { console.write(safeText(text) + "\n") }
 
     /// Writes a one-line note in dim text (hints, what a setting change did).
     func note(_ text: String) { console.write(style.dim(text) + "\n") }
