@@ -47,10 +47,11 @@ public struct Vocabulary: Sendable, Equatable {
         var result: [Int] = []
         result.reserveCapacity(text.count)
         var unknown: [Character] = []
+        var unknownSet = Set<Character>()  // linear however many distinct unknown characters
         for c in text {
             if let i = indexOf[c] {
                 result.append(i)
-            } else if !unknown.contains(c) {
+            } else if unknownSet.insert(c).inserted {
                 unknown.append(c)
             }
         }

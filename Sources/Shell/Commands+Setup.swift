@@ -74,11 +74,51 @@ extension Session {
             throw CommandError(message)
         }
         let displayName = library.path(of: name) != nil ? name : URL(fileURLWithPath: path).lastPathComponent
+        let progress = loadingProgress(displayName)
+        defer { progress.finish() }
         do {
-            return try Corpus.load(path: path, name: displayName, order: .sorted)
+            return try Corpus.load(path: path, name: displayName, order: .sorted, progress: progress.report)
         } catch {
             throw CommandError(error.description)
         }
+    }
+
+    /// Files at least this big (bytes) get a progress line while they are read and encoded.
+    static let progressThreshold = 8 << 20
+
+    /// The progress callback for loading a text (Ctrl-C stops it and nothing changes; a big file
+    /// gets a progress line, redrawn at most every 0.1 s at a terminal, one note per step in a
+    /// pipe), and what to call when loading ended (it ends the progress line).
+    func loadingProgress(_ name: String) -> (report: (Corpus.LoadStep, Int, Int) -> Bool, finish: () -> Void) {
+        final class State {
+            var lastDrawn = Date.distantPast
+            var lastStep: Corpus.LoadStep?
+            var drew = false
+        }
+        let state = State()
+        let output = self.output, style = self.style, interrupted = self.interrupted
+        let interactive = output.console.isInteractive
+        let label = safeText(name)
+        let report: (Corpus.LoadStep, Int, Int) -> Bool = { step, done, total in
+            if interrupted() { return false }
+            guard total >= Session.progressThreshold else { return true }
+            let megabytes = { (n: Int) in (n + (1 << 19)) >> 20 }
+            let what = step == .reading ? "reading \(label)" : "encoding \(label)"
+            if interactive {
+                guard Date().timeIntervalSince(state.lastDrawn) >= 0.1 else { return true }
+                state.lastDrawn = Date()
+                output.write(
+                    "\r" + progressLine(
+                        label: what, completed: megabytes(done), total: megabytes(total), detail: "MB  Ctrl-C stops",
+                        style: style, width: output.width - 1))
+                state.drew = true
+            } else if step != state.lastStep {
+                output.note("\(what): \(megabytes(total)) MB…")
+            }
+            state.lastStep = step
+            return true
+        }
+        return (report, { if state.drew { output.write("\n") } })
     }
 
     /// The current text: size, vocabulary, split.

@@ -8,8 +8,8 @@ import Synchronization
 struct TrainingRun: Sendable {
     var trainer: Trainer
     var workspace: TrainingWorkspace
-    let data: [Int]
-    let validation: [Int]
+    let data: EncodedText
+    let validation: EncodedText
     /// The settings at the start of the run: validation, samples, checkpoints.
     let settings: Settings
     let sampling: SamplingOptions
