@@ -142,8 +142,9 @@ public struct BatchCursor: Sendable, Equatable {
 
     /// One chunk: inputs and targets as (B, T) row-major arrays, and whether the cursor went back to
     /// the start (the caller then resets the hidden state, as min-char-rnn does).
-    public mutating func next<Data: RandomAccessCollection<Int>>(from data: Data) -> (inputs: [Int], targets: [Int], restarted: Bool)
-    where Data.Index == Int {
+    public mutating func next<Data: RandomAccessCollection<Int>>(
+        from data: Data
+    ) -> (inputs: [Int], targets: [Int], restarted: Bool) where Data.Index == Int {
         var restarted = false
         if position > 0 && position + sequenceLength + 1 >= streamLength {
             position = 0

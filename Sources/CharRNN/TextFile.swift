@@ -143,7 +143,7 @@ public enum TextFileError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missing(let path): return "\(path) does not exist"
+        case .missing(let path): return "cannot read \(path): it does not exist"
         case .notRegular(let path, let kind): return "\(path) is \(kind)"
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
         case .invalidUTF8(let path, let offset): return "\(path) is not valid UTF-8: bad byte at offset \(offset)"

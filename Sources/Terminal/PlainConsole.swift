@@ -77,7 +77,9 @@ public final class PlainConsole: Console, Sendable {
             // A pipe skips the line and goes on; a script stops there; NUL bytes only: nothing more is read.
             let limit = reader.withLock { $0.maximumLineBytes }
             let what = "line \(number) is longer than \(limit) bytes" + (binary ? " (only NUL bytes: not a text)" : "")
-            if let scriptName { return .refused(message: "\(safeText(scriptName)): \(what); the script stopped there", endsInput: true) }
+            if let scriptName {
+                return .refused(message: "\(safeText(scriptName)): \(what); the script stopped there", endsInput: true)
+            }
             return .refused(
                 message: what + (binary ? "; the rest of the input is ignored" : "; it was skipped"), endsInput: binary)
         }

@@ -126,7 +126,9 @@ public final class ReadlineConsole: Console, @unchecked Sendable {
     /// Trims the history file to ``historyLimit`` lines (every line is already in it).
     public func saveHistory() {
         let file = ReadlineHistory.expandingTilde(historyPath)
-        if access(file, F_OK) == 0, ReadlineHistory.fileProblem(file) == nil { _ = history_truncate_file(file, Int32(historyLimit)) }
+        if access(file, F_OK) == 0, ReadlineHistory.fileProblem(file) == nil {
+            _ = history_truncate_file(file, Int32(historyLimit))
+        }
     }
 
     /// The candidates readline is given: those starting with `word`, without repeats, in order.
