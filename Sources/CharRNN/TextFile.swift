@@ -68,7 +68,7 @@ public enum TextFile {
         let (descriptor, size) = try openRegular(path)
         defer { close(descriptor) }
         var text = ""
-        text.reserveCapacity(size)
+        text.reserveCapacity(min(size, 1 << 30))  // the size is the file's word: never reserve more than 1 GiB on it
         var chunk = [UInt8](repeating: 0, count: chunkSize + 4)
         var carried = 0  // bytes of an unfinished character kept at the front of `chunk`
         var offset = 0  // file offset of chunk[0]

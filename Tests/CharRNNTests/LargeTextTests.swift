@@ -93,7 +93,8 @@ private func temporaryPath(_ suffix: String) -> String {
         #expect(mkfifo(fifo, 0o600) == 0)
         let cases = [
             (directory, "\(directory) is a directory"), (fifo, "\(fifo) is a FIFO (a named pipe), not a file"),
-            ("/dev/zero", "/dev/zero is a device, not a file"), (directory + "/none", "cannot read \(directory)/none: it does not exist"),
+            ("/dev/zero", "/dev/zero is a device, not a file"),
+            (directory + "/none", "cannot read \(directory)/none: it does not exist"),
         ]
         for (path, message) in cases {
             do {
