@@ -21,7 +21,8 @@ final class Child: @unchecked Sendable {
     private var exitStatus: Int32?
     let home: String
 
-    init(_ arguments: [String] = [], stdinFrom path: String? = nil) throws {
+    /// Starts `charrnn arguments`; with `fileSizeLimitBlocks`, under `ulimit -f` (through /bin/sh).
+    init(_ arguments: [String] = [], stdinFrom path: String? = nil, fileSizeLimitBlocks: Int? = nil) throws {
         home = NSTemporaryDirectory() + "charrnn-signal-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0]
@@ -47,7 +48,11 @@ final class Child: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home
-        let argv = ([charrnnExecutable] + arguments).map { strdup($0) } + [nil]
+        var command = [charrnnExecutable] + arguments
+        if let blocks = fileSizeLimitBlocks {
+            command = ["/bin/sh", "-c", "ulimit -f \(blocks); exec \"$0\" \"$@\""] + command
+        }
+        let argv = command.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
@@ -56,7 +61,7 @@ final class Child: @unchecked Sendable {
             posix_spawnattr_destroy(&attributes)
         }
         var child = pid_t()
-        let rc = posix_spawn(&child, charrnnExecutable, &actions, &attributes, argv, envp)
+        let rc = posix_spawn(&child, command[0], &actions, &attributes, argv, envp)
         close(inPipe[0])
         close(outPipe[1])
         guard rc == 0 else {
@@ -208,6 +213,21 @@ final class Collector: @unchecked Sendable {
         let piped = try Child([], stdinFrom: "/dev/zero")
         #expect(piped.waitForExit(seconds: 20) == 1)
         #expect(piped.text.contains("line 1 is longer than 65536 bytes"), "\(piped.text)")
+    }
+
+    /// `ulimit -f` and `save`: writing past the limit is an error (SIGXFSZ is ignored), not the
+    /// death of the shell (it used to exit 153 and lose the session).
+    @Test func fileSizeLimitIsAnErrorNotDeath() throws {
+        guard FileManager.default.isExecutableFile(atPath: charrnnExecutable) else { return }
+        let corpora = URL(fileURLWithPath: charrnnExecutable).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("corpora").path
+        let child = try Child(["--corpora", corpora], fileSizeLimitBlocks: 4)
+        child.send("corpus shakespeare")
+        child.send("save \(child.home)/big.safetensors")
+        child.send("set lr 0.2")
+        child.closeInput()
+        #expect(child.waitForExit() == 0, "\(child.text)")
+        #expect(child.text.contains("error:") && child.text.contains("lr = 0.2"), "\(child.text)")
     }
 
     /// A directory or a FIFO as the script is refused at once (a FIFO used to block).
