@@ -27,11 +27,11 @@ let package = Package(
         .target(name: "Rendering"),
         .target(name: "Lessons"),
         .target(name: "Shell", dependencies: ["CharRNN", "Rendering", "Lessons"]),
-        .target(name: "Terminal", dependencies: ["Shell", "CReadline"]),
+        .target(name: "Terminal", dependencies: ["Shell", "Rendering", "CReadline"]),
         .executableTarget(
             name: "CharRNNCommand",
             dependencies: [
-                "CharRNN", "Shell", "Terminal",
+                "CharRNN", "Rendering", "Shell", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN"], exclude: ["Fixtures"]),

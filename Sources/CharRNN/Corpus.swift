@@ -2,6 +2,9 @@ import Foundation
 
 /// A text to learn from: its characters as indices into a vocabulary, split into a training part
 /// (the first `1 - validationFraction` of the text) and a held-out validation part (the rest).
+///
+/// The indices are an ``EncodedText`` (one to four bytes a character, by the vocabulary's size);
+/// the training and validation parts share its storage. A text is encoded in one pass.
 public struct Corpus: Sendable {
     /// A short name to show ("hello", "shakespeare", or a file name).
     public let name: String
@@ -10,55 +13,79 @@ public struct Corpus: Sendable {
     /// The characters of the text, each with its index.
     public let vocabulary: Vocabulary
     /// The whole text as vocabulary indices.
-    public let indices: [Int]
+    public let indices: EncodedText
     /// The training part of `indices`.
-    public let training: [Int]
+    public let training: EncodedText
     /// The validation part of `indices` (may be empty for a tiny text such as "hello").
-    public let validation: [Int]
+    public let validation: EncodedText
     /// The fraction of the text held out for validation.
     public let validationFraction: Double
 
     /// A corpus over `text`. With no `vocabulary` given, the text's own characters in `order`
     /// make it; with one given (a loaded model's), every character must be in it.
+    /// `progress(charactersEncoded)` is called every million characters; returning false stops
+    /// with ``CorpusError/interrupted(name:)``.
     public init(
         name: String, text: String, vocabulary: Vocabulary? = nil,
-        order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1
+        order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1,
+        progress: ((Int) -> Bool)? = nil
     ) throws(CorpusError) {
-        guard text.count >= 2 else { throw .tooShort(name: name, characters: text.count) }
         guard validationFraction >= 0, validationFraction < 1 else {
             throw .badFraction(validationFraction)
         }
-        do throws(VocabularyError) {
-            let chosen: Vocabulary
-            if let vocabulary { chosen = vocabulary } else { chosen = try Vocabulary(of: text, order: order) }
-            self.vocabulary = chosen
-            self.indices = try chosen.encode(text)
+        let encoded: (vocabulary: Vocabulary, text: EncodedText)?
+        do {
+            encoded = try EncodedText.encode(text, vocabulary: vocabulary, order: order, progress: progress)
         } catch {
+            if case .empty = error { throw .tooShort(name: name, characters: 0) }
             throw .vocabulary(name: name, error)
         }
+        guard let encoded else { throw .interrupted(name: name) }
+        guard encoded.text.count >= 2 else { throw .tooShort(name: name, characters: encoded.text.count) }
+        self.vocabulary = encoded.vocabulary
+        self.indices = encoded.text
         self.name = name
         self.text = text
         self.validationFraction = validationFraction
         var split = Int((Double(indices.count) * (1 - validationFraction)).rounded())
         if indices.count - split < 2 { split = indices.count }  // too little to validate on
-        training = Array(indices[..<split])
-        validation = Array(indices[split...])
+        training = indices.slice(0..<split)
+        validation = indices.slice(split..<indices.count)
     }
 
-    /// Reads a UTF-8 text file into a corpus. Invalid UTF-8 is an error that gives the byte offset.
+    /// Reads a UTF-8 text file into a corpus: only a regular file (a directory, a FIFO or a device
+    /// is refused at once, by `stat`), read in chunks and checked as strict UTF-8 on the way
+    /// (an error gives the byte offset), then encoded in one pass. `progress(step, done, total)`
+    /// reports reading (bytes) and then encoding (characters, total 0 when unknown); returning
+    /// false stops with ``CorpusError/interrupted(name:)`` and nothing is kept.
     public static func load(
         path: String, name: String? = nil, vocabulary: Vocabulary? = nil,
-        order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1
+        order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1,
+        progress: ((LoadStep, Int, Int) -> Bool)? = nil
     ) throws(CorpusError) -> Corpus {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        let shortName = name ?? (path.split(separator: "/").last.map(String.init) ?? path)
+        let text: String
+        do {
+            text = try TextFile.readText(path, progress: progress.map { report in { report(.reading, $0, $1) } })
+        } catch {
+            switch error {
+            case .invalidUTF8(let path, let offset): throw .invalidUTF8(path: path, offset: offset)
+            case .interrupted: throw .interrupted(name: shortName)
+            default: throw .unreadable(path: path, reason: error.description)
+            }
         }
-        let text = try decodeUTF8([UInt8](data), path: path)
-        let shortName = name ?? URL(fileURLWithPath: path).lastPathComponent
+        let total = text.utf8.count
         return try Corpus(
             name: shortName, text: text, vocabulary: vocabulary, order: order,
-            validationFraction: validationFraction)
+            validationFraction: validationFraction, progress: progress.map { report in { report(.encoding, $0, total) } })
+    }
+
+    /// What ``load(path:name:vocabulary:order:validationFraction:progress:)`` is doing.
+    public enum LoadStep: Sendable {
+        /// Reading the file: done and total are bytes.
+        case reading
+        /// Encoding the text: done is characters, total is the text's bytes (an upper bound).
+        case encoding
     }
 
     /// Decodes strict UTF-8, naming the offset of the first invalid byte.
@@ -115,7 +142,9 @@ public struct BatchCursor: Sendable, Equatable {
 
     /// One chunk: inputs and targets as (B, T) row-major arrays, and whether the cursor went back to
     /// the start (the caller then resets the hidden state, as min-char-rnn does).
-    public mutating func next(from data: [Int]) -> (inputs: [Int], targets: [Int], restarted: Bool) {
+    public mutating func next<Data: RandomAccessCollection<Int>>(
+        from data: Data
+    ) -> (inputs: [Int], targets: [Int], restarted: Bool) where Data.Index == Int {
         var restarted = false
         // (Written so that no counter, even one read from a file, can overflow.)
         if position < 0 || (position > 0 && position >= streamLength - sequenceLength - 1) {
@@ -145,10 +174,14 @@ public enum CorpusError: Error, Equatable, CustomStringConvertible {
     case badFraction(Double)
     case vocabulary(name: String, VocabularyError)
     case tooShortForBatch(characters: Int, batch: Int, steps: Int)
+    /// Ctrl-C while reading or encoding.
+    case interrupted(name: String)
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .unreadable(let path, let reason):
+            return reason.hasPrefix("cannot read") || reason.hasPrefix(path) ? reason : "cannot read \(path): \(reason)"
+        case .interrupted(let name): return "loading \(name) was interrupted (Ctrl-C); nothing was changed"
         case .invalidUTF8(let path, let offset):
             return "\(path) is not valid UTF-8: bad byte at offset \(offset)"
         case .tooShort(let name, let n):

@@ -118,7 +118,9 @@ public struct Trainer: Sendable, Equatable {
     /// workspace's preallocated backup just before the update and copied back if it made a weight
     /// non-finite.
     @discardableResult
-    public mutating func step(on data: [Int], workspace: inout TrainingWorkspace) throws(TrainingError) -> IterationReport {
+    public mutating func step<Data: RandomAccessCollection<Int>>(
+        on data: Data, workspace: inout TrainingWorkspace
+    ) throws(TrainingError) -> IterationReport where Data.Index == Int {
         let cursorBefore = cursor, stateBefore = state, generatorBefore = generator  // restored on failure
         let B = configuration.batchSize, T = configuration.sequenceLength
         let (inputs, targets, restarted) = cursor.next(from: data)
@@ -210,7 +212,9 @@ public struct TrainingWorkspace: Sendable {
 extension Model {
     /// The mean loss per character (nats) over `data`, read as B streams in chunks of T steps from
     /// h_0 = 0 with the state carried — at most `limit` characters per stream.
-    public func evaluate(_ data: [Int], batchSize: Int = 1, sequenceLength: Int = 100, limit: Int = .max) -> Double {
+    public func evaluate<Data: RandomAccessCollection<Int>>(
+        _ data: Data, batchSize: Int = 1, sequenceLength: Int = 100, limit: Int = .max
+    ) -> Double where Data.Index == Int {
         var B = batchSize
         while B > 1 && data.count / B < 2 { B -= 1 }
         let streamLength = min(data.count / B, limit)
@@ -243,7 +247,8 @@ extension Model {
     /// The validation loss as charrnn reports it everywhere (`charrnn train`, the shell, lessons):
     /// the mean loss per character over the held-out text, read as 8 streams in chunks of 100
     /// steps with the state carried, from h_0 = 0 — at most `limit` characters in all.
-    public func validationLoss(_ data: [Int], limit: Int = .max) -> Double {
+    public func validationLoss<Data: RandomAccessCollection<Int>>(_ data: Data, limit: Int = .max) -> Double
+    where Data.Index == Int {
         let streams = 8
         return evaluate(data, batchSize: streams, sequenceLength: 100, limit: limit == .max ? .max : max(2, limit / streams))
     }

@@ -124,9 +124,9 @@ public struct TrainingLoop: Sendable {
     /// Reused arrays.
     public var workspace: TrainingWorkspace
     /// The training text, as vocabulary indices.
-    public let data: [Int]
+    public let data: EncodedText
     /// The held-out text (may be empty: then no validation losses).
-    public let validation: [Int]
+    public let validation: EncodedText
     /// When to validate, sample, checkpoint and end.
     public var schedule: TrainingSchedule
     /// How samples during training are drawn.
@@ -143,7 +143,7 @@ public struct TrainingLoop: Sendable {
 
     /// A loop over `data` (and `validation`), continuing `trainer`.
     public init(
-        trainer: Trainer, data: [Int], validation: [Int], schedule: TrainingSchedule,
+        trainer: Trainer, data: EncodedText, validation: EncodedText, schedule: TrainingSchedule,
         sampling: SamplingOptions = SamplingOptions(), generator: SplitMix64 = SplitMix64(seed: 0)
     ) {
         self.trainer = trainer
@@ -153,6 +153,16 @@ public struct TrainingLoop: Sendable {
         self.schedule = schedule
         self.sampling = sampling
         self.generator = generator
+    }
+
+    /// A loop over index arrays (tests, small texts).
+    public init(
+        trainer: Trainer, data: [Int], validation: [Int], schedule: TrainingSchedule,
+        sampling: SamplingOptions = SamplingOptions(), generator: SplitMix64 = SplitMix64(seed: 0)
+    ) {
+        self.init(
+            trainer: trainer, data: EncodedText(data), validation: EncodedText(validation), schedule: schedule,
+            sampling: sampling, generator: generator)
     }
 
     /// The divergence limit: a loss per character this far above chance (3 · ln V) means the

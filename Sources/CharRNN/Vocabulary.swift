@@ -47,10 +47,11 @@ public struct Vocabulary: Sendable, Equatable {
         var result: [Int] = []
         result.reserveCapacity(text.count)
         var unknown: [Character] = []
+        var unknownSet = Set<Character>()  // linear however many distinct unknown characters
         for c in text {
             if let i = indexOf[c] {
                 result.append(i)
-            } else if !unknown.contains(c) {
+            } else if unknownSet.insert(c).inserted {
                 unknown.append(c)
             }
         }
@@ -72,7 +73,7 @@ public struct Vocabulary: Sendable, Equatable {
         case "\t": return "⇥"
         case "\r": return "␍"
         default:
-            if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || s.value == 0x7F {
+            if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || (0x7F...0x9F).contains(s.value) {
                 return "\\u{\(String(s.value, radix: 16))}"
             }
             return String(c)

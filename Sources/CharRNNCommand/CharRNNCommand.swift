@@ -4,6 +4,7 @@
 
 import ArgumentParser
 @preconcurrency import Glibc
+import Terminal
 
 @main
 struct CharRNNCommand: ParsableCommand {
@@ -22,7 +23,9 @@ struct CharRNNCommand: ParsableCommand {
 
     /// Parses and runs the command, then tells the truth about standard output: when any of it
     /// could not be written (closed, or a full disk), one line on standard error and status 1.
+    /// SIGXFSZ is ignored first (`ulimit -f`: writing past the limit is then an EFBIG error, not death).
     static func main() {
+        TerminalEnvironment.ignoreFileSizeSignal()
         StandardStreams.protectClosedDescriptors()
         do {
             var command = try parseAsRoot(nil)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CharRNN
+import Rendering
 import Shell
 import Terminal
 
@@ -36,11 +37,12 @@ struct SampleCommand: ParsableCommand {
         let (length, options, seed) = try checked()
         let model = try fail { try Checkpoint.read(path: checkpoint).model }
         var generator = SplitMix64(seed: seed)
-        StandardStreams.write(prime)
+        _ = try fail { try model.vocabulary.encode(prime) }  // characters the model lacks: an error before any output
+        StandardStreams.write(safeText(prime))
         interruptRequested.store(false, ordering: .relaxed)
         _ = try fail {
             try model.sample(prime: prime, length: length, options: options, using: &generator) { character in
-                StandardStreams.write(String(character))
+                StandardStreams.write(safeText(character))  // control characters shown, not obeyed
                 return !interruptRequested.load(ordering: .relaxed) && !StandardStreams.outputFailed
             }
         }

@@ -1,5 +1,6 @@
 @preconcurrency import Glibc
 import ArgumentParser
+import CharRNN
 import Shell
 import Terminal
 
@@ -49,19 +50,16 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var options: ShellOptions
 
     func run() throws {
-        // The file becomes standard input: the plain console reads it line by line, as a pipe.
-        var info = stat()
-        if stat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            StandardStreams.error("error: cannot run \(file): it is a directory (run takes a file of commands)")
-            throw ExitCode.failure
-        }
-        guard freopen(file, "r", stdin) != nil else {
-            StandardStreams.error("error: cannot read \(file): \(String(cString: strerror(errno)))")
+        // Only a regular file (a FIFO would block, a device or /dev/zero never ends); the plain
+        // console reads it line by line, and stops it at Ctrl-C or a line longer than 64 KiB.
+        let descriptor: Int32
+        do { descriptor = try TextFile.openRegular(file).descriptor } catch {
+            StandardStreams.error("error: \(error)")
             throw ExitCode.failure
         }
         let shell = options.makeShell()
         TerminalEnvironment.installInterruptHandler()
-        let console = PlainConsole(colorEnabled: false)
+        let console = PlainConsole(colorEnabled: false, input: descriptor, scriptName: file)
         console.completer = shell.completer
         let status = shell.run(console: console, strict: strict)
         if status != 0 { throw ExitCode(status) }

@@ -1,5 +1,6 @@
 import CharRNN
 import Foundation
+import Rendering
 
 extension Commands {
     static let save = Command(
@@ -99,7 +100,8 @@ extension Session {
         do { checkpoint = try Checkpoint.read(path: path) } catch { throw CommandError(String(describing: error)) }
         let model = checkpoint.model
         let trainedOn =
-            checkpoint.extra["charrnn.corpus"].map { " It was trained on '\($0)': corpus \($0), then load again." } ?? ""
+            checkpoint.extra["charrnn.corpus"].map(safeText).map { " It was trained on '\($0)': corpus \($0), then load again." }
+            ?? ""
         // The text stays when the model's vocabulary covers it.
         let newCorpus: Corpus
         if model.vocabulary == corpus.vocabulary {

@@ -46,11 +46,11 @@ extension Commands {
             // Lines longer than the terminal are broken before its last column, with a dim `›`.
             var wrap = StreamingWrap(width: session.width)
             let style = session.style
-            session.output.write(style.dim(wrap.wrap(prime, style: .plain)))
+            session.output.write(style.dim(wrap.wrap(safeText(prime), style: .plain)))
             let interrupted = session.interrupted
             let output = session.output
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                output.write(wrap.wrap(String(c), style: style))
+                output.write(wrap.wrap(safeText(String(c)), style: style))  // ESC or NUL from a text: shown, not obeyed or lost
                 return !interrupted()
             }
             session.output.write("\n")
@@ -96,7 +96,7 @@ extension Commands {
                 [String(rank + 1), labels[v], String(format: "%.4f", before[v])]
                     + (changed ? [String(format: "%.4f", after[v])] : [])
             }
-            let shownText = visible(String(text.suffix(30)))
+            let shownText = safeText(visible(String(text.suffix(30))))
             session.output.line("after \"\(text.count > 30 ? "…" : "")\(shownText)\" the model predicts:")
             session.output.line(
                 table(

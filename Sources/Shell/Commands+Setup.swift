@@ -74,11 +74,51 @@ extension Session {
             throw CommandError(message)
         }
         let displayName = library.path(of: name) != nil ? name : URL(fileURLWithPath: path).lastPathComponent
+        let progress = loadingProgress(displayName)
+        defer { progress.finish() }
         do {
-            return try Corpus.load(path: path, name: displayName, order: .sorted)
+            return try Corpus.load(path: path, name: displayName, order: .sorted, progress: progress.report)
         } catch {
             throw CommandError(error.description)
         }
+    }
+
+    /// Files at least this big (bytes) get a progress line while they are read and encoded.
+    static let progressThreshold = 8 << 20
+
+    /// The progress callback for loading a text (Ctrl-C stops it and nothing changes; a big file
+    /// gets a progress line, redrawn at most every 0.1 s at a terminal, one note per step in a
+    /// pipe), and what to call when loading ended (it ends the progress line).
+    func loadingProgress(_ name: String) -> (report: (Corpus.LoadStep, Int, Int) -> Bool, finish: () -> Void) {
+        final class State {
+            var lastDrawn = Date.distantPast
+            var lastStep: Corpus.LoadStep?
+            var drew = false
+        }
+        let state = State()
+        let output = self.output, style = self.style, interrupted = self.interrupted
+        let interactive = output.console.isInteractive
+        let label = safeText(name)
+        let report: (Corpus.LoadStep, Int, Int) -> Bool = { step, done, total in
+            if interrupted() { return false }
+            guard total >= Session.progressThreshold else { return true }
+            let megabytes = { (n: Int) in (n + (1 << 19)) >> 20 }
+            let what = step == .reading ? "reading \(label)" : "encoding \(label)"
+            if interactive {
+                guard Date().timeIntervalSince(state.lastDrawn) >= 0.1 else { return true }
+                state.lastDrawn = Date()
+                output.write(
+                    "\r" + progressLine(
+                        label: what, completed: megabytes(done), total: megabytes(total), detail: "MB  Ctrl-C stops",
+                        style: style, width: output.width - 1))
+                state.drew = true
+            } else if step != state.lastStep {
+                output.note("\(what): \(megabytes(total)) MB…")
+            }
+            state.lastStep = step
+            return true
+        }
+        return (report, { if state.drew { output.write("\n") } })
     }
 
     /// The current text: size, vocabulary, split.
@@ -87,11 +127,11 @@ extension Session {
         let labels = c.vocabulary.labels
         // Fitted to the width: the middle of a long vocabulary is left out and counted, a wide preview cut.
         let shownLabels = elidedList(labels, width: width - 14)
-        var preview = String(c.text.prefix(60)).replacingOccurrences(of: "\n", with: "↵")
-        if c.text.count > 60 { preview += "…" }
+        var preview = safeText(String(c.text.prefix(60)).replacingOccurrences(of: "\n", with: "↵"))
+        if c.indices.count > 60 { preview += "…" }
         preview = cut(preview, to: width - 14, marker: "…")
         return [
-            style.bold("corpus \(c.name)") + ": \(c.indices.count) characters, vocabulary of \(c.vocabulary.count)",
+            style.bold("corpus \(safeText(c.name))") + ": \(c.indices.count) characters, vocabulary of \(c.vocabulary.count)",
             "  vocabulary  " + shownLabels,
             "  split       \(c.training.count) training, \(c.validation.count) validation",
             "  text        \(preview)",
@@ -312,26 +352,48 @@ extension Commands {
 
     static let runScript = Command(
         name: "run", summary: "run the commands of a file, echoing each one", usage: "run FILE",
-        help:
-            "Runs a file of commands, one per line, as if typed (lines starting with # are comments). It stops at the first command that fails.",
+        help: """
+            Runs a file of commands, one per line, as if typed (lines starting with # are comments).
+            It stops at the first command that fails, at a line longer than 64 KiB, and at Ctrl-C
+            (saying at which line).
+            """,
         complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
         run: { session, words in
             guard words.count == 1 else { throw CommandError.usage("run FILE") }
             guard session.scriptDepth < 8 else { throw CommandError("scripts nest more than 8 deep (does a script run itself?)") }
-            guard let data = FileManager.default.contents(atPath: words[0]) else {
-                throw CommandError("cannot read \(shown(words[0]))")
+            let name = shown(words[0])
+            // Only a regular file: a FIFO or a device would block or never end.
+            let descriptor: Int32
+            do { descriptor = try TextFile.openRegular(words[0]).descriptor } catch {
+                throw CommandError(safeText(String(describing: error)))
             }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw CommandError("\(shown(words[0])) is not UTF-8 text")
-            }
+            defer { close(descriptor) }
             session.scriptDepth += 1
             defer { session.scriptDepth -= 1 }
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var reader = LineReader(descriptor: descriptor)
+            while true {
+                let line: String
+                switch reader.next() {
+                case .end:
+                    if let code = reader.readError {
+                        throw CommandError("cannot read \(name): \(String(cString: strerror(code)))")
+                    }
+                    return
+                case .tooLong(let number, _):
+                    throw CommandError(
+                        "\(name): line \(number) is longer than \(reader.maximumLineBytes) bytes; the script stopped there")
+                case .line(let text):
+                    line = text
+                }
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                session.output.line(session.echo(String(line)))
-                if !session.run(line: String(line)) {
-                    throw CommandError("\(shown(words[0])) line \(number + 1) failed; the script stopped there")
+                session.output.line(session.echo(safeText(line)))
+                let ok = session.run(line: line)
+                if session.interrupted() {
+                    throw CommandError("\(name): stopped at line \(reader.lineNumber) (Ctrl-C)")
+                }
+                if !ok {
+                    throw CommandError("\(name) line \(reader.lineNumber) failed; the script stopped there")
                 }
                 if session.quitRequested { return }
             }

@@ -23,6 +23,33 @@ public protocol Console: AnyObject {
     /// The function Tab completion asks for candidates: (whole line, word being completed,
     /// start offset of that word in the line) -> candidates.
     var completer: (@Sendable (String, String, Int) -> [String])? { get set }
+    /// Reads one line as ``readLine(prompt:)`` does, or says why a line was refused (too long).
+    /// The default wraps ``readLine(prompt:)``.
+    func readInput(prompt: String) -> ConsoleInput
+    /// The script file the console reads (`charrnn run FILE`), or nil: in a script, Ctrl-C and a
+    /// refused line stop the run, and the message names the file and line.
+    var scriptName: String? { get }
+    /// The number of the line last read (1 for the first), for messages about a script.
+    var lineNumber: Int { get }
+}
+
+/// What a console read: a line, a line it refused, or the end of the input.
+public enum ConsoleInput: Equatable, Sendable {
+    /// A line, without its newline.
+    case line(String)
+    /// A line that could not be taken (`message` says why); with `endsInput`, nothing more can be read.
+    case refused(message: String, endsInput: Bool)
+    /// The end of the input.
+    case end
+}
+
+extension Console {
+    /// ``readLine(prompt:)``: a line, or the end.
+    public func readInput(prompt: String) -> ConsoleInput { readLine(prompt: prompt).map { .line($0) } ?? .end }
+    /// Not a script.
+    public var scriptName: String? { nil }
+    /// Not counted.
+    public var lineNumber: Int { 0 }
 }
 
 /// Ctrl-C, seen by everything that runs long: the terminal's SIGINT handler raises it, and every

@@ -19,8 +19,17 @@ final class Output {
     /// wraps at spaces, columns and verbatim lines are cut with `›`).
     func line(_ text: String = "") { console.write(fitLines(text, width: width) + "\n") }
 
-    /// Writes a one-line error: `error: …` (wrapped at spaces when wider than the terminal).
-    func error(_ message: String) { console.write(fitLines(style.red("error:") + " " + message, width: width) + "\n") }
+    /// Writes a one-line error: `error: …` (wrapped at spaces when wider than the terminal). Errors
+    /// often quote what a file held (a checkpoint's vocabulary entry, a path, a line), so control
+    /// characters in the message are neutralised (``safeText(_:)``): an error never sends an escape
+    /// sequence to the terminal.
+    func error(_ message: String) {
+        console.write(fitLines(style.red("error:") + " " + safeText(message), width: width) + "\n")
+    }
+
+    /// Writes a line of text that came from a file (a name, a lesson's prose, a sample), with its
+    /// control characters neutralised (``safeText(_:)``), fitted to the width.
+    func fileLine(_ text: String) { console.write(fitLines(safeText(text), width: width) + "\n") }
 
     /// Writes a one-line note in dim text (hints, what a setting change did), wrapped to the width.
     func note(_ text: String) { console.write(style.dim(fitLines(text, width: width)) + "\n") }

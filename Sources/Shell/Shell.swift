@@ -130,15 +130,36 @@ public final class Shell {
         }
         if let lesson { try? session.startLesson(lesson, restart: false) }
         var status: Int32 = 0
-        while true {
+        reading: while true {
             interruptRequested.store(false, ordering: .relaxed)
             session.collectFinishedJob()
             let label = session.lessonPromptLabel
-            guard let line = console.readLine(prompt: Shell.prompt(style: style, lesson: label)) else { break }
+            let line: String
+            switch console.readInput(prompt: Shell.prompt(style: style, lesson: label)) {
+            case .end:
+                break reading
+            case .refused(let message, let endsInput):
+                // A pipe goes on after an over-long line unless nothing more can be read (or strict).
+                session.output.error(message)
+                if endsInput || strict {
+                    status = 1
+                    break reading
+                }
+                continue reading
+            case .line(let text):
+                line = text
+            }
             if !console.isInteractive, !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                session.output.line(label.map { style.bold($0 + ">") + " " + line } ?? session.echo(line))
+                let shownLine = safeText(line)
+                session.output.line(label.map { style.bold($0 + ">") + " " + shownLine } ?? session.echo(shownLine))
             }
             let ok = session.runLearnerLine(line)
+            // Ctrl-C during a script's command ends the script, not just the command.
+            if let script = console.scriptName, session.interrupted() {
+                session.output.error("\(safeText(script)): stopped at line \(console.lineNumber) (Ctrl-C)")
+                status = 130
+                break
+            }
             if !ok && strict {
                 status = 1
                 break

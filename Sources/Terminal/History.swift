@@ -11,11 +11,29 @@ public enum ReadlineHistory {
         return home + path.dropFirst()
     }
 
+    /// Why the file at `path` cannot be the history file ("is a FIFO (a named pipe)", "is a
+    /// directory", "is a device"), or nil when it is a regular file or does not exist yet.
+    /// Checked with `stat` before anything opens it: opening a FIFO would block every command.
+    public static func fileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(expandingTilde(path), &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "is a directory"
+        case S_IFIFO: return "is a FIFO (a named pipe)"
+        case S_IFCHR, S_IFBLK: return "is a device"
+        case S_IFSOCK: return "is a socket"
+        default: return "is not a regular file"
+        }
+    }
+
     /// Bounds the list to `limit` entries (`stifle_history`) and reads `path` if it exists.
-    /// Returns 0 or the `errno` of the read (`ENOENT` for a missing file is harmless).
+    /// Returns 0 or the `errno` of the read (`ENOENT` for a missing file is harmless; `EINVAL`
+    /// when the path is not a regular file, see ``fileProblem(_:)``: it is not opened).
     @discardableResult
     public static func load(from path: String, limit: Int) -> Int32 {
         setLimit(limit)
+        if fileProblem(path) != nil { return EINVAL }
         return read_history(expandingTilde(path))
     }
 
@@ -41,6 +59,7 @@ public enum ReadlineHistory {
     @discardableResult
     public static func appendNewest(to path: String, limit: Int) -> Int32 {
         let file = expandingTilde(path)
+        if fileProblem(file) != nil { return EINVAL }
         if access(file, F_OK) != 0 { return write_history(file) }
         let rc = append_history(1, file)
         if rc != 0 { return rc }
@@ -50,7 +69,8 @@ public enum ReadlineHistory {
     /// Writes the whole list to `path` (replacing it).
     @discardableResult
     public static func save(to path: String) -> Int32 {
-        write_history(expandingTilde(path))
+        if fileProblem(path) != nil { return EINVAL }
+        return write_history(expandingTilde(path))
     }
 
     /// The entries, oldest first.

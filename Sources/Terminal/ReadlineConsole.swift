@@ -65,6 +65,11 @@ public final class ReadlineConsole: Console, @unchecked Sendable {
         rl_event_hook = eventHook
         rl_signal_event_hook = signalEventHook
         _ = rl_set_keyboard_input_timeout(50_000)
+        if let problem = ReadlineHistory.fileProblem(historyPath) {
+            // Not a file we may open (a FIFO would block every command): the history stays in memory.
+            // (ReadlineHistory's functions check it again each time and leave it alone.)
+            fputs("warning: the history file \(historyPath) \(problem); history is not saved this session\n", stderr)
+        }
         ReadlineHistory.load(from: historyPath, limit: historyLimit)
         TerminalEnvironment.installInterruptHandler()
     }
@@ -121,7 +126,9 @@ public final class ReadlineConsole: Console, @unchecked Sendable {
     /// Trims the history file to ``historyLimit`` lines (every line is already in it).
     public func saveHistory() {
         let file = ReadlineHistory.expandingTilde(historyPath)
-        if access(file, F_OK) == 0 { _ = history_truncate_file(file, Int32(historyLimit)) }
+        if access(file, F_OK) == 0, ReadlineHistory.fileProblem(file) == nil {
+            _ = history_truncate_file(file, Int32(historyLimit))
+        }
     }
 
     /// The candidates readline is given: those starting with `word`, without repeats, in order.

@@ -68,6 +68,12 @@ public enum TerminalEnvironment {
         return PlainConsole()
     }
 
+    /// Ignores SIGXFSZ, so that writing past `ulimit -f` fails with `EFBIG` (an error the caller
+    /// reports) instead of killing the process and losing the session.
+    public static func ignoreFileSizeSignal() {
+        signal(SIGXFSZ, SIG_IGN)
+    }
+
     /// Installs the SIGINT handler (idempotent). Ctrl-C sets `interruptRequested`, which long
     /// commands poll; at the readline prompt it clears the line instead (see ``ReadlineConsole``).
     ///

@@ -26,7 +26,7 @@ func smallTrainingCheckpoint(cell: CellKind = .lstm) throws -> (file: Safetensor
     let checkpoint = Checkpoint(
         model: trainer.model, training: TrainingState(trainer: trainer, generator: SplitMix64(seed: 5)),
         extra: ["charrnn.corpus": "t"])
-    return (checkpoint.file(), corpus.training)
+    return (checkpoint.file(), Array(corpus.training))
 }
 
 /// `file` with metadata `key` set to `value` (nil removes it).

@@ -213,7 +213,7 @@ import Testing
             trainingCount: corpus.training.count)
         var w = TrainingWorkspace(shape: model.shape)
         for _ in 0..<steps { try trainer.step(on: corpus.training, workspace: &w) }
-        return (trainer, corpus.training)
+        return (trainer, Array(corpus.training))
     }
 
     @Test(arguments: CellKind.allCases)

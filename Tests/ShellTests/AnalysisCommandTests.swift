@@ -83,7 +83,7 @@ import Testing
         let shell = makeShell()
         let text = output(of: "gradflow --compare lstm", in: shell).text
         #expect(text.contains("a fresh, untrained LSTM"))
-        let flow = GradientFlow(model: shell.session.model, indices: shell.session.corpus.indices, steps: 4)
+        let flow = GradientFlow(model: shell.session.model, indices: Array(shell.session.corpus.indices), steps: 4)
         let norms = flow.hiddenNorms()
         #expect(text.contains("from \(String(format: "%.3g", norms[3])) to \(String(format: "%.3g", norms[0]))"))
     }

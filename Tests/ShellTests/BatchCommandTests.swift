@@ -181,7 +181,7 @@ import Testing
         let scratch = try Scratch()
         defer { scratch.remove() }
         let directory = try Self.run(["run", scratch.directory.path], in: scratch.directory)
-        #expect(directory.status == 1 && directory.error.contains("it is a directory"), "\(directory.error)")
+        #expect(directory.status == 1 && directory.error.contains("is a directory"), "\(directory.error)")
         try "set lr 10\ntrain\nshow settings\n".write(toFile: scratch.path("s.txt"), atomically: true, encoding: .utf8)
         let strict = try Self.run(["run", "--strict", "s.txt"], in: scratch.directory)
         #expect(strict.status == 1)

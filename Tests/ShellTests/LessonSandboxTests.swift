@@ -362,6 +362,7 @@ private func finish(_ started: (process: Process, output: Pipe)) -> String {
 
 /// A transcript on a console so wide that no message is wrapped: these tests read whole lines
 /// (fitting real widths is tested in `ScreenWidthTests`).
+@discardableResult
 private func wideTranscript(_ shell: Shell, _ lines: [String]) -> String {
     transcript(shell, lines, width: 10_000)
 }
