@@ -61,9 +61,18 @@ public struct Corpus: Sendable {
     public static func load(
         path: String, name: String? = nil, vocabulary: Vocabulary? = nil,
         order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1,
-        progress: ((LoadStep, Int, Int) -> Bool)? = nil
+        progress: ((LoadStep, Int, Int) -> Bool)? = nil, budget: MemoryBudget? = nil
     ) throws(CorpusError) -> Corpus {
         let shortName = name ?? (path.split(separator: "/").last.map(String.init) ?? path)
+        // The memory it will take, from the file's size, before a byte is read (`budget`: refuse above it).
+        if let budget {
+            var info = stat()
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+                do { try budget.check(MemoryEstimate.text(bytes: Int(info.st_size)), for: "loading \(shortName)") } catch {
+                    throw .overBudget(error)
+                }
+            }
+        }
         let text: String
         do {
             text = try TextFile.readText(path, progress: progress.map { report in { report(.reading, $0, $1) } })
@@ -176,12 +185,15 @@ public enum CorpusError: Error, Equatable, CustomStringConvertible {
     case tooShortForBatch(characters: Int, batch: Int, steps: Int)
     /// Ctrl-C while reading or encoding.
     case interrupted(name: String)
+    /// The text would need more memory than the budget allows.
+    case overBudget(MemoryBudgetError)
 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason):
             return reason.hasPrefix("cannot read") || reason.hasPrefix(path) ? reason : "cannot read \(path): \(reason)"
         case .interrupted(let name): return "loading \(name) was interrupted (Ctrl-C); nothing was changed"
+        case .overBudget(let error): return error.description
         case .invalidUTF8(let path, let offset):
             return "\(path) is not valid UTF-8: bad byte at offset \(offset)"
         case .tooShort(let name, let n):

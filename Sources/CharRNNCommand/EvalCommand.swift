@@ -40,7 +40,7 @@ struct EvalCommand: ParsableCommand {
         // Where the gradients go is checked before any work (a bad path is not found out at the end).
         if let gradients { try fail { try SafetensorsFile.checkWritable(path: gradients, force: force) } }
         let model = try fail { try Checkpoint.read(path: checkpoint).model }
-        let corpus = try fail { try Corpus.load(path: text, vocabulary: model.vocabulary, validationFraction: 0) }
+        let corpus = try fail { try Corpus.load(path: text, vocabulary: model.vocabulary, validationFraction: 0, budget: try budget()) }
         let indices = corpus.indices
         let characters = indices.count - 1
         var total = 0.0

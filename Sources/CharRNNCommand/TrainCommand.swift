@@ -48,6 +48,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Random seed (initialisation).") var seed: String = "42"
     @Option(help: "Start from this checkpoint's weights (and its optimizer state, if it has one).") var initFrom: String?
     @Option(help: "Where to write the checkpoint.") var save: String
+    @Flag(help: "Replace the --save file even if it is not a charrnn (safetensors) checkpoint.") var force = false
     @Option(parsing: .unconditional, help: "The most memory training may need: 8GB, 500MB (default: half the physical memory).")
     var memoryBudget: String?
     @Flag(help: "Print one JSON object per line instead of progress lines.") var json = false
@@ -135,7 +136,7 @@ struct TrainCommand: ParsableCommand {
         installTerminationHandlers()
         let plan: Plan
         do { plan = try checkedPlan() } catch { throw ValidationError(error.message) }
-        try fail { try checkSaveTarget(save) }
+        try fail { try Checkpoint.checkWritable(path: save, force: force) }  // before the run, not after it
         let configuration = plan.configuration
 
         // The model: from a checkpoint, or new from the options.
@@ -154,7 +155,7 @@ struct TrainCommand: ParsableCommand {
             }
         } else {
             let corpus = try fail {
-                try Corpus.load(path: text, order: plan.base.order, validationFraction: plan.validationFraction)
+                try Corpus.load(path: text, order: plan.base.order, validationFraction: plan.validationFraction, budget: plan.budget)
             }
             let shape = ModelShape(
                 cell: plan.cell, vocabularySize: corpus.vocabulary.count, hiddenSize: plan.hiddenSize, layers: plan.layers)
@@ -165,7 +166,8 @@ struct TrainCommand: ParsableCommand {
         }
         try checkMemory(model.shape, configuration: configuration, budget: plan.budget)
         let corpus = try fail {
-            try Corpus.load(path: text, vocabulary: model.vocabulary, validationFraction: plan.validationFraction)
+            try Corpus.load(
+                path: text, vocabulary: model.vocabulary, validationFraction: plan.validationFraction, budget: plan.budget)
         }
         var trainer: Trainer
         if var resumed {
@@ -265,38 +267,7 @@ struct TrainCommand: ParsableCommand {
         let checkpoint = Checkpoint(
             model: trainer.model, training: TrainingState(trainer: trainer, generator: generator),
             extra: ["seed": seed, "charrnn.corpus": text])
-        try fail { try checkpoint.write(path: save) }
-    }
-}
-
-/// Why `--save` cannot be written.
-struct SaveTargetError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Checks before a run that `path` can be written: its directory exists, is a directory and is
-/// writable, and `path` itself, when it exists, is a regular file that is not read-only.
-func checkSaveTarget(_ path: String) throws(SaveTargetError) {
-    guard !path.isEmpty else { throw SaveTargetError(description: "--save needs a file path") }
-    var info = stat()
-    if stat(path, &info) == 0 {
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw SaveTargetError(description: "cannot save to \(path): it is a directory") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SaveTargetError(description: "cannot save to \(path): it is not a regular file")
-        }
-        // By the mode bits, not access(2): root may write anything, but a read-only file says "keep me".
-        guard info.st_mode & 0o222 != 0 else { throw SaveTargetError(description: "cannot save to \(path): it is read-only") }
-    }
-    let directory = (path as NSString).deletingLastPathComponent
-    let folder = directory.isEmpty ? "." : directory
-    guard stat(folder, &info) == 0 else {
-        throw SaveTargetError(description: "cannot save to \(path): the folder \(folder) does not exist")
-    }
-    guard (info.st_mode & S_IFMT) == S_IFDIR else {
-        throw SaveTargetError(description: "cannot save to \(path): \(folder) is not a folder")
-    }
-    guard access(folder, W_OK | X_OK) == 0 else {
-        throw SaveTargetError(description: "cannot save to \(path): the folder \(folder) is not writable")
+        try fail { try checkpoint.write(path: save, force: force) }
     }
 }
 

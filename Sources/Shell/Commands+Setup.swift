@@ -77,7 +77,8 @@ extension Session {
         let progress = loadingProgress(displayName)
         defer { progress.finish() }
         do {
-            return try Corpus.load(path: path, name: displayName, order: .sorted, progress: progress.report)
+            return try Corpus.load(
+                path: path, name: displayName, order: .sorted, progress: progress.report, budget: settings.budget)
         } catch {
             throw CommandError(error.description)
         }

@@ -84,3 +84,21 @@ import Testing
         #expect(MemoryBudget.format(512e6) == "512.0 MB")
     }
 }
+
+/// The text estimate is checked from the file's size, before reading: a small budget refuses a text,
+/// a large one loads it; the estimate is not below what loading really keeps (text + indices).
+@Test func textLoadingIsCheckedAgainstTheBudgetFromTheFileSize() throws {
+    let path = NSTemporaryDirectory() + "charrnn-budget-text-\(UUID().uuidString).txt"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try String(repeating: "0123456789", count: 100_000).write(toFile: path, atomically: true, encoding: .utf8)  // 1 MB
+    #expect(MemoryEstimate.text(bytes: 1_000_000) >= 2_000_000)  // the text and its indices at least
+    do {
+        _ = try Corpus.load(path: path, budget: MemoryBudget(bytes: 2e6))
+        Issue.record("a 1 MB text was loaded under a 2 MB budget")
+    } catch {
+        guard case .overBudget(let budgetError) = error else { Issue.record("\(error)"); return }
+        #expect(budgetError.description.contains("the memory budget is 2.0 MB"))
+    }
+    let corpus = try Corpus.load(path: path, budget: MemoryBudget(bytes: 100e6))
+    #expect(corpus.indices.count == 1_000_000)
+}

@@ -20,6 +20,21 @@ import Testing
         #expect(shell.session.trainer.iteration == 10)
     }
 
+    /// A text is measured by its file size before a byte is read: over the budget, `corpus FILE`
+    /// fails in one line and the session keeps its text.
+    @Test func aTextOverTheMemoryBudgetIsRefusedBeforeItIsRead() throws {
+        let path = NSTemporaryDirectory() + "charrnn-text-budget-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try String(repeating: "abcdefgh\n", count: 300_000).write(toFile: path, atomically: true, encoding: .utf8)  // 2.7 MB
+        let shell = makeShell()
+        #expect(output(of: "set memory-budget 5MB", in: shell).ok)
+        expectFailureChangesNothing("corpus \(path)", expected: "the memory budget is 5.0 MB", in: shell)
+        #expect(output(of: "corpus \(path)", in: shell).text.hasPrefix("error: loading "))
+        #expect(output(of: "set memory-budget 100MB", in: shell).ok)
+        #expect(output(of: "corpus \(path)", in: shell).ok)
+        #expect(shell.session.corpus.training.count + shell.session.corpus.validation.count == 2_700_000)
+    }
+
     @Test func theMemoryBudgetSettingTakesSizesAndRefusesOthers() {
         let shell = makeShell()
         #expect(output(of: "set memory-budget 8GB", in: shell).ok)
