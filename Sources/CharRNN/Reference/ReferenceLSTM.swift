@@ -53,8 +53,10 @@ enum ReferenceLSTM {
         let (Wih, Whh, H) = (layer.Wxh, layer.Whh, dh.count)
         let (i, f, g, o, c, cPrev) = (step.i, step.f, step.g, step.o, step.c, step.cPrev)
         // code: lstm.backward
+        // tanh c_t                                                    (H)
+        let tc = tanh(c)
         // dc_t = dh_t ⊙ o ⊙ (1 − tanh² c_t) + dc_next                 (H)
-        let dc = elementwise(H) { j in dh[j] * o[j] * (1 - tanhf(c[j]) * tanhf(c[j])) + dcNext[j] }
+        let dc = elementwise(H) { j in dh[j] * o[j] * (1 - tc[j] * tc[j]) + dcNext[j] }
         // da_i = dc_t ⊙ g ⊙ i (1 − i)                                 (H)
         let dai = elementwise(H) { j in dc[j] * g[j] * i[j] * (1 - i[j]) }
         // da_f = dc_t ⊙ c_{t-1} ⊙ f (1 − f)                           (H)
@@ -62,7 +64,7 @@ enum ReferenceLSTM {
         // da_g = dc_t ⊙ i ⊙ (1 − g²)                                  (H)
         let dag = elementwise(H) { j in dc[j] * i[j] * (1 - g[j] * g[j]) }
         // da_o = dh_t ⊙ tanh c_t ⊙ o (1 − o)                          (H)
-        let dao = elementwise(H) { j in dh[j] * tanhf(c[j]) * o[j] * (1 - o[j]) }
+        let dao = elementwise(H) { j in dh[j] * tc[j] * o[j] * (1 - o[j]) }
         // da = [da_i da_f da_g da_o]                                  (4H)
         let da = dai + daf + dag + dao
         // dW_ih += da x_tᵀ,  dW_hh += da h_{t-1}ᵀ                     (4H, In), (4H, H)

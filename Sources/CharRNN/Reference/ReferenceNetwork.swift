@@ -179,14 +179,15 @@ extension ReferenceModel {
         for t in (0..<pass.inputs.count).reversed() {
             let h = pass.steps[t][L - 1].h
             // code: output.backward
-            // dy_t = p_t − onehot(target_t)           softmax and −ln together   (V)
+            // dy_t = p_t − onehot(target_t)     softmax and −ln together  (V)
             var dy = pass.p[t]
             dy[pass.targets[t]] -= 1
+            // times lossScale: 1 for the summed loss, 1/(T·B) for the mean
             dy = dy.map { $0 * lossScale }
-            // dW_hy += dy_t h_tᵀ,  db_y += dy_t                           (V, H), (V)
+            // dW_hy += dy_t h_tᵀ,  db_y += dy_t             (V, H), (V)
             addOuterProduct(&d.Why, dy, h)
             accumulate(&d.by, dy)
-            // dh_t = W_hyᵀ dy_t   (+ dh_next, added in each layer below)  (H)
+            // dh_t = W_hyᵀ dy_t  (+ dh_next, added in each layer below)  (H)
             var dh = matmulTransposed(Why, dy)
             // code: end
             for k in (0..<L).reversed() {

@@ -40,18 +40,20 @@ struct ReferenceTraining {
             hprev = .zero(model.shape)
         }
         // the inputs are T characters, the targets the same shifted by one
-        let inputs = Array(data[p..<(p + T)]), targets = Array(data[(p + 1)..<(p + T + 1)])
+        let inputs = Array(data[p..<(p + T)])
+        let targets = Array(data[(p + 1)..<(p + T + 1)])
         // forward from the carried state, then backpropagation through time
         let pass = model.forward(inputs: inputs, targets: targets, from: hprev)
         var d = ReferenceModel.zero(model.shape)
         model.backward(pass, into: &d)
-        // Adagrad: mem += g²;  p −= lr · g / √(mem + 1e-8), with g clipped to [−5, 5]
+        // Adagrad, g clipped to [−5, 5]: mem += g²;  p −= lr · g / √(mem + 1e-8)
         var parameters = model.tensors, mem = memory.tensors
         for (i, gradient) in d.tensors.enumerated() {
             for j in gradient.values.indices {
                 let g = min(max(gradient.values[j], -5), 5)
                 mem[i].values[j] += g * g
-                parameters[i].values[j] -= lr * g / (mem[i].values[j] + 1e-8).squareRoot()
+                let m = mem[i].values[j]
+                parameters[i].values[j] -= lr * g / (m + 1e-8).squareRoot()
             }
         }
         model = ReferenceModel(shape: model.shape, tensors: parameters)
