@@ -9,7 +9,7 @@ extension Commands {
     static let codeTopics = ["forward", "backward", "train"] + CellKind.allCases.map(\.rawValue)
 
     static let code = Command(
-        name: "code", summary: "show the reference model's lines that compute what you are looking at",
+        name: "code", summary: "the reference model's source lines for what you are looking at",
         usage: "code [forward | backward | train | rnn | lstm | gru] [forward | backward]",
         help: """
             Prints lines of the reference model (Sources/CharRNN/Reference/: the same network in
@@ -52,26 +52,28 @@ extension Session {
     func codeSelection(_ words: [String]) throws(CommandError) -> (caption: String, regions: [String]) {
         let cell = model.shape.cell
         let name = cell.rawValue.uppercased()
-        let forward = ([cell.rawValue + ".forward", "output.forward"], "the \(name) cell's step forward, then the output layer:")
-        let backward = (["output.backward", cell.rawValue + ".backward"], "the output layer backward, then the \(name) cell's step:")
+        let forward = ([cell.rawValue + ".forward", "output.forward"], "the \(name) cell, then the output layer")
+        let backward = (["output.backward", cell.rawValue + ".backward"], "the output layer, then the \(name) cell")
         switch words.count {
         case 0:
             if let state = backwardState {
                 let T = state.cache.steps
-                let shown = state.next < T ? "backstep t = \(state.next + 1) ran" : "backward ran, for t = \(T) down to 1,"
-                return ("\(shown) these lines (\(backward.1.dropLast()))", backward.0)
+                let shown =
+                    state.next < T
+                    ? "backstep t = \(state.next + 1) ran these lines" : "backward runs these lines at each step, t = \(T) down to 1,"
+                return ("\(shown) (\(backward.1)):", backward.0)
             }
             if position > 0 {
                 return (
                     "step t = \(position) computed h_\(position), y_\(position), p_\(position) and loss_\(position) "
-                        + "with these lines (\(forward.1.dropLast()))", forward.0
+                        + "with these lines (\(forward.1)):", forward.0
                 )
             }
-            return ("step runs these lines at each time step (\(forward.1.dropLast()))", forward.0)
+            return ("step runs these lines at each time step (\(forward.1)):", forward.0)
         case 1:
             switch words[0] {
-            case "forward": return ("the forward pass of one time step: " + forward.1, forward.0)
-            case "backward": return ("the backward pass of one time step: " + backward.1, backward.0)
+            case "forward": return ("one time step forward: \(forward.1):", forward.0)
+            case "backward": return ("one time step backward: \(backward.1):", backward.0)
             case "train": return ("min-char-rnn's training loop over the reference model:", ["train"])
             default:
                 guard let chosen = CellKind(rawValue: words[0]) else { break }
