@@ -60,7 +60,8 @@ extension Session {
                 let T = state.cache.steps
                 let shown =
                     state.next < T
-                    ? "backstep t = \(state.next + 1) ran these lines" : "backward runs these lines at each step, t = \(T) down to 1,"
+                    ? "backstep t = \(state.next + 1) ran these lines"
+                    : "backward runs these lines at each step, t = \(T) down to 1,"
                 return ("\(shown) (\(backward.1)):", backward.0)
             }
             if position > 0 {

@@ -25,7 +25,8 @@ import Testing
     }
 
     /// Random inputs and targets (B, T), and a carried state that is not zero (truncated BPTT).
-    static func batch(_ shape: ModelShape, B: Int, T: Int, seed: UInt64) -> (inputs: [Int], targets: [Int], state: RecurrentState) {
+    static func batch(_ shape: ModelShape, B: Int, T: Int, seed: UInt64) -> (inputs: [Int], targets: [Int], state: RecurrentState)
+    {
         var generator = SplitMix64(seed: seed)
         let inputs = (0..<(B * T)).map { _ in Int(generator.next() % UInt64(shape.vocabularySize)) }
         let targets = (0..<(B * T)).map { _ in Int(generator.next() % UInt64(shape.vocabularySize)) }
@@ -44,7 +45,8 @@ import Testing
         return (0..<B).map { b in
             (0..<cache.steps).map { t in
                 cache.layers.map { layer in
-                    layer.dropoutMask.isEmpty ? [] : Array(layer.dropoutMask[(((t + 1) * B + b) * H)..<(((t + 1) * B + b + 1) * H)])
+                    layer.dropoutMask.isEmpty
+                        ? [] : Array(layer.dropoutMask[(((t + 1) * B + b) * H)..<(((t + 1) * B + b + 1) * H)])
                 }
             }
         }
@@ -139,7 +141,8 @@ import Testing
         let shape = model.shape
         func loss(_ tensors: [Tensor]) -> Double {
             let reference = ReferenceModel(shape: shape, tensors: tensors)
-            return Double(reference.lossAndGradients(inputs: inputs, targets: targets, batchSize: B, from: state, masks: masks).loss)
+            return Double(
+                reference.lossAndGradients(inputs: inputs, targets: targets, batchSize: B, from: state, masks: masks).loss)
         }
         let epsilon: Float = 1e-2
         var errors: [String: Double] = [:]

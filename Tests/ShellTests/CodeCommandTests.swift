@@ -42,9 +42,12 @@ import Testing
             let file = fileLines(region.file)
             let numbers = region.lines.map(\.number)
             #expect(numbers == Array(numbers[0]..<(numbers[0] + numbers.count)), sourceLocation: sourceLocation)
-            #expect(file[numbers[0] - 1].trimmingCharacters(in: .whitespaces).hasPrefix("// code: "), sourceLocation: sourceLocation)
-            #expect(file[numbers.last! + 1].trimmingCharacters(in: .whitespaces) == "// code: end", sourceLocation: sourceLocation)
-            let indent = numbers.map { file[$0] }.filter { !$0.allSatisfy { $0 == " " } }.map { $0.prefix { $0 == " " }.count }.min()!
+            #expect(
+                file[numbers[0] - 1].trimmingCharacters(in: .whitespaces).hasPrefix("// code: "), sourceLocation: sourceLocation)
+            #expect(
+                file[numbers.last! + 1].trimmingCharacters(in: .whitespaces) == "// code: end", sourceLocation: sourceLocation)
+            let indent = numbers.map { file[$0] }.filter { !$0.allSatisfy { $0 == " " } }.map { $0.prefix { $0 == " " }.count }
+                .min()!
             for (number, shown) in region.lines {
                 let expected = String(file[number].dropFirst(indent))
                 #expect(shown == expected, "\(region.file):\(number)", sourceLocation: sourceLocation)
