@@ -16,14 +16,13 @@ extension Commands {
             plain Swift, forward above backward, each equation in a comment above its line), with
             the file and the line numbers, read from the files charrnn was built from.
 
-              code               what you are looking at: after step, the lines that computed
-                                 h_t, y_t, p_t and loss_t; after backward and during backstep,
-                                 the lines of the backward pass (for the model's cell)
-              code forward       the current cell's step forward, then the output layer
-              code backward      the output layer backward, then the current cell's step
-              code rnn           a cell's forward and backward (also lstm, gru);
-                                 code lstm forward shows only the forward
-              code train         min-char-rnn's training loop: forward, backward, Adagrad
+                code                after step: the lines behind h_t, y_t, p_t, loss_t;
+                                    after backward and during backstep: backward's
+                code forward        the model's cell forward, then the output layer
+                code backward       the output layer backward, then the model's cell
+                code lstm           a cell forward and backward (also rnn, gru)
+                code lstm forward   only its forward (or backward)
+                code train          min-char-rnn's training loop: forward, backward, Adagrad
 
             The fast engine computes the same numbers (the tests prove it); the reference is the
             one to read. Long lines are cut with › (a wider terminal shows them whole).
