@@ -14,7 +14,7 @@ enum CommandRegistry {
         ("Backpropagation", [Commands.backward, Commands.backstep, Commands.update, Commands.gradcheck]),
         ("Training", [Commands.train, Commands.status, Commands.stop, Commands.plot]),
         ("Generating", [Commands.sample, Commands.predict]),
-        ("Inside the network", [Commands.cells, Commands.cell, Commands.gradflow, Commands.toy]),
+        ("Inside the network", [Commands.cells, Commands.cell, Commands.gradflow, Commands.toy, Commands.code]),
         ("Files and the shell", [Commands.save, Commands.load, Commands.runScript, Commands.help, Commands.quit]),
     ]
 

@@ -34,77 +34,8 @@ import Testing
 
     // MARK: - min-char-rnn, written again the slow way
 
-    /// min-char-rnn's loop, plainly: loops over scalars, the same init values, Adagrad, clip ±5.
-    struct SlowMinCharRNN {
-        var Wxh: [[Float]], Whh: [[Float]], Why: [[Float]], bh: [Float], by: [Float]
-        var mWxh: [[Float]], mWhh: [[Float]], mWhy: [[Float]], mbh: [Float], mby: [Float]
-        let H: Int, V: Int
-
-        init(_ model: Model) {
-            H = model.shape.hiddenSize
-            V = model.shape.vocabularySize
-            func matrix(_ t: Tensor) -> [[Float]] {
-                (0..<t.shape[0]).map { Array(t.values[($0 * t.shape[1])..<(($0 + 1) * t.shape[1])]) }
-            }
-            Wxh = matrix(model.parameters[0]); Whh = matrix(model.parameters[1]); bh = model.parameters[2].values
-            Why = matrix(model.parameters[3]); by = model.parameters[4].values
-            mWxh = Wxh.map { $0.map { _ in 0 } }; mWhh = Whh.map { $0.map { _ in 0 } }; mWhy = Why.map { $0.map { _ in 0 } }
-            mbh = bh.map { _ in 0 }; mby = by.map { _ in 0 }
-        }
-
-        /// lossFun + the Adagrad update; returns the summed loss and the new hprev.
-        mutating func iterate(_ inputs: [Int], _ targets: [Int], _ hprev: [Float], lr: Float) -> (Float, [Float]) {
-            var hs: [[Float]] = [hprev], ps: [[Float]] = []
-            var loss: Float = 0
-            for t in 0..<inputs.count {
-                var h = [Float](repeating: 0, count: H)
-                for i in 0..<H {
-                    var a = bh[i] + Wxh[i][inputs[t]]
-                    for j in 0..<H { a += Whh[i][j] * hs[t][j] }
-                    h[i] = tanhf(a)
-                }
-                hs.append(h)
-                var y = by
-                for v in 0..<V { for i in 0..<H { y[v] += Why[v][i] * h[i] } }
-                let m = y.max()!
-                let e = y.map { expf($0 - m) }
-                let s = e.reduce(0, +)
-                ps.append(e.map { $0 / s })
-                loss += -logf(ps[t][targets[t]])
-            }
-            var dWxh = mWxh.map { $0.map { _ in Float(0) } }, dWhh = mWhh.map { $0.map { _ in Float(0) } }
-            var dWhy = mWhy.map { $0.map { _ in Float(0) } }, dbh = bh.map { _ in Float(0) }, dby = by.map { _ in Float(0) }
-            var dhnext = [Float](repeating: 0, count: H)
-            for t in stride(from: inputs.count - 1, through: 0, by: -1) {
-                var dy = ps[t]
-                dy[targets[t]] -= 1
-                var dh = dhnext
-                for v in 0..<V {
-                    dby[v] += dy[v]
-                    for i in 0..<H { dWhy[v][i] += dy[v] * hs[t + 1][i]; dh[i] += Why[v][i] * dy[v] }
-                }
-                let dhraw = (0..<H).map { (1 - hs[t + 1][$0] * hs[t + 1][$0]) * dh[$0] }
-                for i in 0..<H {
-                    dbh[i] += dhraw[i]
-                    dWxh[i][inputs[t]] += dhraw[i]
-                    for j in 0..<H { dWhh[i][j] += dhraw[i] * hs[t][j] }
-                }
-                dhnext = (0..<H).map { j in (0..<H).reduce(Float(0)) { $0 + Whh[$1][j] * dhraw[$1] } }
-            }
-            func clip(_ x: Float) -> Float { min(max(x, -5), 5) }
-            func adagrad(_ p: inout Float, _ d: Float, _ m: inout Float) {
-                let g = clip(d)
-                m += g * g
-                p -= lr * g / (m + 1e-8).squareRoot()
-            }
-            for i in 0..<H { for j in 0..<V { adagrad(&Wxh[i][j], dWxh[i][j], &mWxh[i][j]) } }
-            for i in 0..<H { for j in 0..<H { adagrad(&Whh[i][j], dWhh[i][j], &mWhh[i][j]) } }
-            for i in 0..<H { adagrad(&bh[i], dbh[i], &mbh[i]) }
-            for v in 0..<V { for i in 0..<H { adagrad(&Why[v][i], dWhy[v][i], &mWhy[v][i]) } }
-            for v in 0..<V { adagrad(&by[v], dby[v], &mby[v]) }
-            return (loss, hs.last!)
-        }
-    }
+    // The plain min-char-rnn loop is `ReferenceTraining` (Sources/CharRNN/Reference/ReferenceTraining.swift):
+    // loops over scalars, Adagrad, clip ±5, the state carried from chunk to chunk.
 
     @Test func adagradTrainingMatchesPlainMinCharRNN() throws {
         let text = "the quick brown fox jumps over the lazy dog; the five boxing wizards jump quickly."
@@ -115,22 +46,18 @@ import Testing
             model: model, configuration: TrainingConfiguration(learningRate: 0.1, optimizer: .adagrad, sequenceLength: 10),
             trainingCount: corpus.training.count)
         var workspace = TrainingWorkspace(shape: model.shape)
-        var slow = SlowMinCharRNN(model)
-        var p = 0
-        var hprev = [Float](repeating: 0, count: 12)
+        var slow = ReferenceTraining(model: ReferenceModel(model), sequenceLength: 10, learningRate: 0.1)
         let data = corpus.training
         for _ in 0..<40 {  // crosses the end of the text: the reset to p = 0, h = 0 is covered
-            if p + 10 + 1 >= data.count { p = 0; hprev = [Float](repeating: 0, count: 12) }
-            let (loss, h) = slow.iterate(Array(data[p..<(p + 10)]), Array(data[(p + 1)..<(p + 11)]), hprev, lr: 0.1)
-            hprev = h
-            p += 10
+            let loss = slow.iterate(on: data)
             let report = try trainer.step(on: data, workspace: &workspace)
             #expect(abs(report.loss * 10 - Double(loss)) < 1e-3)
         }
-        #expect(maxAbsoluteDifference(trainer.model.parameters[1].values, slow.Whh.flatMap { $0 }) < 1e-4)
-        #expect(maxAbsoluteDifference(trainer.model.parameters[3].values, slow.Why.flatMap { $0 }) < 1e-4)
-        #expect(maxAbsoluteDifference(trainer.model.parameters[0].values, slow.Wxh.flatMap { $0 }) < 1e-4)
-        #expect(maxAbsoluteDifference(trainer.state.hidden[0], hprev) < 1e-4)
+        let slowParameters = slow.model.tensors
+        #expect(maxAbsoluteDifference(trainer.model.parameters[1].values, slowParameters[1].values) < 1e-4)
+        #expect(maxAbsoluteDifference(trainer.model.parameters[3].values, slowParameters[3].values) < 1e-4)
+        #expect(maxAbsoluteDifference(trainer.model.parameters[0].values, slowParameters[0].values) < 1e-4)
+        #expect(maxAbsoluteDifference(trainer.state.hidden[0], slow.hprev.h[0]) < 1e-4)
     }
 
     @Test func nonFiniteLossLeavesTheTrainerAsItWas() throws {
