@@ -47,7 +47,7 @@ import Testing
             trainingCount: corpus.training.count)
         var workspace = TrainingWorkspace(shape: model.shape)
         var slow = ReferenceTraining(model: ReferenceModel(model), sequenceLength: 10, learningRate: 0.1)
-        let data = corpus.training
+        let data = Array(corpus.training)
         for _ in 0..<40 {  // crosses the end of the text: the reset to p = 0, h = 0 is covered
             let loss = slow.iterate(on: data)
             let report = try trainer.step(on: data, workspace: &workspace)
