@@ -19,15 +19,8 @@ private func mode(_ path: String) -> UInt32? {
 
 @Test func atomicWriteRefusesNonRegularAndReadOnlyTargets() throws {
     let directory = temporaryDirectory("atomic-refuse")
-    defer {
-        chmod(directory + "/readonly", 0o644)
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-    let fifo = directory + "/fifo"
-    #expect(mkfifo(fifo, 0o600) == 0)
-    let readOnly = directory + "/readonly"
-    try AtomicFile.write(Array("old".utf8), to: readOnly)
-    chmod(readOnly, 0o444)
+    defer { removeTemporaryDirectory(directory) }
+    let (fifo, readOnly) = try makeUnreplaceableFiles(in: directory, readOnlyContents: "old")
     let cases: [(String, String)] = [
         (fifo, "\(fifo): cannot write: it is a FIFO; only a regular file is replaced; it was left as it was"),
         (directory, "\(directory): cannot write: it is a directory; only a regular file is replaced; it was left as it was"),

@@ -95,37 +95,30 @@ extension SafetensorsFile {
                 throw .unsupportedDType(source: source, tensor: name, dtype: dtype)
             }
 
-            guard case .array(let dimensions) = try field("shape") else {
-                throw .wrongFieldType(
-                    source: source, tensor: name, field: "shape", expected: "an array of integers")
+            /// The field `key` as non-negative integers: not an array (of `count` elements, when
+            /// given) or not all numbers is `expected`'s wrong type; a number that is not a
+            /// non-negative integer is `invalid(itsText)`.
+            func integers(
+                _ key: String, count: Int? = nil, expected: String, invalid: (String) -> SafetensorsError
+            ) throws(SafetensorsError) -> [Int] {
+                guard case .array(let elements) = try field(key), count == nil || elements.count == count else {
+                    throw .wrongFieldType(source: source, tensor: name, field: key, expected: expected)
+                }
+                var values: [Int] = []
+                for element in elements {
+                    guard case .number(let text) = element else {
+                        throw .wrongFieldType(source: source, tensor: name, field: key, expected: expected)
+                    }
+                    guard let value = Int(jsonInteger: text), value >= 0 else { throw invalid(text) }
+                    values.append(value)
+                }
+                return values
             }
-            var shape: [Int] = []
-            for dimension in dimensions {
-                guard case .number(let text) = dimension else {
-                    throw .wrongFieldType(
-                        source: source, tensor: name, field: "shape", expected: "an array of integers")
-                }
-                guard let size = Int(jsonInteger: text), size >= 0 else {
-                    throw .invalidDimension(source: source, tensor: name, dimension: text)
-                }
-                shape.append(size)
+            let shape = try integers("shape", expected: "an array of integers") {
+                .invalidDimension(source: source, tensor: name, dimension: $0)
             }
-
-            guard case .array(let offsets) = try field("data_offsets"), offsets.count == 2 else {
-                throw .wrongFieldType(
-                    source: source, tensor: name, field: "data_offsets", expected: "an array of two integers")
-            }
-            var bounds: [Int] = []
-            for offset in offsets {
-                guard case .number(let text) = offset else {
-                    throw .wrongFieldType(
-                        source: source, tensor: name, field: "data_offsets",
-                        expected: "an array of two integers")
-                }
-                guard let position = Int(jsonInteger: text), position >= 0 else {
-                    throw .invalidOffset(source: source, tensor: name, offset: text)
-                }
-                bounds.append(position)
+            let bounds = try integers("data_offsets", count: 2, expected: "an array of two integers") {
+                .invalidOffset(source: source, tensor: name, offset: $0)
             }
             let (begin, end) = (bounds[0], bounds[1])
             if begin > end { throw .reversedOffsets(source: source, tensor: name, begin: begin, end: end) }
