@@ -1,8 +1,21 @@
 // swift-tools-version:6.0
 // charrnn — a literate teaching shell for character-level recurrent language models.
 //
-// Layers (dependencies point one way; see README.md):
-//   CharRNN -> Rendering -> Lessons -> Shell -> Terminal (+ CReadline) -> CharRNNCommand (product `charrnn`)
+// Targets and what each depends on (dependencies point one way; see README.md):
+//
+//   CharRNN      the engine: model, training, checkpoints          (nothing)
+//   Rendering    text and charts for a terminal                     (nothing)
+//   Lessons      lesson files, the lesson player, progress          (nothing)
+//   Shell        the teaching shell: session and commands           CharRNN, Rendering, Lessons
+//   Terminal     a real terminal: readline, signals, width          Shell, Rendering, CReadline
+//   CReadline    the system's GNU readline                          (system library)
+//   CharRNNCommand  the `charrnn` executable                        CharRNN, Rendering, Shell, Terminal,
+//                                                                   ArgumentParser
+//
+//   CharRNN, Rendering and Lessons are independent of one another (the engine never prints, the
+//   renderers import no model, lessons are data); the Shell is where they meet.
+//   Each test target tests the target of its name; TestSupport (snapshots, temporary directories,
+//   running the built `charrnn`) is shared by all of them and depends on no target of the package.
 import PackageDescription
 
 /// The engine is numeric code: a debug build is 10–100× slower. It is optimised in every
@@ -34,10 +47,12 @@ let package = Package(
                 "CharRNN", "Rendering", "Shell", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "CharRNNTests", dependencies: ["CharRNN"], exclude: ["Fixtures"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], exclude: ["Snapshots"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Lessons", "CharRNN"], exclude: ["Snapshots"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "TestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
+        .testTarget(
+            name: "ShellTests", dependencies: ["Shell", "Lessons", "CharRNN", "TestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@
 // error (not a SIGXFSZ death) and leave no temporary file behind.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -17,16 +18,9 @@ private func mode(_ path: String) -> UInt32? {
 }
 
 @Test func atomicWriteRefusesNonRegularAndReadOnlyTargets() throws {
-    let directory = try makeTemporaryDirectory("atomic-refuse")
-    defer {
-        chmod(directory + "/readonly", 0o644)
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-    let fifo = directory + "/fifo"
-    #expect(mkfifo(fifo, 0o600) == 0)
-    let readOnly = directory + "/readonly"
-    try AtomicFile.write(Array("old".utf8), to: readOnly)
-    chmod(readOnly, 0o444)
+    let directory = temporaryDirectory("atomic-refuse")
+    defer { removeTemporaryDirectory(directory) }
+    let (fifo, readOnly) = try makeUnreplaceableFiles(in: directory, readOnlyContents: "old")
     let cases: [(String, String)] = [
         (fifo, "\(fifo): cannot write: it is a FIFO; only a regular file is replaced; it was left as it was"),
         (directory, "\(directory): cannot write: it is a directory; only a regular file is replaced; it was left as it was"),
@@ -62,7 +56,7 @@ private func mode(_ path: String) -> UInt32? {
 }
 
 @Test func atomicWriteKeepsTheModeAndANewFileGetsTheUmasks() throws {
-    let directory = try makeTemporaryDirectory("atomic-mode")
+    let directory = temporaryDirectory("atomic-mode")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/f"
     let mask = umask(0o027)
@@ -79,7 +73,7 @@ private func mode(_ path: String) -> UInt32? {
 }
 
 @Test func checkWritableWritesNothingAndSafetensorsNeedsForceOverOtherFiles() throws {
-    let directory = try makeTemporaryDirectory("atomic-check")
+    let directory = temporaryDirectory("atomic-check")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let target = directory + "/model.safetensors"
     #expect(try AtomicFile.checkWritable(path: target) == nil)
@@ -105,7 +99,7 @@ private func mode(_ path: String) -> UInt32? {
 }
 
 @Test func staleTemporariesOfDeadProcessesAreRemoved() throws {
-    let directory = try makeTemporaryDirectory("atomic-stale")
+    let directory = temporaryDirectory("atomic-stale")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/m.safetensors"
     // A temporary of a process that no longer exists (pid 2^22 + 1 is above Linux's default pid_max
@@ -121,25 +115,15 @@ private func mode(_ path: String) -> UInt32? {
         ])
 }
 
-/// The charrnn executable next to the test bundle (built by `swift build`), if there is one.
-private let charrnnExecutable: String? = {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    for configuration in ["debug", "release"] {
-        let path = root.appendingPathComponent(".build/\(configuration)/charrnn").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}()
-
 /// `ulimit -f` + save: EFBIG is an error message, not a SIGXFSZ death, and no temporary remains.
-@Test(.enabled(if: charrnnExecutable != nil, "needs the charrnn executable (swift build)"))
+@Test(.enabled(if: charrnnIsBuilt, "needs the charrnn executable (swift build)"))
 func aFileSizeLimitIsAnErrorNotADeath() throws {
-    let directory = try makeTemporaryDirectory("atomic-efbig")
+    let directory = temporaryDirectory("atomic-efbig")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = [
-        "-c", "ulimit -f 2; printf 'set hidden 64\\nsave big.safetensors\\nsave small.safetensors\\n' | '\(charrnnExecutable!)'",
+        "-c", "ulimit -f 2; printf 'set hidden 64\\nsave big.safetensors\\nsave small.safetensors\\n' | '\(charrnnExecutable)'",
     ]
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var environment = ProcessInfo.processInfo.environment

@@ -8,6 +8,7 @@
 // iteration without a trap.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -37,12 +38,6 @@ func withMetadata(_ file: SafetensorsFile, _ key: String, _ value: String?) -> S
 }
 
 /// A fresh empty directory under the system temporary directory.
-func makeTemporaryDirectory(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "charrnn-\(name)-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// Decoding `bytes` as a checkpoint: the error, or the checkpoint.
 private func load(_ bytes: [UInt8], source: String = "c.safetensors") -> Result<Checkpoint, Error> {
     do {
@@ -188,7 +183,7 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
 // MARK: - Files that are not files
 
 @Test func fifosDevicesAndDirectoriesAreRefusedWithoutOpening() throws {
-    let directory = try makeTemporaryDirectory("nonregular")
+    let directory = temporaryDirectory("nonregular")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let fifo = directory + "/model.fifo"
     #expect(mkfifo(fifo, 0o600) == 0)
@@ -206,7 +201,7 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
 }
 
 @Test func aFileOverTheLimitOrWithAnImpossibleHeaderLengthIsNotRead() throws {
-    let directory = try makeTemporaryDirectory("large")
+    let directory = temporaryDirectory("large")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let (good, _) = try smallTrainingCheckpoint()
     let bytes = good.encoded()
@@ -256,7 +251,7 @@ private func expectConsistent(_ checkpoint: Checkpoint, fileSize: Int, sourceLoc
     let (rnn, _) = try smallTrainingCheckpoint(cell: .rnn)
     var generator = SplitMix64(seed: 2024)
     var tried = 0, refused = 0, loaded = 0, fromDisk = 0
-    let directory = try makeTemporaryDirectory("fuzz")
+    let directory = temporaryDirectory("fuzz")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/c.safetensors"
     func check(_ bytes: [UInt8], _ what: @autoclosure () -> String) {
@@ -411,7 +406,7 @@ extension Result {
 /// A stranger's extra tensor is skipped unread: a sparse file with a 600 MB tensor no checkpoint
 /// uses loads without the process's peak memory growing by anything like that.
 @Test func unusedTensorsAreNotRead() throws {
-    let directory = try makeTemporaryDirectory("unused")
+    let directory = temporaryDirectory("unused")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let (good, _) = try smallTrainingCheckpoint()
     let bytes = good.encoded()

@@ -4,6 +4,7 @@
 // numpy 2.4, `safetensors.numpy.save`), so these tests check compatibility without Python.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -44,12 +45,6 @@ private func expectError(
 private func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
 /// A fresh empty directory under the system temporary directory.
-private func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "safetensors-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 private func contents(_ path: String) -> [UInt8]? {
     FileManager.default.contents(atPath: path).map { Array($0) }
 }
@@ -390,7 +385,7 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
 // MARK: - Files
 
 @Test func writeAndReadAFile() throws {
-    let directory = try temporaryDirectory()
+    let directory = temporaryDirectory("safetensors")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/model.safetensors"
     let model = SafetensorsFile(
@@ -418,7 +413,7 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
 }
 
 @Test func writeRefusesTensorsThatCannotBeEncoded() throws {
-    let directory = try temporaryDirectory()
+    let directory = temporaryDirectory("safetensors")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/m.safetensors"
     let cases: [([SafetensorsTensor], SafetensorsError)] = [
@@ -448,7 +443,7 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
 // MARK: - AtomicFile
 
 @Test func atomicWriteReplacesAnExistingFile() throws {
-    let directory = try temporaryDirectory()
+    let directory = temporaryDirectory("safetensors")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/f"
     try AtomicFile.write(Array("old contents, longer".utf8), to: path)
@@ -460,7 +455,7 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
 }
 
 @Test func failedAtomicWritesLeaveTheOldFileAndNoTemporary() throws {
-    let directory = try temporaryDirectory()
+    let directory = temporaryDirectory("safetensors")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/f"
     let old = Array("the old file".utf8)
@@ -497,7 +492,7 @@ private func f32(_ name: String, _ count: Int, _ begin: Int, _ end: Int) -> Stri
 
 @Test(.enabled(if: geteuid() != 0, "root may write into a read-only directory"))
 func atomicWriteIntoAReadOnlyDirectoryFails() throws {
-    let directory = try temporaryDirectory()
+    let directory = temporaryDirectory("safetensors")
     defer {
         chmod(directory, 0o755)
         try? FileManager.default.removeItem(atPath: directory)

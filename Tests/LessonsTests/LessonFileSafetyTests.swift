@@ -2,6 +2,7 @@
 // once) and as it is read (bytes that are not UTF-8 and control characters are named by line).
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Lessons
@@ -9,7 +10,7 @@ import Testing
 @Suite struct LessonFileSafetyTests {
     /// Writes `bytes` as `NAME.md` in a fresh directory and returns its path.
     private func lessonFile(_ bytes: [UInt8], name: String = "x") throws -> String {
-        let path = try temporaryDirectory() + "/\(name).md"
+        let path = temporaryDirectory("lessons-tests") + "/\(name).md"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func aFifoADirectoryAndAHugeFileAreRefusedAtOnce() throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         #expect(mkfifo(directory + "/fifo.md", 0o600) == 0)
         // Opening a FIFO for reading blocks until a writer comes: this returns only because of stat.
         #expect(parseError(directory + "/fifo.md")?.description == "lessons/x.md: not a lesson file: it is a FIFO")
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test func aFileNameWithControlCharactersIsNotLoadedNorPrintedAsItIs() throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         try "# Fine\nA lesson.\n\n## One\nText.\n".write(
             toFile: directory + "/a\u{1B}]0;title\u{07}.md", atomically: true, encoding: .utf8)
         let catalog = Catalog.load(directory: directory)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Lessons
@@ -227,7 +228,7 @@ import Testing
 @Suite struct DemoTests {
     @Test func demoPlaysToTheEnd() throws {
         let fake = FakeExecutor()
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         let store = ProgressStore(path: directory + "/progress.json")
         let player = LessonPlayer(executor: fake, progress: store)
         let result = player.playDemo(try parsedExample())

@@ -2,13 +2,14 @@
 // values read from the file are clamped; a malformed or strange progress file is a warning.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Lessons
 
 @Suite struct ProgressLockTests {
     @Test func twoStoresAdvancingDifferentLessonsKeepBoth() throws {
-        let path = try temporaryDirectory() + "/progress.json"
+        let path = temporaryDirectory("lessons-tests") + "/progress.json"
         var first = ProgressStore.load(path: path).store
         var second = ProgressStore.load(path: path).store
         first[lesson: "hello"] = LessonProgress(step: 3, reached: 3, finished: false)
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func concurrentSavesFromTwoThreadsLoseNothing() throws {
-        let path = try temporaryDirectory() + "/progress.json"
+        let path = temporaryDirectory("lessons-tests") + "/progress.json"
         let rounds = 60
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: 2) { thread in
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func valuesAreClampedOnRead() throws {
-        let path = try temporaryDirectory() + "/progress.json"
+        let path = temporaryDirectory("lessons-tests") + "/progress.json"
         try """
         {"version": 1, "lastLesson": "hello", "lessons": {
           "hello": {"step": 9223372036854775807, "reached": 9223372036854775807, "finished": false},
@@ -76,7 +77,7 @@ import Testing
         ("\u{0}\u{1}garbage", "not valid progress JSON"),
     ])
     func malformedFilesAreOneLineWarnings(_ contents: String, _ reason: String) throws {
-        let path = try temporaryDirectory() + "/progress.json"
+        let path = temporaryDirectory("lessons-tests") + "/progress.json"
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         let (store, warning) = ProgressStore.load(path: path)
         #expect(store.lessons.isEmpty)
@@ -85,7 +86,7 @@ import Testing
     }
 
     @Test func savingKeepsTheModeAndFollowsNoPlantedLink() throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         let path = directory + "/progress.json"
         var store = ProgressStore(path: path)
         store[lesson: "hello"] = LessonProgress(step: 1, reached: 1, finished: false)
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func aFifoOrDirectoryIsNeitherReadNorReplaced() throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         let fifo = directory + "/progress.json"
         #expect(mkfifo(fifo, 0o600) == 0)
         // Reading a FIFO would block until a writer comes: it is refused by stat first.

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Lessons
 
 @Suite struct ProgressTests {
     @Test func progressIsSavedAndRestored() throws {
-        let path = try temporaryDirectory() + "/sub/progress.json"
+        let path = temporaryDirectory("lessons-tests") + "/sub/progress.json"
         let lesson = try parsedExample()
         let first = LessonPlayer(executor: FakeExecutor(), progress: ProgressStore.load(path: path).store)
         first.start(lesson)
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func finishedLessonIsRememberedAndStartsOver() throws {
-        let path = try temporaryDirectory() + "/progress.json"
+        let path = temporaryDirectory("lessons-tests") + "/progress.json"
         let lesson = try parsedExample()
         let player = LessonPlayer(executor: FakeExecutor(), progress: ProgressStore(path: path))
         player.start(lesson)
@@ -53,7 +54,7 @@ import Testing
         "{not json", "{\"version\": 2, \"lessons\": {}}", "{\"version\": 1, \"lessons\": {\"hello\": 3}}",
     ])
     func corruptedProgressIsSetAside(_ contents: String) throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         let path = directory + "/progress.json"
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         let now = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01 00:00:00 UTC
@@ -73,13 +74,13 @@ import Testing
     }
 
     @Test func missingFileIsAFreshStart() throws {
-        let (store, warning) = ProgressStore.load(path: try temporaryDirectory() + "/none.json")
+        let (store, warning) = ProgressStore.load(path: temporaryDirectory("lessons-tests") + "/none.json")
         #expect(store.lessons.isEmpty)
         #expect(warning == nil)
     }
 
     @Test func unwritableProgressIsReportedOnce() throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         try "x".write(toFile: directory + "/file", atomically: true, encoding: .utf8)
         let fake = FakeExecutor()
         let player = LessonPlayer(
@@ -92,7 +93,7 @@ import Testing
 
 @Suite struct CatalogTests {
     @Test func malformedFilesDoNotStopTheOthers() throws {
-        let directory = try temporaryDirectory()
+        let directory = temporaryDirectory("lessons-tests")
         try exampleLesson.write(toFile: directory + "/01-hello.md", atomically: true, encoding: .utf8)
         try "# Broken\nsummary\n## S\nask: Why?\n".write(
             toFile: directory + "/02-broken.md", atomically: true, encoding: .utf8)

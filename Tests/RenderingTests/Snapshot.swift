@@ -1,50 +1,19 @@
-// Snapshot testing: the expected output of a renderer sits in `Snapshots/NAME.txt` beside this
-// file (found through `#filePath`, not bundle resources). Colour snapshots keep their escape
-// codes: `cat` one in a terminal to see it. To re-record on purpose, after a deliberate change:
-//
-//     SNAPSHOT_RECORD=1 swift test --filter RenderingTests
-//
-// then look at every changed file (`git diff`) before committing it.
+// Snapshot testing for the renderers: the expected output sits in `Snapshots/NAME.txt` beside this
+// file, compared (and re-recorded with `SNAPSHOT_RECORD=1 swift test --filter RenderingTests`) by the
+// shared `TestSupport.expectSnapshot`. Colour snapshots keep their escape codes: `cat` one to see it.
 
 import Foundation
 import Rendering
+import TestSupport
 import Testing
 
-/// Compares `actual` with `Snapshots/name.txt`, or writes it there when `SNAPSHOT_RECORD=1`.
+/// Compares `actual` and a final newline with `Snapshots/name.txt` (see `TestSupport.expectSnapshot`):
+/// a renderer's output ends without one, its snapshot file with one, so that `cat` shows it whole.
 func expectSnapshot(
     _ actual: String, named name: String, filePath: String = #filePath,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    let directory = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-        .appendingPathComponent("Snapshots")
-    let file = directory.appendingPathComponent(name + ".txt")
-    let content = actual + "\n"
-    if ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1" {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try content.write(to: file, atomically: true, encoding: .utf8)
-        } catch {
-            Issue.record("could not record snapshot \(name): \(error)", sourceLocation: sourceLocation)
-        }
-        return
-    }
-    guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
-        Issue.record(
-            "missing snapshot Snapshots/\(name).txt; record it with SNAPSHOT_RECORD=1",
-            sourceLocation: sourceLocation)
-        return
-    }
-    guard content != expected else { return }
-    let actualLines = content.split(separator: "\n", omittingEmptySubsequences: false)
-    let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    let firstDifference = zip(actualLines, expectedLines).enumerated().first { $0.element.0 != $0.element.1 }
-    let line = firstDifference?.offset ?? min(actualLines.count, expectedLines.count)
-    Issue.record(
-        """
-        snapshot \(name) differs at line \(line + 1):
-          expected: \(line < expectedLines.count ? String(expectedLines[line]).debugDescription : "(end)")
-          actual:   \(line < actualLines.count ? String(actualLines[line]).debugDescription : "(end)")
-        """, sourceLocation: sourceLocation)
+    TestSupport.expectSnapshot(actual + "\n", named: name, filePath: filePath, sourceLocation: sourceLocation)
 }
 
 // MARK: - Fixtures

@@ -1,5 +1,6 @@
 import CharRNN
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -21,9 +22,7 @@ import Testing
 
     /// A fresh directory for one test's files.
     static func scratchDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "charrnn-analysis-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        temporaryDirectory("analysis")
     }
 
     /// A shell on `small.c` with a 4-unit RNN whose h0 is the planted quote unit.

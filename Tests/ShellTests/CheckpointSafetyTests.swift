@@ -7,6 +7,7 @@
 
 import CharRNN
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -121,15 +122,8 @@ import Testing
 
     @Test func saveRefusesWhatItMustNotReplace() throws {
         let (directory, shell, _) = try Self.setUp("save")
-        defer {
-            chmod(directory + "/readonly", 0o644)
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        let fifo = directory + "/fifo"
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let readOnly = directory + "/readonly"
-        try Data("keep me".utf8).write(to: URL(fileURLWithPath: readOnly))
-        chmod(readOnly, 0o444)
+        defer { removeTemporaryDirectory(directory) }
+        let (fifo, readOnly) = try makeUnreplaceableFiles(in: directory, readOnlyContents: "keep me")
         let notes = directory + "/notes.txt"
         try Data("my notes".utf8).write(to: URL(fileURLWithPath: notes))
         let cases: [(String, String)] = [

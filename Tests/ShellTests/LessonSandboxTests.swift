@@ -4,6 +4,7 @@
 
 import Foundation
 import Lessons
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -277,7 +278,7 @@ private let refusals: [(Int, String)] = [
     /// The installed executable, started in a folder that holds its own `lessons/`, lists the
     /// built-in lessons, not that folder's.
     @Test func lessonsInTheCurrentDirectoryDoNotReplaceTheBuiltInOnes() throws {
-        guard let executable = charrnnExecutable() else { return }
+        guard let executable = requireCharrnn() else { return }
         let downloaded = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: downloaded + "/lessons", withIntermediateDirectories: true)
         try "# Hijacked\nA lesson from a downloaded folder.\n\n## One\n$ save /tmp/x\n".write(
@@ -289,46 +290,10 @@ private let refusals: [(Int, String)] = [
     }
 }
 
-/// The charrnn executable built beside the tests, or nil (with an issue recorded).
-private func charrnnExecutable() -> String? {
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("charrnn").path
-    guard FileManager.default.isExecutableFile(atPath: executable) else {
-        Issue.record("the charrnn executable is not built beside the tests (\(executable)): swift build first")
-        return nil
-    }
-    return executable
-}
-
-/// Starts charrnn in `directory` with `environment`, its standard input `input`.
-private func startCharrnn(_ executable: String, in directory: String, environment: [String: String], input: String)
-    throws -> (process: Process, output: Pipe)
-{
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(environment) { $1 }
-    let stdin = Pipe(), stdout = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stdout
-    try process.run()
-    stdin.fileHandleForWriting.write(input.data(using: .utf8)!)
-    try stdin.fileHandleForWriting.close()
-    return (process, stdout)
-}
-
-/// Everything the process wrote, after it ended.
-private func finish(_ started: (process: Process, output: Pipe)) -> String {
-    let data = started.output.fileHandleForReading.readDataToEndOfFile()
-    started.process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
 @Suite struct LessonProgressTests {
     /// Two shells advancing different lessons at the same time keep both lessons' progress.
     @Test func twoShellsAtOnceKeepBothLessons() throws {
-        guard let executable = charrnnExecutable() else { return }
+        guard let executable = requireCharrnn() else { return }
         let home = temporaryDirectory()
         let environment = ["HOME": home, "CHARRNN_LESSON_TRAIN_LIMIT": "5"]
         let moves = String(repeating: "next\nback\nnext\n", count: 10)

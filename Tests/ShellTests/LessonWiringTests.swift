@@ -3,6 +3,7 @@
 
 import Foundation
 import Lessons
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -11,13 +12,6 @@ import Testing
 let lessonsDirectory: String = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("lessons").path
-
-/// A fresh temporary directory.
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "charrnn-lessons-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// A small lesson of every kind of step, written for these tests.
 let wiringLesson = """

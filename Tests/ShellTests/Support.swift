@@ -1,12 +1,7 @@
-// Helpers for the shell's tests: a shell over a scripted console, snapshots, and a fingerprint of
-// the session's state to prove that a failed command changed nothing.
-//
-// Snapshots sit in `Snapshots/NAME.txt` beside this file (found through `#filePath`). To re-record
-// on purpose after a deliberate change:
-//
-//     SNAPSHOT_RECORD=1 swift test --filter ShellTests
-//
-// then look at every changed file (`git diff`) before committing it.
+// Helpers for the shell's tests: a shell over a scripted console and a fingerprint of the session's
+// state to prove that a failed command changed nothing. Snapshots (`Snapshots/NAME.txt` beside this
+// file, re-recorded with `SNAPSHOT_RECORD=1 swift test --filter ShellTests`), temporary directories
+// and the built executable come from the shared `TestSupport` target.
 
 import CharRNN
 import Foundation
@@ -37,37 +32,6 @@ func output(of line: String, in shell: Shell, color: Bool = false, width: Int = 
     shell.session.output.console = console
     let ok = shell.session.run(line: line)
     return (ok, console.output)
-}
-
-/// Compares `actual` with `Snapshots/name.txt`, or writes it there when `SNAPSHOT_RECORD=1`.
-func expectSnapshot(
-    _ actual: String, named name: String, filePath: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let directory = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
-    let file = directory.appendingPathComponent(name + ".txt")
-    if ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1" {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try actual.write(to: file, atomically: true, encoding: .utf8)
-        } catch {
-            Issue.record("could not record snapshot \(name): \(error)", sourceLocation: sourceLocation)
-        }
-        return
-    }
-    guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
-        Issue.record("missing snapshot Snapshots/\(name).txt; record it with SNAPSHOT_RECORD=1", sourceLocation: sourceLocation)
-        return
-    }
-    guard actual != expected else { return }
-    let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-    let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    let line = zip(a, e).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, e.count)
-    Issue.record(
-        """
-        snapshot \(name) differs at line \(line + 1):
-          expected: \(line < e.count ? String(e[line]).debugDescription : "(end)")
-          actual:   \(line < a.count ? String(a[line]).debugDescription : "(end)")
-        """, sourceLocation: sourceLocation)
 }
 
 /// Everything a command could change, to compare before and after.

@@ -1,5 +1,6 @@
 import Dispatch
 @preconcurrency import Glibc
+import TestSupport
 import Testing
 
 @testable import Terminal
@@ -50,14 +51,6 @@ import Testing
 
 // MARK: - Path completion
 
-/// A fresh directory under /tmp, removed by the caller with `removeTree`.
-func makeTemporaryDirectory() -> String {
-    var template = Array("/tmp/charrnn-terminal-test-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    precondition(made != nil, "mkdtemp failed")
-    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
 func touch(_ path: String) {
     let fd = open(path, O_CREAT | O_WRONLY, 0o644)
     precondition(fd >= 0, "cannot create \(path)")
@@ -86,7 +79,7 @@ func removeTree(_ path: String) {
     let root: String
 
     init() {
-        root = makeTemporaryDirectory()
+        root = temporaryDirectory("terminal-test")
         touch(root + "/a.txt")
         mkdir(root + "/ab", 0o755)
         touch(root + "/b.safetensors")
@@ -135,7 +128,7 @@ func removeTree(_ path: String) {
     }
 
     @Test func writeThenReadRoundTrip() {
-        let dir = makeTemporaryDirectory()
+        let dir = temporaryDirectory("terminal-test")
         defer { removeTree(dir); ReadlineHistory.clear() }
         let file = dir + "/history"
         ReadlineHistory.clear()
@@ -152,7 +145,7 @@ func removeTree(_ path: String) {
     }
 
     @Test func boundedInMemoryAndOnDisk() {
-        let dir = makeTemporaryDirectory()
+        let dir = temporaryDirectory("terminal-test")
         defer { removeTree(dir); ReadlineHistory.clear(); ReadlineHistory.setLimit(1000) }
         let file = dir + "/history"
         ReadlineHistory.clear()

@@ -54,7 +54,7 @@ public enum AtomicFile {
             throw .directoryNotWritable(path: path, directory: directory, reason: "it is \(directoryStatus.kind.phrase)")
         }
         if access(directory, W_OK | X_OK) != 0 {
-            throw .directoryNotWritable(path: path, directory: directory, reason: posixErrorText())
+            throw .directoryNotWritable(path: path, directory: directory, reason: SystemFile.errorText())
         }
         let existing: FileStatus?
         do { existing = try FileStatus.of(path) } catch { throw .notReplaceable(path: path, reason: error.problem) }
@@ -86,48 +86,37 @@ public enum AtomicFile {
         let (temporary, descriptor) = try createTemporary(beside: path)
         var isOpen = true
         func fail(_ error: AtomicFileError) -> AtomicFileError {
-            if isOpen { _ = close(descriptor) }
+            if isOpen { SystemFile.close(descriptor) }
             _ = unlink(temporary)
             return error
         }
         if let existing {
             // Keep the old file's permission bits (and, as root, its owner: best effort).
             if fchmod(descriptor, mode_t(existing.permissions & 0o777)) != 0 {
-                throw fail(.cannotWrite(path: path, temporary: temporary, reason: posixErrorText()))
+                throw fail(.cannotWrite(path: path, temporary: temporary, reason: SystemFile.errorText()))
             }
             if geteuid() == 0 { _ = fchown(descriptor, uid_t(existing.owner), gid_t(existing.group)) }
         }
 
-        // write(2) may write less than asked, or be interrupted: loop until every byte is out.
-        var written = 0
-        while written < bytes.count || failingAt == .write {
-            let result =
-                failingAt == .write
-                ? simulatedFailure()
-                : bytes.withUnsafeBytes { buffer in
-                    systemWrite(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw fail(.cannotWrite(path: path, temporary: temporary, reason: posixErrorText()))
-            }
-            written += result
+        // Every byte out (short writes and interruptions are continued), then flushed to disk.
+        let written = failingAt == .write ? simulatedFailure() : SystemFile.writeFully(descriptor, bytes)
+        if !written {
+            throw fail(.cannotWrite(path: path, temporary: temporary, reason: SystemFile.errorText()))
         }
-
-        let synced = failingAt == .sync ? Int32(simulatedFailure()) : fsync(descriptor)
-        if synced != 0 {
-            throw fail(.cannotSync(path: path, temporary: temporary, reason: posixErrorText()))
+        let synced = failingAt == .sync ? simulatedFailure() : SystemFile.sync(descriptor)
+        if !synced {
+            throw fail(.cannotSync(path: path, temporary: temporary, reason: SystemFile.errorText()))
         }
         isOpen = false
-        let closed = failingAt == .close ? Int32(simulatedFailure()) : close(descriptor)
-        if closed != 0 {
-            if failingAt == .close { _ = close(descriptor) }
-            throw fail(.cannotWrite(path: path, temporary: temporary, reason: posixErrorText()))
+        let closed = failingAt == .close ? simulatedFailure() : SystemFile.close(descriptor)
+        if !closed {
+            if failingAt == .close { SystemFile.close(descriptor) }
+            throw fail(.cannotWrite(path: path, temporary: temporary, reason: SystemFile.errorText()))
         }
 
-        let renamed = failingAt == .rename ? Int32(simulatedFailure()) : rename(temporary, path)
-        if renamed != 0 {
-            throw fail(.cannotRename(path: path, temporary: temporary, reason: posixErrorText()))
+        let renamed = failingAt == .rename ? simulatedFailure() : SystemFile.rename(temporary, over: path)
+        if !renamed {
+            throw fail(.cannotRename(path: path, temporary: temporary, reason: SystemFile.errorText()))
         }
         syncDirectory(of: path)
         removeStaleTemporaries(beside: path)
@@ -153,9 +142,9 @@ public enum AtomicFile {
             let suffix = String(z, radix: 16)
             let temporary =
                 "\(path).tmp-\(getpid())-\(String(repeating: "0", count: 16 - suffix.count))\(suffix)"
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+            let descriptor = SystemFile.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o666)
             if descriptor >= 0 { return (temporary, descriptor) }
-            lastError = posixErrorText()
+            lastError = SystemFile.errorText()
             if errno != EEXIST { break }
         }
         throw .cannotCreateTemporary(path: path, reason: lastError)
@@ -169,10 +158,10 @@ public enum AtomicFile {
 
     /// Fsyncs the directory holding `path`, so that a completed rename survives a crash.
     private static func syncDirectory(of path: String) {
-        let descriptor = open(directoryName(of: path), O_RDONLY | O_CLOEXEC)
+        let descriptor = SystemFile.open(directoryName(of: path), flags: O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        _ = close(descriptor)
+        _ = SystemFile.sync(descriptor)
+        SystemFile.close(descriptor)
     }
 
     /// Ignores SIGXFSZ unless someone handles it, so that writing past `ulimit -f` fails with EFBIG
@@ -211,27 +200,11 @@ public enum AtomicFile {
         }
     }
 
-    private static func simulatedFailure() -> Int {
+    /// A failed call for the tests: `errno` set to EIO, and false.
+    private static func simulatedFailure() -> Bool {
         errno = EIO
-        return -1
+        return false
     }
-}
-
-/// Calls the C library's write(2) (the name `write` is taken by `AtomicFile.write`).
-@inline(__always)
-private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-        return Glibc.write(descriptor, buffer, count)
-    #elseif canImport(Musl)
-        return Musl.write(descriptor, buffer, count)
-    #else
-        return Darwin.write(descriptor, buffer, count)
-    #endif
-}
-
-/// The text of the current `errno`, e.g. "No such file or directory".
-func posixErrorText() -> String {
-    String(cString: strerror(errno))
 }
 
 // MARK: - Errors

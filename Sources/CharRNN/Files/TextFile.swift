@@ -16,17 +16,16 @@ public enum TextFile {
     /// closes it) and the size in bytes. The file is opened without blocking and checked with
     /// `fstat` before a byte is read, so a FIFO or a device is refused at once.
     public static func openRegular(_ path: String) throws(TextFileError) -> (descriptor: Int32, size: Int) {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let descriptor = SystemFile.open(path, flags: O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
             if code == ENOENT { throw .missing(path: path) }
-            throw .unreadable(path: path, reason: String(cString: strerror(code)))
+            throw .unreadable(path: path, reason: SystemFile.errorText(code))
         }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
+        guard let info = SystemFile.status(descriptor: descriptor) else {
             let code = errno
-            close(descriptor)
-            throw .unreadable(path: path, reason: String(cString: strerror(code)))
+            SystemFile.close(descriptor)
+            throw .unreadable(path: path, reason: SystemFile.errorText(code))
         }
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFREG else {
@@ -74,12 +73,9 @@ public enum TextFile {
         var offset = 0  // file offset of chunk[0]
         while true {
             let count = chunk.withUnsafeMutableBytes { buffer -> Int in
-                while true {
-                    let n = read(descriptor, buffer.baseAddress! + carried, chunkSize)
-                    if n >= 0 || errno != EINTR { return n }
-                }
+                SystemFile.readSome(descriptor, into: buffer.baseAddress! + carried, count: chunkSize)
             }
-            if count < 0 { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if count < 0 { throw .unreadable(path: path, reason: SystemFile.errorText()) }
             let available = carried + count
             let atEnd = count == 0
             // Up to the last complete character; the rest waits for the next chunk.

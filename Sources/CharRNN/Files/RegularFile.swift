@@ -62,10 +62,9 @@ public struct FileStatus: Sendable, Equatable {
     /// The status of `path`, following links; nil if it does not exist (or a link dangles).
     /// Other failures (permission denied on a parent, ...) throw with the system's reason.
     public static func of(_ path: String) throws(FileCheckError) -> FileStatus? {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard let info = SystemFile.status(path: path) else {
             if errno == ENOENT { return nil }
-            throw .cannotOpen(path: path, reason: posixErrorText())
+            throw .cannotOpen(path: path, reason: SystemFile.errorText())
         }
         return FileStatus(info)
     }
@@ -130,33 +129,32 @@ public final class RegularFileReader {
         self.path = path
         guard let status = try FileStatus.of(path) else {
             errno = ENOENT
-            throw .cannotOpen(path: path, reason: posixErrorText())
+            throw .cannotOpen(path: path, reason: SystemFile.errorText())
         }
         guard status.kind == .regular else { throw .notRegular(path: path, kind: status.kind) }
         guard status.size <= maximumSize else { throw .tooLarge(path: path, size: status.size, limit: maximumSize) }
         // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open must not wait for a writer.
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: posixErrorText()) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            let reason = posixErrorText()
-            _ = close(descriptor)
+        let descriptor = SystemFile.open(path, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: SystemFile.errorText()) }
+        guard let info = SystemFile.status(descriptor: descriptor) else {
+            let reason = SystemFile.errorText()
+            SystemFile.close(descriptor)
             throw .cannotOpen(path: path, reason: reason)
         }
         let opened = FileStatus(info)
         guard opened.kind == .regular else {
-            _ = close(descriptor)
+            SystemFile.close(descriptor)
             throw .notRegular(path: path, kind: opened.kind)
         }
         guard opened.size <= maximumSize else {
-            _ = close(descriptor)
+            SystemFile.close(descriptor)
             throw .tooLarge(path: path, size: opened.size, limit: maximumSize)
         }
         self.descriptor = descriptor
         self.size = opened.size
     }
 
-    deinit { _ = close(descriptor) }
+    deinit { SystemFile.close(descriptor) }
 
     /// Exactly `count` bytes from byte `offset`. The range must lie within `size` (a precondition:
     /// callers check their numbers against `size` first), so a read never allocates more than the file.
@@ -165,19 +163,13 @@ public final class RegularFileReader {
         var failure: FileCheckError? = nil
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var done = 0
-            while done < count {
-                let chunk = min(count - done, 1 << 26)  // 64 MiB at a time
-                let result = pread(descriptor, buffer.baseAddress! + done, chunk, off_t(offset + done))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    failure = .cannotRead(path: path, reason: posixErrorText())
-                    break
+            if count > 0 {
+                if let read = SystemFile.readFully(descriptor, into: buffer.baseAddress!, count: count, at: offset) {
+                    done = read
+                    if done < count { failure = .shrank(path: path, expected: offset + count, actual: offset + done) }
+                } else {
+                    failure = .cannotRead(path: path, reason: SystemFile.errorText())
                 }
-                if result == 0 {
-                    failure = .shrank(path: path, expected: offset + count, actual: offset + done)
-                    break
-                }
-                done += result
             }
             // Unread bytes (after a failure) are zeroed so the array is fully initialised.
             if done < count { (buffer.baseAddress! + done).initialize(repeating: 0, count: count - done) }
