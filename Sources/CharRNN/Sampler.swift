@@ -1,6 +1,3 @@
-// swift-format-ignore-file
-// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
-// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // Sampling: the prediction at one step becomes the input of the next, so the model writes text of
 // any length. p = softmax(y / temperature); top-k keeps the k most likely; argmax takes the most likely.
 
@@ -82,24 +79,37 @@ public struct Stepper: Sendable {
     public let model: Model
     /// The hidden state after the characters fed so far.
     public var state: RecurrentState
-    /// Scratch for one step: the projections, a, the gates, the new h and c: (G·H) or (H).
-    private var inputProjection: [Float], recurrentProjection: [Float], preactivation: [Float], gates: [Float]
-    private var hNext: [Float], cNext: [Float]
+    /// The model's parameter arrays, in `parameters`' order (taken once: a step borrows them all).
+    private let weights: [[Float]]
+    /// Where each layer's W_ih, W_hh, b_ih, b_hh and the decoder's W_hy, b_y are in `weights`.
+    private let layerIndices: [(Int, Int, Int, Int?)], decoderIndices: (Int, Int)
+    /// Scratch for one step, one array per `Slot`: the projections, a, the gates (G·H), the new h
+    /// and c (H), y, the logits of the next character (V); during a step also each layer's h and c.
+    private var scratch: [[Float]]
+
+    /// The arrays of `scratch`.
+    private enum Slot {
+        static let inputProjection = 0, recurrentProjection = 1, preactivation = 2, gates = 3
+        static let hNext = 4, cNext = 5, logits = 6
+        /// Layer k's h_{t-1} and c_{t-1}, moved in from `state` for the step.
+        static func h(_ k: Int) -> Int { 7 + 2 * k }
+        static func c(_ k: Int) -> Int { 8 + 2 * k }
+    }
+
     /// y, the logits of the next character: (V).
-    private(set) var logits: [Float]
+    var logits: [Float] { scratch[Slot.logits] }
 
     /// A stepper at h_0 = 0 (or at a given state).
     public init(model: Model, state: RecurrentState? = nil) {
         self.model = model
         self.state = state ?? .zero(model.shape, batchSize: 1)
+        weights = model.parameters.map(\.values)
+        layerIndices = (0..<model.shape.layers).map { model.layerIndices($0) }
+        decoderIndices = model.decoderIndices
         let H = model.shape.hiddenSize, GH = model.shape.cell.gateCount * H
-        inputProjection = [Float](repeating: 0, count: GH)
-        recurrentProjection = inputProjection
-        preactivation = inputProjection
-        gates = inputProjection
-        hNext = [Float](repeating: 0, count: H)
-        cNext = hNext
-        logits = [Float](repeating: 0, count: model.shape.vocabularySize)
+        let gates = [Float](repeating: 0, count: GH), units = [Float](repeating: 0, count: H)
+        scratch = [gates, gates, gates, gates, units, units, [Float](repeating: 0, count: model.shape.vocabularySize)]
+        scratch += Array(repeating: [], count: 2 * model.shape.layers)
     }
 
     /// Feeds one character (by index) and returns the logits y of the next character.
@@ -112,68 +122,48 @@ public struct Stepper: Sendable {
     /// (no copy of them is handed out, so the next step writes them in place).
     mutating func advance(_ index: Int) {
         let shape = model.shape, H = shape.hiddenSize, GH = shape.cell.gateCount * H, V = shape.vocabularySize
+        let lstm = shape.cell == .lstm
         precondition(state.batchSize == 1, "a Stepper steps one stream")
-        for k in 0..<shape.layers {
-            let (wi, wh, bi, bh) = model.layerIndices(k)
-            let In = shape.inputSize(layer: k)
-            let parameters = model.parameters
-            parameters[wi].values.withUnsafeBufferPointer { Wih in
-                inputProjection.withUnsafeMutableBufferPointer { ip in
-                    if k == 0 {  // W_xh x: the column of the character
-                        for q in 0..<GH { ip[q] = Wih[q * In + index] }
-                    } else {  // W_ih h (the layer below's new h): (G·H, H) · (H)
-                        ip.update(repeating: 0)
-                        state.hidden[k - 1].withUnsafeBufferPointer { x in
-                            Kernels.multiplyVectorTransposed(GH, In, x.baseAddress!, Wih.baseAddress!, ip.baseAddress!)
-                        }
-                    }
-                }
-            }
-            parameters[wh].values.withUnsafeBufferPointer { Whh in
-                recurrentProjection.withUnsafeMutableBufferPointer { rp in
-                    rp.update(repeating: 0)
-                    state.hidden[k].withUnsafeBufferPointer { h in  // W_hh h_{t-1}: (G·H, H) · (H)
-                        Kernels.multiplyVectorTransposed(GH, H, h.baseAddress!, Whh.baseAddress!, rp.baseAddress!)
-                    }
-                }
-            }
-            let bhh = bh.map { parameters[$0].values } ?? []
-            parameters[bi].values.withUnsafeBufferPointer { bih in
-            bhh.withUnsafeBufferPointer { bhh in
-            inputProjection.withUnsafeBufferPointer { ip in
-            recurrentProjection.withUnsafeBufferPointer { rp in
-            preactivation.withUnsafeMutableBufferPointer { a in
-            gates.withUnsafeMutableBufferPointer { g in
-            state.hidden[k].withUnsafeBufferPointer { hPrev in
-            state.cell[k].withUnsafeBufferPointer { cPrev in
-            hNext.withUnsafeMutableBufferPointer { hNext in
-            cNext.withUnsafeMutableBufferPointer { cNext in
-                let lstm = shape.cell == .lstm
-                Model.cellStep(
-                    shape.cell, B: 1, H: H, inputProjection: ip.baseAddress!, recurrentProjection: rp.baseAddress!,
-                    bih: bih.baseAddress!, bhh: bhh.baseAddress, hPrev: hPrev.baseAddress!,
-                    cPrev: lstm ? cPrev.baseAddress! : nil, preactivation: a.baseAddress!,
-                    gates: shape.cell == .rnn ? nil : g.baseAddress!, hNext: hNext.baseAddress!,
-                    cNext: lstm ? cNext.baseAddress! : nil)
-            }}}}}}}}}}
-            state.hidden[k].withUnsafeMutableBufferPointer { h in  // h_{t-1} ← h_t
-                hNext.withUnsafeBufferPointer { h.baseAddress!.update(from: $0.baseAddress!, count: H) }
-            }
-            if shape.cell == .lstm {
-                state.cell[k].withUnsafeMutableBufferPointer { c in
-                    cNext.withUnsafeBufferPointer { c.baseAddress!.update(from: $0.baseAddress!, count: H) }
-                }
+        for k in 0..<shape.layers {  // the state moves into the scratch for the step, and back after it
+            swap(&state.hidden[k], &scratch[Slot.h(k)])
+            swap(&state.cell[k], &scratch[Slot.c(k)])
+        }
+        defer {
+            for k in 0..<shape.layers {
+                swap(&state.hidden[k], &scratch[Slot.h(k)])
+                swap(&state.cell[k], &scratch[Slot.c(k)])
             }
         }
-        // y = W_hy h + b_y: (V, H) · (H)
-        let (wy, by) = model.decoderIndices
-        model.parameters[wy].values.withUnsafeBufferPointer { Why in
-        model.parameters[by].values.withUnsafeBufferPointer { by in
-        state.hidden[shape.layers - 1].withUnsafeBufferPointer { h in
-        logits.withUnsafeMutableBufferPointer { y in
-            y.baseAddress!.update(from: by.baseAddress!, count: V)
-            Kernels.multiplyVectorTransposed(V, H, h.baseAddress!, Why.baseAddress!, y.baseAddress!)
-        }}}}
+        let layerIndices = layerIndices, (wy, by) = decoderIndices
+        borrow(reading: weights, writing: &scratch) { parameters, scratch in
+            func pointer(_ slot: Int) -> UnsafeMutablePointer<Float> { scratch[slot].baseAddress! }
+            let ip = pointer(Slot.inputProjection), rp = pointer(Slot.recurrentProjection)
+            for k in 0..<shape.layers {
+                let (wi, wh, bi, bh) = layerIndices[k]
+                let Wih = parameters[wi].baseAddress!, Whh = parameters[wh].baseAddress!
+                let In = shape.inputSize(layer: k), h = pointer(Slot.h(k)), c = lstm ? pointer(Slot.c(k)) : nil
+                if k == 0 {  // W_xh x: the column of the character
+                    for q in 0..<GH { ip[q] = Wih[q * In + index] }
+                } else {  // W_ih h (the layer below's new h): (G·H, H) · (H)
+                    ip.update(repeating: 0, count: GH)
+                    Kernels.multiplyVectorTransposed(GH, In, pointer(Slot.h(k - 1)), Wih, ip)
+                }
+                rp.update(repeating: 0, count: GH)
+                Kernels.multiplyVectorTransposed(GH, H, h, Whh, rp)  // W_hh h_{t-1}: (G·H, H) · (H)
+                let step = CellStep(
+                    H: H, inputProjection: ip, recurrentProjection: rp, bih: parameters[bi].baseAddress!,
+                    bhh: bh.map { parameters[$0].baseAddress! }, hPrev: h, cPrev: c,
+                    a: pointer(Slot.preactivation), gates: shape.cell == .rnn ? nil : pointer(Slot.gates),
+                    h: pointer(Slot.hNext), c: lstm ? pointer(Slot.cNext) : nil)
+                Model.cellStep(shape.cell, rows: 1, step)
+                h.update(from: pointer(Slot.hNext), count: H)  // h_{t-1} ← h_t
+                c?.update(from: pointer(Slot.cNext), count: H)
+            }
+            // y = W_hy h + b_y: (V, H) · (H)
+            let y = pointer(Slot.logits)
+            y.update(from: parameters[by].baseAddress!, count: V)
+            Kernels.multiplyVectorTransposed(V, H, pointer(Slot.h(shape.layers - 1)), parameters[wy].baseAddress!, y)
+        }
     }
 }
 
