@@ -65,6 +65,13 @@ func borrow<R>(reading: [[Float]], _ body: (ReadPointers) -> R) -> R {
     return borrow(reading: reading, writing: &none) { read, _ in body(read) }
 }
 
+/// `borrow(reading:writing:_:)` with one array to write: a block of memory with named parts.
+func borrow<R>(
+    reading: [[Float]], writing: inout [Float], _ body: (ReadPointers, UnsafeMutableBufferPointer<Float>) -> R
+) -> R {
+    writing.withUnsafeMutableBufferPointer { write in borrow(reading: reading) { read in body(read, write) } }
+}
+
 /// The parameters of one layer, as pointers: W_ih (G·H, In), W_hh (G·H, H), b_ih (G·H) and b_hh
 /// (G·H; nil for the RNN, which has one bias).
 struct LayerWeights {

@@ -316,9 +316,6 @@ public struct Dropout: Sendable, Equatable {
     }
 }
 
-/// σ(x) = 1 / (1 + e^{−x}).
-@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-
 /// Makes `array` hold exactly `count` elements, keeping its storage when it can.
 @inline(__always) func resize<T: Numeric>(_ array: inout [T], _ count: Int) {
     if array.count != count {
