@@ -111,7 +111,7 @@ enum LSTMEquations: CellEquations {
     static func forward<L: Lanes>(_: L.Type, _ s: CellStep, row b: Int, unit j: Int) {
         let H = s.H, row = b * 4 * H, bhh = s.bhh!, gates = s.gates!
         /// a of gate q (0 i, 1 f, 2 g, 3 o) = W_ih x + b_ih + W_hh h + b_hh.
-        func a(_ q: Int) -> L {
+        @inline(__always) func a(_ q: Int) -> L {
             let k = q * H + j
             return L.load(s.inputProjection + row + k) + L.load(s.bih + k) + L.load(s.recurrentProjection + row + k)
                 + L.load(bhh + k)
@@ -168,8 +168,8 @@ enum GRUEquations: CellEquations {
     static func forward<L: Lanes>(_: L.Type, _ s: CellStep, row b: Int, unit j: Int) {
         let H = s.H, row = b * 3 * H, bhh = s.bhh!, gates = s.gates!
         /// Gate q's input side W_i· x + b_i· and recurrent side W_h· h + (without b_h·).
-        func x(_ q: Int) -> L { L.load(s.inputProjection + row + q * H + j) + L.load(s.bih + q * H + j) }
-        func hh(_ q: Int) -> L { L.load(s.recurrentProjection + row + q * H + j) }
+        @inline(__always) func x(_ q: Int) -> L { L.load(s.inputProjection + row + q * H + j) + L.load(s.bih + q * H + j) }
+        @inline(__always) func hh(_ q: Int) -> L { L.load(s.recurrentProjection + row + q * H + j) }
         let ar = x(0) + hh(0) + L.load(bhh + j)
         let az = x(1) + hh(1) + L.load(bhh + H + j)
         let r = L.sigmoid(ar), z = L.sigmoid(az)  // r, z = σ(·)

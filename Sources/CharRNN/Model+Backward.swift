@@ -161,7 +161,8 @@ extension Model {
                     } else {
                         dh.update(from: above, count: (b1 - b0) * H)
                     }
-                    // da_t (and dc_t) from dh_t and the step's forward values
+                    // da_t (and dc_t) from dh_t and the step's forward values: the cell's equations of
+                    // the legend, in CellMath.swift
                     let step = CellGradientStep(
                         H: H, gates: layer.gates(t, from: b0), hPrev: layer.h(t - 1, from: b0), h: layer.h(t, from: b0),
                         cPrev: layer.c(t - 1, from: b0), c: layer.c(t, from: b0),

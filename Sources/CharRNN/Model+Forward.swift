@@ -213,7 +213,7 @@ extension Model {
         resize(&cache.probabilities, T * B * V)
         let hasTargets = !cache.targets.isEmpty
         resize(&cache.losses, hasTargets ? T * B : 0)
-        var outputs = [[Float]](repeating: [], count: 2)
+        var outputs = [[Float]](repeating: [], count: 2)  // y and p, moved out of the cache to be written
         swap(&outputs[0], &cache.logits)
         swap(&outputs[1], &cache.probabilities)
         defer {
@@ -277,7 +277,8 @@ extension Model {
                     Kernels.multiplyAddPacked(
                         b1 - b0, GH, H, layer.h(t - 1, from: b0), rowStride: H, columnStride: 1, layer.packedWeights,
                         recurrent)
-                    // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1})
+                    // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1}): the
+                    // cell's equations of the legend, in CellMath.swift
                     let step = CellStep(
                         H: H, inputProjection: layer.inputProjection(t, from: b0), recurrentProjection: recurrent,
                         bih: W.bih, bhh: W.bhh, hPrev: layer.h(t - 1, from: b0), cPrev: layer.c(t - 1, from: b0),
