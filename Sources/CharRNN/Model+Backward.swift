@@ -1,6 +1,3 @@
-// swift-format-ignore-file
-// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
-// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // Backpropagation through time: the forward pass of Model+Forward.swift, walked in reverse.
 //
 // Legend: B streams, T steps, H hidden, V vocabulary, G gates. Arrays are time-major (T, B, ·).
@@ -21,7 +18,9 @@
 //   then      dW_xh += da_tᵀ x_t   dW_hh += da_tᵀ h_{t-1}   db += da_t
 //             dh_next_t = W_hhᵀ da_t  (the gradient passed back to h_{t-1})
 //             dx_t = W_xhᵀ da_t       (for the layer below; times the dropout mask m_t when one was used)
-// The gradient stops at h_0: the chunk boundary of truncated BPTT.
+// The gradient stops at h_0: the chunk boundary of truncated BPTT. Steps count t = T … 1, as in the
+// forward pass; the loops reach the arrays through `LayerBuffers`' and `LayerGradientBuffers`' views,
+// and the cell equations above are `Model.cellBackwardStep` (CellMath.swift).
 
 import Foundation
 
@@ -137,126 +136,53 @@ extension Model {
         let H = shape.hiddenSize, G = shape.cell.gateCount, GH = G * H, In = shape.inputSize(layer: k)
         let (wi, wh, bi, bh) = layerIndices(k)
         let cell = shape.cell
-        resize(&trace.dHidden, T * B * H)
-        resize(&trace.dPreactivation, T * B * GH)
-        resize(&trace.dRecurrent, T * B * GH)
-        resize(&trace.dHiddenNext, T * B * H)
-        resize(&trace.dCell, cell == .lstm ? T * B * H : 0)
+        trace.prepare(shape, B: B, T: T)
         if k > 0 {
             resize(&dInput, T * B * In)
             dInput.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         }
-        let bhhValues = bh.map { parameters[$0].values } ?? []
-        resize(&trace.packedWeights, GH * H)
-
-        parameters[wh].values.withUnsafeBufferPointer { Whh in
-        bhhValues.withUnsafeBufferPointer { bhh in
-        forward.recurrentProjection.withUnsafeBufferPointer { rp in
-        forward.gates.withUnsafeBufferPointer { gates in
-        forward.hidden.withUnsafeBufferPointer { h in
-        forward.cell.withUnsafeBufferPointer { c in
-        incoming.withUnsafeBufferPointer { dIn in
-        trace.dHidden.withUnsafeMutableBufferPointer { dH in
-        trace.dPreactivation.withUnsafeMutableBufferPointer { da in
-        trace.dRecurrent.withUnsafeMutableBufferPointer { dr in
-        trace.dHiddenNext.withUnsafeMutableBufferPointer { dNext in
-        trace.dCell.withUnsafeMutableBufferPointer { dC in
-        trace.packedWeights.withUnsafeMutableBufferPointer { packed in
-            Kernels.pack(GH, H, Whh.baseAddress!, transposed: false, into: packed.baseAddress!)  // W_hh: (G·H, H)
+        let reading = LayerWeights.arrays(of: self, layer: k) + [incoming] + forward.arrays
+        trace.withBuffers(shape, B: B, T: T, reading: reading) { grad, read in
+            let W = LayerWeights(read[0..<4])
+            let fromAbove = read[4].baseAddress!  // the gradient reaching h_t from above: (T, B, H)
+            let layer = LayerBuffers.reading(read[5...], B: B, T: T, H: H, G: G)  // the forward values
+            Kernels.pack(GH, H, W.Whh, transposed: false, into: grad.packedWeights)  // W_hh: (G·H, H)
             // Each part of the batch (one per core, `Model.batchParts`) walks the T steps back on
             // its own rows b0 ..< b1: the streams meet only in the weight gradients, below.
             let parts = Model.batchParts(B)
             Kernels.parallel(parts.count) { part in
-            let (b0, b1) = parts[part]
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                let dht = dH.baseAddress! + t * B * H
-                let hPrev = h.baseAddress! + t * B * H, ht = h.baseAddress! + (t + 1) * B * H
-                let dat = da.baseAddress! + t * B * GH, drt = dr.baseAddress! + t * B * GH
-                // dh_t = (from above) + dh_next_{t+1}
-                if t + 1 < T {
-                    for i in (b0 * H)..<(b1 * H) { dht[i] = dIn[t * B * H + i] + dNext[(t + 1) * B * H + i] }
-                } else {
-                    for i in (b0 * H)..<(b1 * H) { dht[i] = dIn[t * B * H + i] }
-                }
-                switch cell {
-                case .rnn:
-                    for i in (b0 * H)..<(b1 * H) { dat[i] = (1 - ht[i] * ht[i]) * dht[i] }  // dh_raw = (1 − h²) ⊙ dh
-                    for i in (b0 * GH)..<(b1 * GH) { drt[i] = dat[i] }
-                case .lstm:
-                    let gt = gates.baseAddress! + t * B * GH
-                    let cPrev = c.baseAddress! + t * B * H, ct = c.baseAddress! + (t + 1) * B * H
-                    let dct = dC.baseAddress! + t * B * H
-                    let gNext = t + 1 < T ? gates.baseAddress! + (t + 1) * B * GH : nil
-                    typealias V16 = Kernels.Vector
-                    let w = Kernels.width
-                    for b in b0..<b1 {
-                        let row = b * GH
-                        var j = 0
-                        while j + w <= H {  // 16 units at a time: the same equations on vectors
-                            let i = Kernels.load(gt + row + j), f = Kernels.load(gt + row + H + j)
-                            let g = Kernels.load(gt + row + 2 * H + j), o = Kernels.load(gt + row + 3 * H + j)
-                            let tc = Kernels.tanh(Kernels.load(ct + b * H + j))
-                            let dh = Kernels.load(dht + b * H + j)
-                            // dc_t = dh ⊙ o ⊙ (1 − tanh² c_t) + dc_{t+1} ⊙ f_{t+1}
-                            var dcj: V16 = dh * o * (1 - tc * tc)
-                            if let gNext {
-                                dcj += Kernels.load(dC.baseAddress! + (t + 1) * B * H + b * H + j) * Kernels.load(gNext + row + H + j)
-                            }
-                            Kernels.store(dcj, dct + b * H + j)
-                            Kernels.store(dcj * g * i * (1 - i), dat + row + j)  // da_i
-                            Kernels.store(dcj * Kernels.load(cPrev + b * H + j) * f * (1 - f), dat + row + H + j)  // da_f
-                            Kernels.store(dcj * i * (1 - g * g), dat + row + 2 * H + j)  // da_g
-                            Kernels.store(dh * tc * o * (1 - o), dat + row + 3 * H + j)  // da_o
-                            j += w
-                        }
-                        while j < H {
-                            let i = gt[row + j], f = gt[row + H + j], g = gt[row + 2 * H + j], o = gt[row + 3 * H + j]
-                            let tc = tanhf(ct[b * H + j])
-                            let dh = dht[b * H + j]
-                            // dc_t = dh ⊙ o ⊙ (1 − tanh² c_t) + dc_{t+1} ⊙ f_{t+1}
-                            var dcj = dh * o * (1 - tc * tc)
-                            if let gNext { dcj += dC[(t + 1) * B * H + b * H + j] * gNext[row + H + j] }
-                            dct[b * H + j] = dcj
-                            dat[row + j] = dcj * g * i * (1 - i)  // da_i
-                            dat[row + H + j] = dcj * cPrev[b * H + j] * f * (1 - f)  // da_f
-                            dat[row + 2 * H + j] = dcj * i * (1 - g * g)  // da_g
-                            dat[row + 3 * H + j] = dh * tc * o * (1 - o)  // da_o
-                            j += 1
-                        }
+                let (b0, b1) = parts[part]
+                for t in (1..<(T + 1)).reversed() {
+                    // dh_t = (from above) + dh_next_{t+1}
+                    let dh = grad.dh(t, from: b0), above = fromAbove + ((t - 1) * B + b0) * H
+                    if t < T {
+                        let next = grad.dhNext(t + 1, from: b0)
+                        for i in 0..<((b1 - b0) * H) { dh[i] = above[i] + next[i] }
+                    } else {
+                        dh.update(from: above, count: (b1 - b0) * H)
                     }
-                    for q in (b0 * GH)..<(b1 * GH) { drt[q] = dat[q] }
-                case .gru:
-                    let gt = gates.baseAddress! + t * B * GH, rpt = rp.baseAddress! + t * B * GH
-                    for b in b0..<b1 {
-                        let row = b * GH
-                        for j in 0..<H {
-                            let r = gt[row + j], z = gt[row + H + j], n = gt[row + 2 * H + j]
-                            let dh = dht[b * H + j]
-                            let dan = dh * (1 - z) * (1 - n * n)  // da_n = dh ⊙ (1 − z) ⊙ (1 − n²)
-                            let hn = rpt[row + 2 * H + j] + bhh[2 * H + j]  // W_hn h_{t-1} + b_hn
-                            let dar = dan * hn * r * (1 - r)  // da_r = da_n ⊙ hn ⊙ r(1 − r)
-                            let daz = dh * (hPrev[b * H + j] - n) * z * (1 - z)  // da_z = dh ⊙ (h_{t-1} − n) ⊙ z(1 − z)
-                            dat[row + j] = dar
-                            dat[row + H + j] = daz
-                            dat[row + 2 * H + j] = dan
-                            drt[row + j] = dar
-                            drt[row + H + j] = daz
-                            drt[row + 2 * H + j] = dan * r  // the recurrent side of n sits inside r ⊙ (…)
-                        }
+                    // da_t (and dc_t) from dh_t and the step's forward values: the cell's equations of
+                    // the legend, in CellMath.swift
+                    let step = CellGradientStep(
+                        H: H, gates: layer.gates(t, from: b0), hPrev: layer.h(t - 1, from: b0), h: layer.h(t, from: b0),
+                        cPrev: layer.c(t - 1, from: b0), c: layer.c(t, from: b0),
+                        recurrentProjection: layer.recurrentProjection(t, from: b0), bhh: W.bhh,
+                        gatesNext: t < T ? layer.gates(t + 1, from: b0) : nil, dcNext: t < T ? grad.dc(t + 1, from: b0) : nil,
+                        dh: dh, da: grad.da(t, from: b0), dRecurrent: grad.dRecurrent(t, from: b0), dc: grad.dc(t, from: b0))
+                    Model.cellBackwardStep(cell, rows: b1 - b0, step)
+                    // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H)
+                    let dhNext = grad.dhNext(t, from: b0)
+                    dhNext.update(repeating: 0, count: (b1 - b0) * H)
+                    Kernels.multiplyAddPacked(
+                        b1 - b0, H, GH, grad.dRecurrent(t, from: b0), rowStride: GH, columnStride: 1, grad.packedWeights,
+                        dhNext)
+                    if cell == .gru {  // + dh_t ⊙ z: h_t = … + z ⊙ h_{t-1}
+                        let z = layer.gates(t, from: b0)! + H
+                        for b in 0..<(b1 - b0) { for j in 0..<H { dhNext[b * H + j] += dh[b * H + j] * z[b * GH + j] } }
                     }
                 }
-                // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H)
-                let dNextT = dNext.baseAddress! + t * B * H
-                (dNextT + b0 * H).update(repeating: 0, count: (b1 - b0) * H)
-                Kernels.multiplyAddPacked(
-                    b1 - b0, H, GH, drt + b0 * GH, rowStride: GH, columnStride: 1, packed.baseAddress!, dNextT + b0 * H)
-                if cell == .gru {
-                    let gt = gates.baseAddress! + t * B * GH
-                    for b in b0..<b1 { for j in 0..<H { dNextT[b * H + j] += dht[b * H + j] * gt[b * GH + H + j] } }  // + dh ⊙ z
-                }
             }
-            }
-        }}}}}}}}}}}}}
+        }
 
         // The weight gradients, all steps at once.
         trace.dRecurrent.withUnsafeBufferPointer { dr in

@@ -1,11 +1,9 @@
-// swift-format-ignore-file
-// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
-// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // The forward pass over B streams × T steps, keeping every intermediate value: the cache IS the
 // trace the shell shows, and the backward pass (Model+Backward.swift) walks it in reverse.
 //
 // Legend: B streams, T steps, H hidden, V vocabulary, G gates (RNN 1, LSTM 4, GRU 3).
-// Arrays are time-major: (T, B, ·) — the rows of one step are contiguous.
+// Arrays are time-major: (T, B, ·) — the rows of one step are contiguous. Steps count t = 1 … T
+// (h_0 is the carried state); the loops reach the arrays through `LayerBuffers`' named views.
 //
 //   RNN   a_t = W_xh x_t + W_hh h_{t-1} + b_h                  h_t = tanh(a_t)
 //   LSTM  [i f g o] = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh    i, f, o = σ(·), g = tanh(·)
@@ -213,31 +211,29 @@ extension Model {
         let (wy, by) = decoderIndices
         resize(&cache.logits, T * B * V)
         resize(&cache.probabilities, T * B * V)
-        let top = cache.layers[shape.layers - 1].hidden
-        parameters[wy].values.withUnsafeBufferPointer { Why in
-            parameters[by].values.withUnsafeBufferPointer { by in
-                top.withUnsafeBufferPointer { h in
-                    cache.logits.withUnsafeMutableBufferPointer { y in
-                        for row in 0..<(T * B) { for v in 0..<V { y[row * V + v] = by[v] } }
-                        Kernels.multiplyAddTransposedB(
-                            T * B, V, H, h.baseAddress! + B * H, Why.baseAddress!, y.baseAddress!)
-                    }
-                }
-            }
-        }
-        // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
         let hasTargets = !cache.targets.isEmpty
         resize(&cache.losses, hasTargets ? T * B : 0)
-        cache.logits.withUnsafeBufferPointer { y in
-            cache.probabilities.withUnsafeMutableBufferPointer { p in
-                for row in 0..<(T * B) {
-                    let yr = y.baseAddress! + row * V, pr = p.baseAddress! + row * V
-                    let maximum = Kernels.maximum(yr, V)
-                    let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
-                    Kernels.scale(pr, by: 1 / sum, V)
-                    if hasTargets {
-                        cache.losses[row] = logf(sum) - (yr[cache.targets[row]] - maximum)
-                    }
+        var outputs = [[Float]](repeating: [], count: 2)  // y and p, moved out of the cache to be written
+        swap(&outputs[0], &cache.logits)
+        swap(&outputs[1], &cache.probabilities)
+        defer {
+            swap(&outputs[0], &cache.logits)
+            swap(&outputs[1], &cache.probabilities)
+        }
+        let top = cache.layers[shape.layers - 1].hidden
+        borrow(reading: [parameters[wy].values, parameters[by].values, top], writing: &outputs) { read, write in
+            let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress!
+            let y = write[0].baseAddress!, p = write[1].baseAddress!
+            for row in 0..<(T * B) { (y + row * V).update(from: by, count: V) }
+            Kernels.multiplyAddTransposedB(T * B, V, H, h + B * H, Why, y)  // h_1 … h_T: rows B ..< (T + 1)·B
+            // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
+            for row in 0..<(T * B) {
+                let yr = y + row * V, pr = p + row * V
+                let maximum = Kernels.maximum(yr, V)
+                let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
+                Kernels.scale(pr, by: 1 / sum, V)
+                if hasTargets {
+                    cache.losses[row] = logf(sum) - (yr[cache.targets[row]] - maximum)
                 }
             }
         }
@@ -248,70 +244,50 @@ extension Model {
         _ k: Int, _ trace: inout LayerTrace, inputs: [Int], below: [Float], state: RecurrentState,
         B: Int, T: Int
     ) {
-        let H = shape.hiddenSize, G = shape.cell.gateCount, GH = G * H, In = shape.inputSize(layer: k)
-        let (wi, wh, bi, bh) = layerIndices(k)
-        resize(&trace.inputProjection, T * B * GH)
-        resize(&trace.recurrentProjection, T * B * GH)
-        resize(&trace.preactivation, T * B * GH)
-        resize(&trace.gates, shape.cell == .rnn ? 0 : T * B * GH)
-        resize(&trace.hidden, (T + 1) * B * H)
-        resize(&trace.cell, shape.cell == .lstm ? (T + 1) * B * H : 0)
-        resize(&trace.packedWeights, H * GH)  // upper layers: In = H
-        for i in 0..<(B * H) { trace.hidden[i] = state.hidden[k][i] }
-        if shape.cell == .lstm { for i in 0..<(B * H) { trace.cell[i] = state.cell[k][i] } }
-
+        let H = shape.hiddenSize, GH = shape.cell.gateCount * H, In = shape.inputSize(layer: k)
         let cell = shape.cell
-        parameters[wi].values.withUnsafeBufferPointer { Wih in
-        parameters[wh].values.withUnsafeBufferPointer { Whh in
-        parameters[bi].values.withUnsafeBufferPointer { bih in
-        (bh.map { parameters[$0].values } ?? []).withUnsafeBufferPointer { bhh in
-        trace.inputProjection.withUnsafeMutableBufferPointer { ip in
-        trace.recurrentProjection.withUnsafeMutableBufferPointer { rp in
-        trace.preactivation.withUnsafeMutableBufferPointer { a in
-        trace.gates.withUnsafeMutableBufferPointer { gates in
-        trace.hidden.withUnsafeMutableBufferPointer { h in
-        trace.cell.withUnsafeMutableBufferPointer { c in
-        trace.packedWeights.withUnsafeMutableBufferPointer { packed in
+        trace.prepare(shape, B: B, T: T, h0: state.hidden[k], c0: state.cell[k])
+        trace.withBuffers(shape, B: B, T: T, reading: LayerWeights.arrays(of: self, layer: k) + [below]) { layer, read in
+            let W = LayerWeights(read[0..<4])
             // W_xh x_t for all steps: layer 0 gathers one column per character; upper layers
             // multiply the layer below's h_1 … h_T: (T·B, H) · W_ihᵀ → (T·B, G·H).
-            ip.update(repeating: 0)
+            let projections = layer.allInputProjections
+            projections.update(repeating: 0)
             if k == 0 {
                 inputs.withUnsafeBufferPointer { x in
-                    Kernels.addColumns(T * B, GH, In, x.baseAddress!, Wih.baseAddress!, ip.baseAddress!)
+                    Kernels.addColumns(T * B, GH, In, x.baseAddress!, W.Wih, projections.baseAddress!)
                 }
             } else {
-                below.withUnsafeBufferPointer { x in
-                    Kernels.pack(In, GH, Wih.baseAddress!, transposed: true, into: packed.baseAddress!)  // W_ihᵀ: (In, G·H)
-                    Kernels.multiplyAddPacked(
-                        T * B, GH, In, x.baseAddress! + B * H, rowStride: In, columnStride: 1, packed.baseAddress!,
-                        ip.baseAddress!)
-                }
+                let x = read[4].baseAddress! + B * H  // rows of h_1 … h_T below
+                Kernels.pack(In, GH, W.Wih, transposed: true, into: layer.packedWeights)  // W_ihᵀ: (In, G·H)
+                Kernels.multiplyAddPacked(
+                    T * B, GH, In, x, rowStride: In, columnStride: 1, layer.packedWeights, projections.baseAddress!)
             }
             // W_hhᵀ, packed once for the T steps: (H, G·H).
-            Kernels.pack(H, GH, Whh.baseAddress!, transposed: true, into: packed.baseAddress!)
+            Kernels.pack(H, GH, W.Whh, transposed: true, into: layer.packedWeights)
             // The streams are independent through the recurrence: each part of the batch (one per
             // core, `Model.batchParts`) runs all T steps on its own rows b0 ..< b1.
             let parts = Model.batchParts(B)
             Kernels.parallel(parts.count) { part in
                 let (b0, b1) = parts[part]
-                for t in 0..<T {
-                    let hPrev = h.baseAddress! + (t * B + b0) * H, hNext = h.baseAddress! + ((t + 1) * B + b0) * H
-                    let rpt = rp.baseAddress! + (t * B + b0) * GH, ipt = ip.baseAddress! + (t * B + b0) * GH
-                    let at = a.baseAddress! + (t * B + b0) * GH
+                for t in 1..<(T + 1) {
                     // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H), into zeroed rows
-                    rpt.update(repeating: 0, count: (b1 - b0) * GH)
+                    let recurrent = layer.recurrentProjection(t, from: b0)
+                    recurrent.update(repeating: 0, count: (b1 - b0) * GH)
                     Kernels.multiplyAddPacked(
-                        b1 - b0, GH, H, hPrev, rowStride: H, columnStride: 1, packed.baseAddress!, rpt)
-                    let cPrev = cell == .lstm ? c.baseAddress! + (t * B + b0) * H : nil
-                    let cNext = cell == .lstm ? c.baseAddress! + ((t + 1) * B + b0) * H : nil
-                    let gt = cell == .rnn ? nil : gates.baseAddress! + (t * B + b0) * GH
-                    Model.cellStep(
-                        cell, B: b1 - b0, H: H, inputProjection: ipt, recurrentProjection: rpt, bih: bih.baseAddress!,
-                        bhh: bhh.baseAddress, hPrev: hPrev, cPrev: cPrev, preactivation: at, gates: gt, hNext: hNext,
-                        cNext: cNext)
+                        b1 - b0, GH, H, layer.h(t - 1, from: b0), rowStride: H, columnStride: 1, layer.packedWeights,
+                        recurrent)
+                    // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1}): the
+                    // cell's equations of the legend, in CellMath.swift
+                    let step = CellStep(
+                        H: H, inputProjection: layer.inputProjection(t, from: b0), recurrentProjection: recurrent,
+                        bih: W.bih, bhh: W.bhh, hPrev: layer.h(t - 1, from: b0), cPrev: layer.c(t - 1, from: b0),
+                        a: layer.a(t, from: b0), gates: layer.gates(t, from: b0), h: layer.h(t, from: b0),
+                        c: layer.c(t, from: b0))
+                    Model.cellStep(cell, rows: b1 - b0, step)
                 }
             }
-        }}}}}}}}}}}
+        }
     }
 }
 
@@ -323,115 +299,6 @@ extension Model {
         guard B >= 16 else { return [(0, B)] }
         let middle = (B / 2 + 7) & ~7
         return [(0, middle), (middle, B)]
-    }
-
-    /// One step of one layer's cell for B streams, given its two projections: the cell math of the
-    /// legend, shared by the batched forward pass and the sampler's `Stepper` (one implementation).
-    ///   ip = W_ih x_t (B, G·H), rp = W_hh h_{t-1} (B, G·H), both without biases
-    ///   writes a_t (B, G·H), the gates (B, G·H; LSTM and GRU), h_t (B, H) and c_t (B, H; LSTM).
-    /// `hNext` must not alias `hPrev` (the GRU reads h_{t-1} after writing h_t's neighbours).
-    @inline(__always)
-    static func cellStep(
-        _ cell: CellKind, B: Int, H: Int, inputProjection ip: UnsafePointer<Float>,
-        recurrentProjection rp: UnsafePointer<Float>, bih: UnsafePointer<Float>, bhh: UnsafePointer<Float>?,
-        hPrev: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?, preactivation at: UnsafeMutablePointer<Float>,
-        gates gt: UnsafeMutablePointer<Float>?, hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>?
-    ) {
-        let GH = cell.gateCount * H
-        typealias V16 = Kernels.Vector
-        let w = Kernels.width
-        switch cell {
-        case .rnn:
-            for b in 0..<B {
-                var j = 0
-                while j + w <= H {  // 16 units at a time: the same equations on vectors
-                    let i = b * H + j
-                    let a = Kernels.load(ip + i) + Kernels.load(rp + i) + Kernels.load(bih + j)  // a_t
-                    Kernels.store(a, at + i)
-                    Kernels.store(Kernels.tanh(a), hNext + i)  // h_t = tanh(a_t)
-                    j += w
-                }
-                while j < H {
-                    let i = b * H + j
-                    at[i] = ip[i] + rp[i] + bih[j]  // a_t = W_xh x_t + W_hh h_{t-1} + b_h
-                    hNext[i] = tanhf(at[i])  // h_t = tanh(a_t)
-                    j += 1
-                }
-            }
-        case .lstm:
-            let gt = gt!, cPrev = cPrev!, cNext = cNext!, bhh = bhh!
-            for b in 0..<B {
-                let row = b * GH
-                for q in 0..<GH { at[row + q] = ip[row + q] + bih[q] + rp[row + q] + bhh[q] }
-                var j = 0
-                while j + w <= H {  // 16 units at a time: the same equations on vectors
-                    let ig = Kernels.sigmoid(Kernels.load(at + row + j))  // i = σ(a_i)
-                    let fg = Kernels.sigmoid(Kernels.load(at + row + H + j))  // f = σ(a_f)
-                    let gg = Kernels.tanh(Kernels.load(at + row + 2 * H + j))  // g = tanh(a_g)
-                    let og = Kernels.sigmoid(Kernels.load(at + row + 3 * H + j))  // o = σ(a_o)
-                    Kernels.store(ig, gt + row + j)
-                    Kernels.store(fg, gt + row + H + j)
-                    Kernels.store(gg, gt + row + 2 * H + j)
-                    Kernels.store(og, gt + row + 3 * H + j)
-                    let cj: V16 = fg * Kernels.load(cPrev + b * H + j) + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
-                    Kernels.store(cj, cNext + b * H + j)
-                    Kernels.store(og * Kernels.tanh(cj), hNext + b * H + j)  // h_t = o ⊙ tanh(c_t)
-                    j += w
-                }
-                while j < H {
-                    let ig = sigmoid(at[row + j])  // i = σ(a_i)
-                    let fg = sigmoid(at[row + H + j])  // f = σ(a_f)
-                    let gg = tanhf(at[row + 2 * H + j])  // g = tanh(a_g)
-                    let og = sigmoid(at[row + 3 * H + j])  // o = σ(a_o)
-                    gt[row + j] = ig
-                    gt[row + H + j] = fg
-                    gt[row + 2 * H + j] = gg
-                    gt[row + 3 * H + j] = og
-                    let cj = fg * cPrev[b * H + j] + ig * gg  // c_t = f ⊙ c_{t-1} + i ⊙ g
-                    cNext[b * H + j] = cj
-                    hNext[b * H + j] = og * tanhf(cj)  // h_t = o ⊙ tanh(c_t)
-                    j += 1
-                }
-            }
-        case .gru:
-            let gt = gt!, bhh = bhh!
-            for b in 0..<B {
-                let row = b * GH
-                var j = 0
-                while j + w <= H {  // 16 units at a time: the same equations on vectors
-                    func load(_ p: UnsafePointer<Float>, _ gate: Int) -> V16 { Kernels.load(p + gate * H + j) }
-                    let ar = load(ip + row, 0) + load(bih, 0) + load(rp + row, 0) + load(bhh, 0)
-                    let az = load(ip + row, 1) + load(bih, 1) + load(rp + row, 1) + load(bhh, 1)
-                    let r = Kernels.sigmoid(ar), z = Kernels.sigmoid(az)  // r, z = σ(·)
-                    let an = load(ip + row, 2) + load(bih, 2) + r * (load(rp + row, 2) + load(bhh, 2))
-                    let n = Kernels.tanh(an)  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-                    Kernels.store(ar, at + row + j)
-                    Kernels.store(az, at + row + H + j)
-                    Kernels.store(an, at + row + 2 * H + j)
-                    Kernels.store(r, gt + row + j)
-                    Kernels.store(z, gt + row + H + j)
-                    Kernels.store(n, gt + row + 2 * H + j)
-                    // h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                    Kernels.store((1 - z) * n + z * Kernels.load(hPrev + b * H + j), hNext + b * H + j)
-                    j += w
-                }
-                while j < H {
-                    defer { j += 1 }
-                    let ar = ip[row + j] + bih[j] + rp[row + j] + bhh[j]
-                    let az = ip[row + H + j] + bih[H + j] + rp[row + H + j] + bhh[H + j]
-                    let r = sigmoid(ar), z = sigmoid(az)  // r, z = σ(·)
-                    let an = ip[row + 2 * H + j] + bih[2 * H + j] + r * (rp[row + 2 * H + j] + bhh[2 * H + j])
-                    let n = tanhf(an)  // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-                    at[row + j] = ar
-                    at[row + H + j] = az
-                    at[row + 2 * H + j] = an
-                    gt[row + j] = r
-                    gt[row + H + j] = z
-                    gt[row + 2 * H + j] = n
-                    hNext[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]  // h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-                }
-            }
-        }
     }
 }
 
@@ -449,9 +316,6 @@ public struct Dropout: Sendable, Equatable {
         self.generator = generator
     }
 }
-
-/// σ(x) = 1 / (1 + e^{−x}).
-@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
 /// Makes `array` hold exactly `count` elements, keeping its storage when it can.
 @inline(__always) func resize<T: Numeric>(_ array: inout [T], _ count: Int) {

@@ -1,6 +1,3 @@
-// swift-format-ignore-file
-// (The time loop reaches each array through one withUnsafe…Pointer closure, written as a flat
-// ladder that reads as a single scope; the formatter would indent it ten levels deep.)
 // Sampling: the prediction at one step becomes the input of the next, so the model writes text of
 // any length. p = softmax(y / temperature); top-k keeps the k most likely; argmax takes the most likely.
 
@@ -31,7 +28,8 @@ public struct SamplingOptions: Sendable, Equatable {
 
     /// `distribution(logits:)` into `p`, reusing its storage (the sampler's per-character path
     /// allocates nothing without top-k).
-    func distribution(logits y: [Float], into p: inout [Double]) {
+    func distribution<Logits: RandomAccessCollection<Float>>(logits y: Logits, into p: inout [Double])
+    where Logits.Index == Int {
         let V = y.count
         if p.count != V { p = [Double](repeating: 0, count: V) }
         var best = 0
@@ -76,30 +74,77 @@ public struct SamplingOptions: Sendable, Equatable {
 ///
 /// The lean path: no cache, nothing kept but h (and c); each step is matrix × vector products on
 /// the weights as stored (`Kernels.multiplyVectorTransposed`) and the same cell math as the
-/// batched forward pass (`Model.cellStep`). Nothing grows however long it runs.
+/// batched forward pass (`Model.cellStep`). Nothing grows however long it runs. Everything a step
+/// writes lives in one block of memory with named parts (`Layout`), as llm.c keeps its activations:
+/// a step borrows the weights and that block once.
 public struct Stepper: Sendable {
     /// The model.
     public let model: Model
-    /// The hidden state after the characters fed so far.
-    public var state: RecurrentState
-    /// Scratch for one step: the projections, a, the gates, the new h and c: (G·H) or (H).
-    private var inputProjection: [Float], recurrentProjection: [Float], preactivation: [Float], gates: [Float]
-    private var hNext: [Float], cNext: [Float]
+    /// The model's parameter arrays, in `parameters`' order (taken once: a step borrows them all).
+    private let weights: [[Float]]
+    /// Where each layer's W_ih, W_hh, b_ih, b_hh and the decoder's W_hy, b_y are in `weights`.
+    private let layerIndices: [(Int, Int, Int, Int?)], decoderIndices: (Int, Int)
+    /// The parts of `memory`.
+    private let layout: Layout
+    /// One step's values: see `Layout`.
+    private var memory: [Float]
+
+    /// The parts of a stepper's memory, as offsets: the projections, a and the gates (G·H each), the
+    /// new h and c (H each), y (V), then h and c of every layer (H each): the recurrent state.
+    private struct Layout: Sendable {
+        let inputProjection: Int, recurrentProjection: Int, preactivation: Int, gates: Int
+        let hNext: Int, cNext: Int, logits: Int, state: Int, H: Int, V: Int, layers: Int, count: Int
+
+        init(_ shape: ModelShape) {
+            H = shape.hiddenSize
+            V = shape.vocabularySize
+            layers = shape.layers
+            let GH = shape.cell.gateCount * H
+            (inputProjection, recurrentProjection, preactivation, gates) = (0, GH, 2 * GH, 3 * GH)
+            (hNext, cNext, logits, state) = (4 * GH, 4 * GH + H, 4 * GH + 2 * H, 4 * GH + 2 * H + V)
+            count = state + 2 * layers * H
+        }
+
+        /// Where h (k) and c (k) of layer k start.
+        func h(_ k: Int) -> Int { state + 2 * k * H }
+        func c(_ k: Int) -> Int { state + (2 * k + 1) * H }
+    }
+
+    /// The hidden state after the characters fed so far (kept in `memory`; read and written as a copy).
+    public var state: RecurrentState {
+        get {
+            var state = RecurrentState.zero(model.shape, batchSize: 1)
+            for k in 0..<layout.layers {
+                state.hidden[k] = Array(memory[layout.h(k)..<(layout.h(k) + layout.H)])
+                state.cell[k] = Array(memory[layout.c(k)..<(layout.c(k) + layout.H)])
+            }
+            return state
+        }
+        set {
+            precondition(newValue.batchSize == 1 && newValue.hidden.count == layout.layers, "a Stepper steps one stream")
+            for k in 0..<layout.layers {
+                precondition(newValue.hidden[k].count == layout.H, "h of each layer must be (1, H)")
+                memory.replaceSubrange(layout.h(k)..<(layout.h(k) + layout.H), with: newValue.hidden[k])
+                if model.shape.cell == .lstm {
+                    precondition(newValue.cell[k].count == layout.H, "c of each layer must be (1, H)")
+                    memory.replaceSubrange(layout.c(k)..<(layout.c(k) + layout.H), with: newValue.cell[k])
+                }
+            }
+        }
+    }
+
     /// y, the logits of the next character: (V).
-    private(set) var logits: [Float]
+    var logits: [Float] { Array(memory[layout.logits..<(layout.logits + layout.V)]) }
 
     /// A stepper at h_0 = 0 (or at a given state).
     public init(model: Model, state: RecurrentState? = nil) {
         self.model = model
-        self.state = state ?? .zero(model.shape, batchSize: 1)
-        let H = model.shape.hiddenSize, GH = model.shape.cell.gateCount * H
-        inputProjection = [Float](repeating: 0, count: GH)
-        recurrentProjection = inputProjection
-        preactivation = inputProjection
-        gates = inputProjection
-        hNext = [Float](repeating: 0, count: H)
-        cNext = hNext
-        logits = [Float](repeating: 0, count: model.shape.vocabularySize)
+        weights = model.parameters.map(\.values)
+        layerIndices = (0..<model.shape.layers).map { model.layerIndices($0) }
+        decoderIndices = model.decoderIndices
+        layout = Layout(model.shape)
+        memory = [Float](repeating: 0, count: layout.count)
+        if let state { self.state = state }
     }
 
     /// Feeds one character (by index) and returns the logits y of the next character.
@@ -108,72 +153,45 @@ public struct Stepper: Sendable {
         return logits
     }
 
-    /// Feeds one character (by index); the logits y of the next character are then in `logits`
-    /// (no copy of them is handed out, so the next step writes them in place).
+    /// Feeds one character (by index); the logits y of the next character are then in `memory`
+    /// (`logits`, or `withLogits` without a copy).
     mutating func advance(_ index: Int) {
         let shape = model.shape, H = shape.hiddenSize, GH = shape.cell.gateCount * H, V = shape.vocabularySize
-        precondition(state.batchSize == 1, "a Stepper steps one stream")
-        for k in 0..<shape.layers {
-            let (wi, wh, bi, bh) = model.layerIndices(k)
-            let In = shape.inputSize(layer: k)
-            let parameters = model.parameters
-            parameters[wi].values.withUnsafeBufferPointer { Wih in
-                inputProjection.withUnsafeMutableBufferPointer { ip in
-                    if k == 0 {  // W_xh x: the column of the character
-                        for q in 0..<GH { ip[q] = Wih[q * In + index] }
-                    } else {  // W_ih h (the layer below's new h): (G·H, H) · (H)
-                        ip.update(repeating: 0)
-                        state.hidden[k - 1].withUnsafeBufferPointer { x in
-                            Kernels.multiplyVectorTransposed(GH, In, x.baseAddress!, Wih.baseAddress!, ip.baseAddress!)
-                        }
-                    }
+        let lstm = shape.cell == .lstm, layout = layout, layerIndices = layerIndices, (wy, by) = decoderIndices
+        borrow(reading: weights, writing: &memory) { parameters, memory in
+            func part(_ offset: Int) -> UnsafeMutablePointer<Float> { memory.baseAddress! + offset }
+            let ip = part(layout.inputProjection), rp = part(layout.recurrentProjection)
+            for k in 0..<shape.layers {
+                let (wi, wh, bi, bh) = layerIndices[k]
+                let Wih = parameters[wi].baseAddress!, Whh = parameters[wh].baseAddress!
+                let In = shape.inputSize(layer: k), h = part(layout.h(k)), c = part(layout.c(k))
+                if k == 0 {  // W_xh x: the column of the character
+                    for q in 0..<GH { ip[q] = Wih[q * In + index] }
+                } else {  // W_ih h (the layer below's new h): (G·H, H) · (H)
+                    ip.update(repeating: 0, count: GH)
+                    Kernels.multiplyVectorTransposed(GH, In, part(layout.h(k - 1)), Wih, ip)
                 }
+                rp.update(repeating: 0, count: GH)
+                Kernels.multiplyVectorTransposed(GH, H, h, Whh, rp)  // W_hh h_{t-1}: (G·H, H) · (H)
+                let step = CellStep(
+                    H: H, inputProjection: ip, recurrentProjection: rp, bih: parameters[bi].baseAddress!,
+                    bhh: bh.map { parameters[$0].baseAddress! }, hPrev: h, cPrev: lstm ? c : nil,
+                    a: part(layout.preactivation), gates: shape.cell == .rnn ? nil : part(layout.gates),
+                    h: part(layout.hNext), c: lstm ? part(layout.cNext) : nil)
+                Model.cellStep(shape.cell, rows: 1, step)
+                h.update(from: part(layout.hNext), count: H)  // h_{t-1} ← h_t
+                if lstm { c.update(from: part(layout.cNext), count: H) }
             }
-            parameters[wh].values.withUnsafeBufferPointer { Whh in
-                recurrentProjection.withUnsafeMutableBufferPointer { rp in
-                    rp.update(repeating: 0)
-                    state.hidden[k].withUnsafeBufferPointer { h in  // W_hh h_{t-1}: (G·H, H) · (H)
-                        Kernels.multiplyVectorTransposed(GH, H, h.baseAddress!, Whh.baseAddress!, rp.baseAddress!)
-                    }
-                }
-            }
-            let bhh = bh.map { parameters[$0].values } ?? []
-            parameters[bi].values.withUnsafeBufferPointer { bih in
-            bhh.withUnsafeBufferPointer { bhh in
-            inputProjection.withUnsafeBufferPointer { ip in
-            recurrentProjection.withUnsafeBufferPointer { rp in
-            preactivation.withUnsafeMutableBufferPointer { a in
-            gates.withUnsafeMutableBufferPointer { g in
-            state.hidden[k].withUnsafeBufferPointer { hPrev in
-            state.cell[k].withUnsafeBufferPointer { cPrev in
-            hNext.withUnsafeMutableBufferPointer { hNext in
-            cNext.withUnsafeMutableBufferPointer { cNext in
-                let lstm = shape.cell == .lstm
-                Model.cellStep(
-                    shape.cell, B: 1, H: H, inputProjection: ip.baseAddress!, recurrentProjection: rp.baseAddress!,
-                    bih: bih.baseAddress!, bhh: bhh.baseAddress, hPrev: hPrev.baseAddress!,
-                    cPrev: lstm ? cPrev.baseAddress! : nil, preactivation: a.baseAddress!,
-                    gates: shape.cell == .rnn ? nil : g.baseAddress!, hNext: hNext.baseAddress!,
-                    cNext: lstm ? cNext.baseAddress! : nil)
-            }}}}}}}}}}
-            state.hidden[k].withUnsafeMutableBufferPointer { h in  // h_{t-1} ← h_t
-                hNext.withUnsafeBufferPointer { h.baseAddress!.update(from: $0.baseAddress!, count: H) }
-            }
-            if shape.cell == .lstm {
-                state.cell[k].withUnsafeMutableBufferPointer { c in
-                    cNext.withUnsafeBufferPointer { c.baseAddress!.update(from: $0.baseAddress!, count: H) }
-                }
-            }
+            // y = W_hy h + b_y: (V, H) · (H)
+            let y = part(layout.logits)
+            y.update(from: parameters[by].baseAddress!, count: V)
+            Kernels.multiplyVectorTransposed(V, H, part(layout.h(shape.layers - 1)), parameters[wy].baseAddress!, y)
         }
-        // y = W_hy h + b_y: (V, H) · (H)
-        let (wy, by) = model.decoderIndices
-        model.parameters[wy].values.withUnsafeBufferPointer { Why in
-        model.parameters[by].values.withUnsafeBufferPointer { by in
-        state.hidden[shape.layers - 1].withUnsafeBufferPointer { h in
-        logits.withUnsafeMutableBufferPointer { y in
-            y.baseAddress!.update(from: by.baseAddress!, count: V)
-            Kernels.multiplyVectorTransposed(V, H, h.baseAddress!, Why.baseAddress!, y.baseAddress!)
-        }}}}
+    }
+
+    /// Runs `body` with the logits y of the next character, without copying them.
+    func withLogits<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        memory.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[layout.logits..<(layout.logits + layout.V)])) }
     }
 }
 
@@ -194,7 +212,7 @@ extension Model {
         var text = ""
         var p: [Double] = []
         for _ in 0..<length {
-            options.distribution(logits: stepper.logits, into: &p)
+            stepper.withLogits { options.distribution(logits: $0, into: &p) }
             let next = SamplingOptions.draw(p, using: &generator)
             let character = vocabulary.characters[next]
             text.append(character)
