@@ -46,14 +46,18 @@ extension Commands {
             // Lines longer than the terminal are broken before its last column, with a dim `›`.
             var wrap = StreamingWrap(width: session.width)
             let style = session.style
-            session.output.write(style.dim(wrap.wrap(safeText(prime), style: .plain)))
+            var written = style.dim(wrap.wrap(safeText(prime), style: .plain))
+            session.output.write(written)
             let interrupted = session.interrupted
             let output = session.output
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                output.write(wrap.wrap(safeText(String(c)), style: style))  // ESC or NUL from a text: shown, not obeyed or lost
+                let piece = wrap.wrap(safeText(String(c)), style: style)  // ESC or NUL from a text: shown, not obeyed or lost
+                written += piece
+                output.write(piece)
                 return !interrupted()
             }
             session.output.write("\n")
+            session.report(.sampled(text: sampleText(written)))
             if seed == nil { session.generator = generator }
         })
 

@@ -339,16 +339,19 @@ extension Commands {
 // MARK: - quit, run
 
 extension Commands {
-    static let quit = Command(
-        name: "quit", aliases: ["exit"], summary: "leave the shell (stops background training)", usage: "quit",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("quit") }
+    struct Quit: ArgumentlessCommand {
+        static let name = "quit"
+        static let aliases = ["exit"]
+        static let summary = "leave the shell (stops background training)"
+
+        func run(in session: Session) throws {
             if let job = session.job {
                 job.stopRequested.store(true, ordering: .relaxed)
                 session.adopt(job)
             }
             session.quitRequested = true
-        })
+        }
+    }
 
     static let runScript = Command(
         name: "run", summary: "run the commands of a file, echoing each one", usage: "run FILE",

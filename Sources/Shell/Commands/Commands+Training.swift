@@ -3,10 +3,10 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let train = Command(
-        name: "train", summary: "train N iterations (default 1000), for S seconds, or in the background",
-        usage: "train [N] [--seconds S] [--background]",
-        help: """
+    struct Train: ShellCommand {
+        static let name = "train"
+        static let summary = "train N iterations (default 1000), for S seconds, or in the background"
+        static let help = """
             Each iteration reads the next B × T characters (batch × seq), runs forward and
             backpropagation through time, clips and updates; the hidden state is carried from chunk
             to chunk. A progress line shows the iteration, the loss, the validation loss (on the
@@ -27,39 +27,50 @@ extension Commands {
             optimizer state, B × T × layers of the forward cache and backward trace); over
             `memory-budget` (by default half of the physical memory) it is refused with both figures.
             When the guard stops training the command fails (a script run with --strict stops there).
-            """,
-        complete: { _, _, word in word.hasPrefix("-") ? ["--seconds", "--background"] : [] },
-        run: { session, words in
-            let usage = "train [N] [--seconds S] [--background]"
-            let arguments = try Arguments(words, options: ["seconds"], flags: ["background"])
-            guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
-            let count = try arguments.positional.first.map { w throws(CommandError) in
-                try parseInteger(w, "N", in: TrainingLimits.iterations)
-            }
-            let seconds = try arguments.options["seconds"].map { w throws(CommandError) in
-                try parseNumber(w, "S", in: TrainingLimits.seconds)
-            }
+            """
+        static let arguments: [Argument] = [
+            .positional("N", .integer(TrainingLimits.iterations), optional: true),
+            .option("seconds", "S", .number(TrainingLimits.seconds)), .flag("background"),
+        ]
+        /// Iterations to run, if given.
+        let count: Int?
+        /// Seconds to run for, if given.
+        let seconds: Double?
+        /// Whether to train in the background.
+        let background: Bool
+
+        init(_ arguments: ParsedArguments) {
+            count = arguments.integer("N")
+            seconds = arguments.number("seconds")
+            background = arguments.flag("background")
+        }
+
+        func run(in session: Session) throws {
             try session.requireIdle()
             try session.checkTrainingMemory()
-            if arguments.flags.contains("background") {
+            if background {
                 session.startBackground(iterations: count, seconds: seconds)
             } else if !session.trainForeground(iterations: count ?? (seconds == nil ? 1000 : nil), seconds: seconds) {
                 throw ReportedFailure()
             }
-        })
+        }
+    }
 
-    static let status = Command(
-        name: "status", summary: "what training is doing (or did last)", usage: "status",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("status") }
+    struct Status: ArgumentlessCommand {
+        static let name = "status"
+        static let summary = "what training is doing (or did last)"
+
+        func run(in session: Session) throws {
             session.collectFinishedJob()
             session.output.line(session.statusLine())
-        })
+        }
+    }
 
-    static let stop = Command(
-        name: "stop", summary: "stop background training (the weights so far are kept)", usage: "stop",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("stop") }
+    struct Stop: ArgumentlessCommand {
+        static let name = "stop"
+        static let summary = "stop background training (the weights so far are kept)"
+
+        func run(in session: Session) throws {
             session.collectFinishedJob()
             guard let job = session.job else { throw CommandError("no training is running in the background") }
             job.stopRequested.store(true, ordering: .relaxed)
@@ -69,27 +80,35 @@ extension Commands {
             session.output.line(
                 "stopped at iteration \(session.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
                     + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : ""))
-        })
+        }
+    }
 
-    static let plot = Command(
-        name: "plot", summary: "plot the training and validation loss", usage: "plot loss [--log] [--all]",
-        help: """
+    struct Plot: ShellCommand {
+        static let name = "plot"
+        static let summary = "plot the training and validation loss"
+        static let help = """
             Plots the training loss (*) and the validation loss (o) over iterations, as wide as the
             terminal; @ marks where the two meet. The y axis spans the data; when the first, untrained
             iterations would squash the rest they are left out (and the chart says so): --all keeps
             them. --log uses a logarithmic y axis.
-            """,
-        complete: { _, previous, word in previous.isEmpty ? ["loss"] : word.hasPrefix("-") ? ["--log", "--all"] : [] },
-        run: { session, words in
-            let arguments = try Arguments(words, flags: ["log", "all"])
-            guard arguments.positional == ["loss"] else { throw CommandError.usage("plot loss [--log] [--all]") }
+            """
+        static let arguments: [Argument] = [.positional("loss", .choice(["loss"])), .flag("log"), .flag("all")]
+        /// A logarithmic y axis.
+        let logScale: Bool
+        /// Keep the first, untrained iterations.
+        let everything: Bool
+
+        init(_ arguments: ParsedArguments) {
+            logScale = arguments.flag("log")
+            everything = arguments.flag("all")
+        }
+
+        func run(in session: Session) throws {
             let history = session.currentHistory
             guard !history.isEmpty else { throw CommandError("no training yet: train first, then plot loss") }
-            session.output.line(
-                session.lossPlot(
-                    history, width: session.width - 1, logScale: arguments.flags.contains("log"),
-                    everything: arguments.flags.contains("all")))
-        })
+            session.output.line(session.lossPlot(history, width: session.width - 1, logScale: logScale, everything: everything))
+        }
+    }
 }
 
 extension Session {
@@ -191,7 +210,7 @@ extension Session {
         generator = run.generator
         history += points.filter { $0.iteration <= run.trainer.iteration }
         lastLoss = history.last?.loss ?? lastLoss
-        lastTraining = (done, Date().timeIntervalSince(start))
+        report(.trained(iterations: done, seconds: Date().timeIntervalSince(start)))
         modelChanged()
         let kept = run.trainer.iteration - startIteration
         let elapsed = Date().timeIntervalSince(start)

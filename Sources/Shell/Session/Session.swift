@@ -55,8 +55,6 @@ public final class Session {
     var history: [LossPoint] = []
     /// Training in the background, if any.
     var job: TrainingJob?
-    /// The last foreground `train`: iterations done and seconds taken (lessons show them).
-    var lastTraining: (iterations: Int, seconds: Double)?
     /// Draws samples; seeded by the `seed` setting.
     var generator: SplitMix64
     /// Set by `quit`.
@@ -196,7 +194,8 @@ public final class Session {
             return false
         }
         do {
-            try recordingForLessons(command.name) { try command.run(self, Array(words.dropFirst())) }
+            try command.run(self, Array(words.dropFirst()))
+            noteUsed(command.name)
             return true
         } catch let error as CommandError {
             output.error(error.message)
