@@ -35,7 +35,8 @@ extension Model {
         (0..<shape.layers).map { k in
             shape.cell == .rnn
                 ? LayerBiases(inputHidden: layerTensor("bias", layer: k)!.values, hiddenHidden: nil)
-                : LayerBiases(inputHidden: layerTensor("bias_ih", layer: k)!.values, hiddenHidden: layerTensor("bias_hh", layer: k)!.values)
+                : LayerBiases(
+                    inputHidden: layerTensor("bias_ih", layer: k)!.values, hiddenHidden: layerTensor("bias_hh", layer: k)!.values)
         }
     }
 

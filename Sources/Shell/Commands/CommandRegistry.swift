@@ -6,7 +6,10 @@ enum CommandRegistry {
         ("Text and model", [Commands.corpus, Commands.preset, Commands.model, Commands.set, Commands.show]),
         (
             "One step at a time",
-            [Commands.Step.command, Commands.Trace.command, Commands.Unstep.command, Commands.Goto.command, Commands.Reset.command]
+            [
+                Commands.Step.command, Commands.Trace.command, Commands.Unstep.command, Commands.Goto.command,
+                Commands.Reset.command,
+            ]
         ),
         (
             "Backpropagation",

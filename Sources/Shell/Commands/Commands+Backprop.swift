@@ -18,14 +18,14 @@ extension Commands {
             let cache = try session.requireSteps()
             let (gradients, trace) = session.model.backward(cache, lossScale: 1)
             var clipped = gradients
-            let (norm, changed) = session.settings.clipping.apply(&clipped)
-            session.backwardState = BackwardState(
+            let (norm, changed) = session.workspace.settings.clipping.apply(&clipped)
+            session.stepping.backwardState = BackwardState(
                 cache: cache, gradients: gradients, clipped: clipped, changed: changed, norm: norm, trace: trace,
                 next: cache.steps)
             session.output.line(
                 "backward over t = 1 … \(cache.steps): loss \(String(format: "%.4f", cache.totalLoss)) (summed), "
                     + "‖g‖ = \(String(format: "%.4f", norm)); "
-                    + session.clippingSummary(session.backwardState!))
+                    + session.clippingSummary(session.stepping.backwardState!))
             session.output.note(
                 "backstep walks it from t = \(cache.steps) back to t = 1; show grads shows the sums; update applies them")
         }
@@ -42,7 +42,7 @@ extension Commands {
             """
 
         func run(in session: Session) throws {
-            guard var state = session.backwardState else { throw CommandError("nothing to walk: step, then backward") }
+            guard var state = session.stepping.backwardState else { throw CommandError("nothing to walk: step, then backward") }
             if state.next == 0 {
                 session.output.line(session.gradientsView(state, full: !session.compact))
                 return
@@ -54,7 +54,7 @@ extension Commands {
                 session.output.line()
                 session.output.line(session.gradientsView(state, full: !session.compact))
             }
-            session.backwardState = state
+            session.stepping.backwardState = state
         }
     }
 
@@ -84,9 +84,11 @@ extension Commands {
             """
 
         func run(in session: Session) throws {
-            let steps = session.position > 0 ? session.position : min(session.settings.sequenceLength, session.maximumPosition)
-            let indices = session.corpus.indices
-            var generator = SplitMix64(seed: session.settings.seed)
+            let steps =
+                session.stepping.position > 0
+                ? session.stepping.position : min(session.workspace.settings.sequenceLength, session.maximumPosition)
+            let indices = session.workspace.corpus.indices
+            var generator = SplitMix64(seed: session.workspace.settings.seed)
             let results = GradientCheck.run(
                 model: session.model, inputs: Array(indices[0..<steps]), targets: Array(indices[1...steps]), batchSize: 1,
                 using: &generator)
@@ -110,22 +112,22 @@ extension Commands {
 extension Session {
     /// `update`: one optimizer step on the stepped text, shown parameter by parameter.
     func applyUpdate(_ cache: ForwardCache) throws(CommandError) {
-        var (gradients, _) = trainer.model.backward(cache, lossScale: 1)
-        let (norm, changed) = settings.clipping.apply(&gradients)
-        var newTrainer = trainer
-        let lr = settings.learningRate
+        var (gradients, _) = workspace.trainer.model.backward(cache, lossScale: 1)
+        let (norm, changed) = workspace.settings.clipping.apply(&gradients)
+        var newTrainer = workspace.trainer
+        let lr = workspace.settings.learningRate
         newTrainer.optimizer.update(&newTrainer.model.parameters, gradients: gradients, learningRate: Float(lr))
         guard norm.isFinite, newTrainer.model.parameters.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
             throw CommandError(
                 "the update made the weights NaN or infinite; nothing was changed — lower the learning rate (set lr \(formatPlain(lr / 10)))"
-                    + (settings.clipping == .none ? " and turn clipping on (set clip 5)" : ""))
+                    + (workspace.settings.clipping == .none ? " and turn clipping on (set clip 5)" : ""))
         }
         let before = cache.totalLoss
-        let old = trainer
-        trainer = newTrainer
+        let old = workspace.trainer
+        workspace.trainer = newTrainer
         modelChanged()
-        let after = stepCache?.totalLoss ?? .nan
-        if stepCache != nil { report(.updated(lossBefore: before, lossAfter: after, steps: position)) }
+        let after = stepping.stepCache?.totalLoss ?? .nan
+        if stepping.stepCache != nil { report(.updated(lossBefore: before, lossAfter: after, steps: stepping.position)) }
         let compactView = compact
         let kind = newTrainer.optimizer.kind
         let rule: String = {

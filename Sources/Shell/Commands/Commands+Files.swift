@@ -27,7 +27,8 @@ extension Commands {
             let force = try session.checkSaveTarget(path, force: arguments.flags.contains("force"))
             let trainer = session.currentTrainer
             let checkpoint = Checkpoint(
-                model: trainer.model, training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.generator),
+                model: trainer.model,
+                training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.workspace.generator),
                 extra: session.checkpointMetadata())
             do { try checkpoint.write(path: path, force: force) } catch { throw CommandError(String(describing: error)) }
             session.output.line(
@@ -77,9 +78,9 @@ extension Session {
     /// What a checkpoint stores besides the model and training state: the corpus name and every
     /// setting (`load` restores them).
     func checkpointMetadata() -> [String: String] {
-        var extra: [String: String] = ["charrnn.corpus": corpus.name]
+        var extra: [String: String] = ["charrnn.corpus": workspace.corpus.name]
         for spec in SettingSpec.all where spec.name != "memory-budget" {  // the machine's, not the model's
-            extra["charrnn.setting.\(spec.name)"] = spec.value(settings)
+            extra["charrnn.setting.\(spec.name)"] = spec.value(workspace.settings)
         }
         return extra
     }
@@ -104,20 +105,20 @@ extension Session {
             ?? ""
         // The text stays when the model's vocabulary covers it.
         let newCorpus: Corpus
-        if model.vocabulary == corpus.vocabulary {
-            newCorpus = corpus
+        if model.vocabulary == workspace.corpus.vocabulary {
+            newCorpus = workspace.corpus
         } else {
             do {
-                newCorpus = try Corpus(name: corpus.name, text: corpus.text, vocabulary: model.vocabulary)
+                newCorpus = try Corpus(name: workspace.corpus.name, text: workspace.corpus.text, vocabulary: model.vocabulary)
             } catch {
                 var reason = error.description
                 if case .vocabulary(_, let inner) = error { reason = inner.description }
                 throw CommandError(
-                    "\(path) does not fit the current text \(corpus.name): \(reason); nothing was changed.\(trainedOn)")
+                    "\(path) does not fit the current text \(workspace.corpus.name): \(reason); nothing was changed.\(trainedOn)")
             }
         }
         // Settings: the stored ones, then what the model and its training state say.
-        var new = settings
+        var new = workspace.settings
         // (Not where and how often this session writes checkpoints: a file names no paths for us.)
         for spec in SettingSpec.all where !["checkpoint-every", "checkpoint-file", "memory-budget"].contains(spec.name) {
             if let text = checkpoint.extra["charrnn.setting.\(spec.name)"] { try? spec.apply(text, &new) }
@@ -144,18 +145,18 @@ extension Session {
         } else {
             newTrainer = try Session.makeTrainer(model: model, settings: new, corpus: newCorpus)
         }
-        settings = new
-        corpus = newCorpus
-        trainer = newTrainer
-        if let g = checkpoint.training?.generator { generator = g }
-        history = []
-        position = 0
+        workspace.settings = new
+        workspace.corpus = newCorpus
+        workspace.trainer = newTrainer
+        if let g = checkpoint.training?.generator { workspace.generator = g }
+        training.history = []
+        stepping.position = 0
         modelChanged()
         output.line(
             "loaded \(path): \(model.shape.cell.rawValue), V = \(model.shape.vocabularySize), H = \(model.shape.hiddenSize), "
                 + "\(model.shape.layers) layer\(model.shape.layers == 1 ? "" : "s"), \(model.parameterCount) parameters"
                 + (checkpoint.training.map { ", iteration \($0.trainer.iteration)" }
                     ?? " (no training state: a fresh \(new.optimizer.rawValue) optimizer)"))
-        output.note("text \(corpus.name) kept; t = 0, h_0 = 0")
+        output.note("text \(workspace.corpus.name) kept; t = 0, h_0 = 0")
     }
 }

@@ -34,7 +34,8 @@ extension Commands {
     struct StartLesson: ShellCommand {
         static let name = "lesson"
         static let summary = "start or resume a lesson (--restart starts it over)"
-        static let help = "Starts the lesson NAME where you left it (or at its first step); --restart starts it over. `lessons` lists them."
+        static let help =
+            "Starts the lesson NAME where you left it (or at its first step); --restart starts it over. `lessons` lists them."
         static let arguments: [Argument] = [.positional("NAME", .lesson), .flag("restart")]
         /// The lesson's name as typed.
         let name: String
@@ -132,7 +133,8 @@ extension Commands {
     struct Answer: ShellCommand {
         static let name = "answer"
         static let summary = "answer the lesson's question"
-        static let help = "Answers the question the lesson step asks. While a question is open you can also type the answer alone."
+        static let help =
+            "Answers the question the lesson step asks. While a question is open you can also type the answer alone."
         static let arguments: [Argument] = [.rest("TEXT")]
         /// The answer: the words after `answer`, joined by spaces.
         let text: String

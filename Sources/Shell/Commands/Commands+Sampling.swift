@@ -25,7 +25,7 @@ extension Commands {
             let length =
                 try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) }
                 ?? 200
-            var options = session.settings.sampling
+            var options = session.workspace.settings.sampling
             if let t = arguments.options["temperature"] {
                 options.temperature = try parseNumber(t, "the temperature", in: 0...10)
             }
@@ -42,7 +42,7 @@ extension Commands {
             do { _ = try model.vocabulary.encode(prime) } catch {
                 throw CommandError("--prime: \(String(describing: error))")
             }
-            var generator = seed.map { SplitMix64(seed: $0) } ?? session.generator
+            var generator = seed.map { SplitMix64(seed: $0) } ?? session.workspace.generator
             // Lines longer than the terminal are broken before its last column, with a dim `›`.
             var wrap = StreamingWrap(width: session.width)
             let style = session.style
@@ -58,7 +58,7 @@ extension Commands {
             }
             session.output.write("\n")
             session.report(.sampled(text: sampleText(written)))
-            if seed == nil { session.generator = generator }
+            if seed == nil { session.workspace.generator = generator }
         })
 
     static let predict = Command(
@@ -75,8 +75,8 @@ extension Commands {
             let text: String
             if let given = words.first {
                 text = given
-            } else if session.position > 0 {
-                text = String(session.corpus.text.prefix(session.position))
+            } else if session.stepping.position > 0 {
+                text = String(session.workspace.corpus.text.prefix(session.stepping.position))
             } else {
                 throw CommandError("predict TEXT: give a text (quote it if it has spaces), or step first")
             }
@@ -87,7 +87,7 @@ extension Commands {
             var logits: [Float] = []
             for i in indices { logits = stepper.feed(i) }
             let before = SamplingOptions(temperature: 1).distribution(logits: logits)
-            let options = session.settings.sampling
+            let options = session.workspace.settings.sampling
             let after = options.distribution(logits: logits)
             let V = logits.count
             let k = min(V, 10)

@@ -25,16 +25,17 @@ extension Commands {
 
         func run(in session: Session) throws {
             try session.requireIdle()
-            let start = session.position
+            let start = session.stepping.position
             guard start < session.maximumPosition else {
                 throw CommandError(
-                    "t = \(start) is the end of the text (\(session.corpus.indices.count) characters): reset or goto to go back")
+                    "t = \(start) is the end of the text (\(session.workspace.corpus.indices.count) characters): reset or goto to go back"
+                )
             }
             let end = min(start + count, session.maximumPosition)
             let cache = session.forward(steps: end)
-            session.position = end
-            session.stepCache = cache
-            session.backwardState = nil
+            session.stepping.position = end
+            session.stepping.stepCache = cache
+            session.stepping.backwardState = nil
             let shownFrom = max(start, end - 10)
             if shownFrom > start { session.output.note("(steps \(start + 1)…\(shownFrom) ran without being shown)") }
             let biases = session.model.layerBiases
@@ -72,8 +73,8 @@ extension Commands {
 
         func run(in session: Session) throws {
             try session.requireIdle()
-            guard session.position > 0 else { throw CommandError("already at t = 0 (h_0 = 0): nothing to go back from") }
-            try session.move(to: max(0, session.position - count))
+            guard session.stepping.position > 0 else { throw CommandError("already at t = 0 (h_0 = 0): nothing to go back from") }
+            try session.move(to: max(0, session.stepping.position - count))
         }
     }
 
@@ -107,20 +108,23 @@ extension Commands {
 extension Session {
     /// The forward pass of the stepped text, or an error when nothing was stepped yet.
     func requireSteps() throws(CommandError) -> ForwardCache {
-        guard position > 0, let stepCache else { throw CommandError("no steps yet: type step first") }
+        guard stepping.position > 0, let stepCache = stepping.stepCache else {
+            throw CommandError("no steps yet: type step first")
+        }
         return stepCache
     }
 
     /// Moves the cursor to t and shows where it is.
     func move(to t: Int) throws(CommandError) {
-        position = t
+        stepping.position = t
         modelChanged()
         if t == 0 {
-            output.line("t = 0: h_0 = 0; the next step reads \(quoted(corpus.indices[0]))")
+            output.line("t = 0: h_0 = 0; the next step reads \(quoted(workspace.corpus.indices[0]))")
         } else {
-            let cache = stepCache!
+            let cache = stepping.stepCache!
             output.line(
-                "t = \(t): the last input was \(quoted(cache.inputs[t - 1])), the next step reads \(quoted(corpus.indices[t]))")
+                "t = \(t): the last input was \(quoted(cache.inputs[t - 1])), the next step reads \(quoted(workspace.corpus.indices[t]))"
+            )
             output.line(vector("h_\(t)", cache.hidden(layer: model.shape.layers - 1, step: t - 1)))
         }
     }
@@ -179,7 +183,7 @@ extension Commands {
                 session.output.line(try session.showStepQuantity(what, words.count == 2 ? words[1] : nil))
             case "grads":
                 guard words.count == 1 else { throw CommandError.usage("show grads") }
-                guard let state = session.backwardState else {
+                guard let state = session.stepping.backwardState else {
                     throw CommandError("no gradients yet: step, then backward")
                 }
                 session.output.line(session.gradientsView(state))

@@ -72,13 +72,13 @@ extension Commands {
 
         func run(in session: Session) throws {
             session.collectFinishedJob()
-            guard let job = session.job else { throw CommandError("no training is running in the background") }
+            guard let job = session.training.job else { throw CommandError("no training is running in the background") }
             job.stopRequested.store(true, ordering: .relaxed)
             let status = job.currentStatus
             session.adopt(job)
-            let done = session.trainer.iteration - job.startIteration
+            let done = session.workspace.trainer.iteration - job.startIteration
             session.output.line(
-                "stopped at iteration \(session.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
+                "stopped at iteration \(session.workspace.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
                     + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : ""))
         }
     }
@@ -164,7 +164,7 @@ extension Session {
                 to: room)
         }
         var done = 0
-        let learningRate = settings.learningRate
+        let learningRate = workspace.settings.learningRate
         let outcome = run.run(
             learningRate: { learningRate },
             shouldStop: { interrupted() },
@@ -206,10 +206,10 @@ extension Session {
         {
             points[points.count - 1].validation = loss
         }
-        trainer = run.trainer
-        generator = run.generator
-        history += points.filter { $0.iteration <= run.trainer.iteration }
-        lastLoss = history.last?.loss ?? lastLoss
+        workspace.trainer = run.trainer
+        workspace.generator = run.generator
+        training.history += points.filter { $0.iteration <= run.trainer.iteration }
+        lastLoss = training.history.last?.loss ?? lastLoss
         report(.trained(iterations: done, seconds: Date().timeIntervalSince(start)))
         modelChanged()
         let kept = run.trainer.iteration - startIteration
@@ -241,8 +241,9 @@ extension Session {
     /// Starts training on its own thread.
     func startBackground(iterations: Int?, seconds: Double? = nil) {
         let loop = makeTrainingLoop(iterations: iterations, seconds: seconds)
-        let job = TrainingJob(trainer: trainer, learningRate: settings.learningRate, target: iterations, seconds: seconds)
-        self.job = job
+        let job = TrainingJob(
+            trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds)
+        self.training.job = job
         job.start(loop, checkpoints: CheckpointWriter(session: self), console: PostBox(console: output.console), style: style)
         let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }
         output.line(
@@ -252,7 +253,7 @@ extension Session {
 
     /// `status`.
     func statusLine() -> String {
-        if let job {
+        if let job = training.job {
             let s = job.currentStatus
             let elapsed = Date().timeIntervalSince(job.startTime)
             return "training in the background: iteration \(job.startIteration + s.iterations)"
@@ -263,10 +264,12 @@ extension Session {
                 + ", \(Int(Double(s.characters) / max(elapsed, 1e-9))) chars/s"
         }
         let last =
-            (history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
-            + (history.last(where: { $0.validation != nil })?.validation.map { ", validation \(String(format: "%.4f", $0))" }
+            (training.history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
+            + (training.history.last(where: { $0.validation != nil })?.validation.map {
+                ", validation \(String(format: "%.4f", $0))"
+            }
                 ?? "")
-        return "no training running; the model is at iteration \(trainer.iteration)\(last)"
+        return "no training running; the model is at iteration \(workspace.trainer.iteration)\(last)"
     }
 }
 

@@ -65,7 +65,8 @@ extension ShellCommand {
     static var command: Command {
         Command(
             name: name, aliases: aliases, summary: summary, usage: usage, help: help,
-            complete: { context, previous, word in Argument.complete(arguments, context: context, previous: previous, word: word) },
+            complete: { context, previous, word in Argument.complete(arguments, context: context, previous: previous, word: word)
+            },
             run: { session, words in try parseAndRun(words, in: session) })
     }
 }

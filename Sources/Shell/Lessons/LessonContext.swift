@@ -80,4 +80,3 @@ final class LessonContext {
         return home + "/.charrnn/progress.json"
     }
 }
-

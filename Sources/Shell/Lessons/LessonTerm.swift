@@ -103,14 +103,14 @@ extension LessonTerm {
                 session.currentTrainer.iteration >= (try lessonInteger(arguments[0], "N"))
             },
             .condition("stepped N", .one, "the step cursor is at t ≥ N") { session, arguments throws(LessonTermError) in
-                session.position >= (try lessonInteger(arguments[0], "N"))
+                session.stepping.position >= (try lessonInteger(arguments[0], "N"))
             },
             .condition("backward done", .none, "a backward pass over the stepped text exists for the current weights") {
                 session, _ in
-                session.backwardState != nil
+                session.stepping.backwardState != nil
             },
             .condition("backstepped", .none, "`backstep` has walked the last backward pass back to t = 1") { session, _ in
-                session.backwardState?.next == 0
+                session.stepping.backwardState?.next == 0
             },
             .condition("updated", .none, "an `update` has run in this session") { session, _ in
                 session.lessonContext.lastUpdate != nil
@@ -119,14 +119,14 @@ extension LessonTerm {
                 session.lessonContext.lastSample != nil
             },
             .condition("corpus NAME", .one, "the current text is NAME") { session, arguments in
-                session.corpus.name == arguments[0]
+                session.workspace.corpus.name == arguments[0]
             },
             .condition("cell NAME", .one, "the model's cell is NAME (rnn, lstm, gru)") { session, arguments in
                 session.model.shape.cell.rawValue == arguments[0]
             },
             .condition("training", .none, "training runs in the background") { session, _ in
                 session.collectFinishedJob()
-                return session.job != nil
+                return session.training.job != nil
             },
             .condition("not CONDITION", .many, "the condition does not hold: `not training`") {
                 session, arguments throws(LessonTermError) in
@@ -140,16 +140,18 @@ extension LessonTerm {
             },
             .value("hidden size", .none, "H, the hidden units") { session, _ in String(session.model.shape.hiddenSize) },
             .value("text", .none, "the current text (its first 60 characters)") { session, _ in
-                String(session.corpus.text.prefix(60))
+                String(session.workspace.corpus.text.prefix(60))
             },
-            .value("corpus", .none, "the current text's name") { session, _ in session.corpus.name },
+            .value("corpus", .none, "the current text's name") { session, _ in session.workspace.corpus.name },
             .value("cell", .none, "the model's cell") { session, _ in session.model.shape.cell.rawValue },
-            .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in String(session.position) },
+            .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in
+                String(session.stepping.position)
+            },
             .value("x t", .one, "the one-hot input x_t (from the text; no step needed)") {
                 session, arguments throws(LessonTermError) in
                 let t = try session.textStep(arguments[0])
                 var x = [Float](repeating: 0, count: session.model.shape.vocabularySize)
-                x[session.corpus.indices[t - 1]] = 1
+                x[session.workspace.corpus.indices[t - 1]] = 1
                 return "[" + x.map { String(Int($0)) }.joined(separator: ", ") + "]"
             },
             .value("h t", .one, "the hidden state h_t of the stepped text") { session, arguments throws(LessonTermError) in
@@ -175,7 +177,7 @@ extension LessonTerm {
             },
             .value("target t", .one, "the character step t should predict") { session, arguments throws(LessonTermError) in
                 let t = try session.textStep(arguments[0])
-                return session.vocabularyLabels[session.corpus.indices[t]]
+                return session.vocabularyLabels[session.workspace.corpus.indices[t]]
             },
             .value("loss t", .one, "loss_t = −ln p_t[target] of the stepped text") { session, arguments throws(LessonTermError) in
                 let (cache, t) = try session.steppedStep(arguments[0])
@@ -199,7 +201,9 @@ extension LessonTerm {
             },
             .value("dy t", .one, "dy_t = p_t − onehot(target) of the last backward pass") {
                 session, arguments throws(LessonTermError) in
-                guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+                guard let state = session.stepping.backwardState else {
+                    throw LessonTermError("no backward pass yet: type backward")
+                }
                 let t = try lessonInteger(arguments[0], "t")
                 guard (1...state.cache.steps).contains(t) else {
                     throw LessonTermError("t must be from 1 to \(state.cache.steps)")
@@ -209,7 +213,9 @@ extension LessonTerm {
             },
             .value("gradient norm", .none, "‖g‖ of the last backward pass, before clipping") {
                 session, _ throws(LessonTermError) in
-                guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+                guard let state = session.stepping.backwardState else {
+                    throw LessonTermError("no backward pass yet: type backward")
+                }
                 return fixed(state.norm)
             },
             .value("loss before update", .none, "the summed loss of the stepped text before the last `update`") {
@@ -237,10 +243,10 @@ extension LessonTerm {
             },
             .value("iterations", .none, "the training iterations so far") { session, _ in String(session.currentTrainer.iteration)
             },
-            .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.settings.learningRate) },
-            .value("optimizer", .none, "the optimizer") { session, _ in session.settings.optimizer.rawValue },
+            .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.workspace.settings.learningRate) },
+            .value("optimizer", .none, "the optimizer") { session, _ in session.workspace.settings.optimizer.rawValue },
             .value("temperature", .none, "the sampling temperature setting") { session, _ in
-                formatPlain(session.settings.temperature)
+                formatPlain(session.workspace.settings.temperature)
             },
             .value("sample", .none, "the text the last `sample` wrote") { session, _ throws(LessonTermError) in
                 guard let sample = session.lessonContext.lastSample else { throw LessonTermError("no sample yet: type sample") }

@@ -13,7 +13,7 @@ import Rendering
 extension Session {
     /// The stepped text's forward pass, or why there is none.
     func steppedCache() throws(LessonTermError) -> ForwardCache {
-        guard position > 0, let stepCache else { throw LessonTermError("no steps yet: type step") }
+        guard stepping.position > 0, let stepCache = stepping.stepCache else { throw LessonTermError("no steps yet: type step") }
         return stepCache
     }
 

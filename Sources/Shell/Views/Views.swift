@@ -240,7 +240,9 @@ extension Session {
             vector("dy_\(n)", dy, labels: small ? vocabularyLabels : nil, note: "= p_\(n) − onehot(\(vocabularyLabels[target]))"))
         lines.append(style.dim("dW_hy += dy_\(n) h_\(n)ᵀ,  db_y += dy_\(n)"))
         lines.append(
-            contribution(Tensor(name: "decoder.weight", shape: [V, H], values: products.outputWeightContribution), name: "dW_hy contribution of t = \(n)"))
+            contribution(
+                Tensor(name: "decoder.weight", shape: [V, H], values: products.outputWeightContribution),
+                name: "dW_hy contribution of t = \(n)"))
         for k in stride(from: shape.layers - 1, through: 0, by: -1) {
             let layerTrace = trace.layers[k]
             let suffix = shape.layers > 1 ? " (layer \(k + 1))" : ""
@@ -317,7 +319,7 @@ extension Session {
         let total = state.gradients.reduce(0) { $0 + $1.values.count }
         let count = state.changed.reduce(0) { $0 + $1.count }
         let entries = "\(total) entr\(total == 1 ? "y" : "ies")"
-        switch settings.clipping {
+        switch workspace.settings.clipping {
         case .none:
             return "no clipping"
         case .value(let c):

@@ -168,4 +168,3 @@ func decaySentence(label: String, flow: GradientFlow) -> String {
     if flow.cell == .lstm { text += "\n" + sentence("‖∂L/∂c‖", flow.cellNorms()) }
     return text
 }
-

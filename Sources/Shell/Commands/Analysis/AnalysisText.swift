@@ -53,24 +53,26 @@ extension Session {
             count > limit ? " (its first \(limit) of \(count) characters)" : " (\(count) characters)"
         }
         guard let option else {
-            let validation = corpus.validation
+            let validation = workspace.corpus.validation
             if validation.count >= 2 {
                 let indices = Array(validation.prefix(limit))
                 return AnalysisText(
                     characters: indices.map { model.vocabulary.characters[$0] }, indices: indices,
-                    description: "the validation text of \(corpus.name)" + cut(validation.count), option: "")
+                    description: "the validation text of \(workspace.corpus.name)" + cut(validation.count), option: "")
             }
-            let indices = Array(corpus.indices.prefix(limit))
+            let indices = Array(workspace.corpus.indices.prefix(limit))
             return AnalysisText(
                 characters: indices.map { model.vocabulary.characters[$0] }, indices: indices,
-                description: "the text of \(corpus.name)" + cut(corpus.indices.count) + ", which has no validation part",
+                description: "the text of \(workspace.corpus.name)" + cut(workspace.corpus.indices.count)
+                    + ", which has no validation part",
                 option: "")
         }
         if option == "corpus" {
-            let indices = Array(corpus.indices.prefix(limit))
+            let indices = Array(workspace.corpus.indices.prefix(limit))
             return AnalysisText(
                 characters: indices.map { model.vocabulary.characters[$0] }, indices: indices,
-                description: "the text of \(corpus.name)" + cut(corpus.indices.count), option: " --text corpus")
+                description: "the text of \(workspace.corpus.name)" + cut(workspace.corpus.indices.count),
+                option: " --text corpus")
         }
         let text: String
         let name: String

@@ -30,12 +30,12 @@ extension Commands {
             let arguments = try Arguments(words, options: ["steps", "compare"], flags: ["all"])
             guard arguments.positional.isEmpty else { throw CommandError.usage(usage) }
             let model = session.model
-            let characters = Array(session.corpus.text)
+            let characters = Array(session.workspace.corpus.text)
             guard characters.count >= 2 else { throw CommandError("gradflow needs a text of at least two characters") }
             let most = min(characters.count - 1, 500)
             let steps =
                 try arguments.options["steps"].map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
-                ?? min(session.settings.sequenceLength, most)
+                ?? min(session.workspace.settings.sequenceLength, most)
             let text = String(characters[0...steps])  // T inputs and the target of step T
             var comparison: (model: Model, label: String, about: String)? = nil
             if let compare = arguments.options["compare"] {
@@ -45,13 +45,13 @@ extension Commands {
                             "the model is already an LSTM: --compare lstm sets an LSTM beside an RNN (set cell rnn), or compare a checkpoint: --compare FILE"
                         )
                     }
-                    var generator = SplitMix64(seed: session.settings.seed)
+                    var generator = SplitMix64(seed: session.workspace.settings.seed)
                     let fresh = Model(
                         vocabulary: model.vocabulary, cell: .lstm, hiddenSize: model.shape.hiddenSize, layers: model.shape.layers,
-                        initialization: session.settings.initialization, using: &generator)
+                        initialization: session.workspace.settings.initialization, using: &generator)
                     comparison = (
                         fresh.withForgetBias(comparisonForgetBias), "lstm",
-                        "a fresh, untrained LSTM (seed \(session.settings.seed)) with its forget-gate bias raised to "
+                        "a fresh, untrained LSTM (seed \(session.workspace.settings.seed)) with its forget-gate bias raised to "
                             + "\(formatPlain(Double(comparisonForgetBias))): f = σ(\(formatPlain(Double(comparisonForgetBias))) + …) ≈ "
                             + String(format: "%.2f", 1 / (1 + exp(-Double(comparisonForgetBias))))
                     )
@@ -75,7 +75,8 @@ extension Commands {
             session.output.line(
                 session.style.bold("gradflow")
                     + ": ‖∂L_T/∂h_t‖ for t = \(steps) … 1, where L_T = −ln p_T[target] is the loss at T = \(steps) alone, "
-                    + "over the first \(steps) character\(steps == 1 ? "" : "s") of \(session.corpus.name) from h_0 = 0")
+                    + "over the first \(steps) character\(steps == 1 ? "" : "s") of \(session.workspace.corpus.name) from h_0 = 0"
+            )
             var series: [(name: String, values: [Double])] = []
             var flows: [(label: String, flow: GradientFlow)] = []
             let main: GradientFlow
