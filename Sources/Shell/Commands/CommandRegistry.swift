@@ -16,9 +16,12 @@ enum CommandRegistry {
             [Commands.Backward.command, Commands.Backstep.command, Commands.Update.command, Commands.GradCheck.command]
         ),
         ("Training", [Commands.Train.command, Commands.Status.command, Commands.Stop.command, Commands.Plot.command]),
-        ("Generating", [Commands.sample, Commands.predict]),
+        ("Generating", [Commands.sample, Commands.Predict.command]),
         ("Inside the network", [Commands.cells, Commands.cell, Commands.gradflow, Commands.toy]),
-        ("Files and the shell", [Commands.save, Commands.load, Commands.runScript, Commands.help, Commands.Quit.command]),
+        (
+            "Files and the shell",
+            [Commands.save, Commands.Load.command, Commands.RunScript.command, Commands.help, Commands.Quit.command]
+        ),
     ]
 
     /// The commands that drive the lesson player: it handles them, and they are not reported to it

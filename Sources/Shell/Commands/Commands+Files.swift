@@ -36,22 +36,31 @@ extension Commands {
                     + (modelOnly ? " (the model only)" : ""))
         })
 
-    static let load = Command(
-        name: "load", summary: "load a checkpoint (also one written by PyTorch)", usage: "load FILE",
-        help: """
+    struct Load: ShellCommand {
+        static let name = "load"
+        static let summary = "load a checkpoint (also one written by PyTorch)"
+        static let help = """
             Replaces the model and its settings with a checkpoint's. The current text is kept when
             the model's vocabulary covers it (otherwise nothing changes, and the message says which
             characters are missing and which text the model was trained on). The cursor goes back to
             t = 0 with h_0 = 0. A checkpoint with training state continues training exactly.
             A relative path that is not found here is looked for in the lessons directory too
             (`load checkpoints/shakespeare.safetensors` finds the lessons' checkpoints).
-            """,
-        complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
-        run: { session, words in
-            guard words.count == 1, !words[0].isEmpty else { throw CommandError.usage("load FILE") }
+            """
+        static let arguments: [Argument] = [.positional("FILE", .path)]
+        /// The checkpoint's path as typed.
+        let path: String
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            path = arguments.text("FILE") ?? ""
+            guard !path.isEmpty else { throw CommandError.usage(Self.usage) }
+        }
+
+        func run(in session: Session) throws {
             try session.requireIdle()
-            try session.load(path: session.resolvedInputPath(words[0]))
-        })
+            try session.load(path: session.resolvedInputPath(path))
+        }
+    }
 }
 
 extension Session {

@@ -61,19 +61,25 @@ extension Commands {
             if seed == nil { session.workspace.generator = generator }
         })
 
-    static let predict = Command(
-        name: "predict", summary: "the next-character distribution after a text, before and after temperature",
-        usage: "predict [TEXT]",
-        help: """
+    struct Predict: ShellCommand {
+        static let name = "predict"
+        static let summary = "the next-character distribution after a text, before and after temperature"
+        static let help = """
             Feeds TEXT from h_0 = 0 (default: the stepped text) and shows the most likely next
             characters: p = softmax(y) and the distribution `sample` would draw from with the
             temperature and topk settings.
-            """,
-        run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("predict [TEXT]  (quote a text with spaces)") }
+            """
+        static let arguments: [Argument] = [.positional("TEXT", optional: true)]
+        static let usageHint = "(quote a text with spaces)"
+        /// The text to feed, if given (default: the stepped text).
+        let text: String?
+
+        init(_ arguments: ParsedArguments) { text = arguments.text("TEXT") }
+
+        func run(in session: Session) throws {
             let model = session.model
             let text: String
-            if let given = words.first {
+            if let given = self.text {
                 text = given
             } else if session.stepping.position > 0 {
                 text = String(session.workspace.corpus.text.prefix(session.stepping.position))
@@ -109,5 +115,6 @@ extension Commands {
                             ? ["p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))"] : []),
                     rows: rows, alignments: [.right, .left, .right, .right], style: session.style))
             if !changed { session.output.note("set temperature (or topk) to see the distribution sample draws from beside it") }
-        })
+        }
+    }
 }

@@ -354,21 +354,26 @@ extension Commands {
         }
     }
 
-    static let runScript = Command(
-        name: "run", summary: "run the commands of a file, echoing each one", usage: "run FILE",
-        help: """
+    struct RunScript: ShellCommand {
+        static let name = "run"
+        static let summary = "run the commands of a file, echoing each one"
+        static let help = """
             Runs a file of commands, one per line, as if typed (lines starting with # are comments).
             It stops at the first command that fails, at a line longer than 64 KiB, and at Ctrl-C
             (saying at which line).
-            """,
-        complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
-        run: { session, words in
-            guard words.count == 1 else { throw CommandError.usage("run FILE") }
+            """
+        static let arguments: [Argument] = [.positional("FILE", .path)]
+        /// The script's path as typed.
+        let path: String
+
+        init(_ arguments: ParsedArguments) { path = arguments.text("FILE") ?? "" }
+
+        func run(in session: Session) throws {
             guard session.scriptDepth < 8 else { throw CommandError("scripts nest more than 8 deep (does a script run itself?)") }
-            let name = shown(words[0])
+            let name = shown(path)
             // Only a regular file: a FIFO or a device would block or never end.
             let descriptor: Int32
-            do { descriptor = try TextFile.openRegular(words[0]).descriptor } catch {
+            do { descriptor = try TextFile.openRegular(path).descriptor } catch {
                 throw CommandError(safeText(String(describing: error)))
             }
             defer { close(descriptor) }
@@ -401,7 +406,8 @@ extension Commands {
                 }
                 if session.quitRequested { return }
             }
-        })
+        }
+    }
 }
 
 extension Session {
