@@ -16,11 +16,11 @@ enum CommandRegistry {
             [Commands.Backward.command, Commands.Backstep.command, Commands.Update.command, Commands.GradCheck.command]
         ),
         ("Training", [Commands.Train.command, Commands.Status.command, Commands.Stop.command, Commands.Plot.command]),
-        ("Generating", [Commands.sample, Commands.Predict.command]),
+        ("Generating", [Commands.Sample.command, Commands.Predict.command]),
         ("Inside the network", [Commands.cells, Commands.cell, Commands.gradflow, Commands.toy]),
         (
             "Files and the shell",
-            [Commands.save, Commands.Load.command, Commands.RunScript.command, Commands.help, Commands.Quit.command]
+            [Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.help, Commands.Quit.command]
         ),
     ]
 

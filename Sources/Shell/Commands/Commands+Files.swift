@@ -3,9 +3,10 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let save = Command(
-        name: "save", summary: "save the model, its training state and the settings", usage: "save FILE [--model-only] [--force]",
-        help: """
+    struct Save: ShellCommand {
+        static let name = "save"
+        static let summary = "save the model, its training state and the settings"
+        static let help = """
             Writes a safetensors checkpoint: the weights under PyTorch's names (nn.RNN/LSTM/GRU +
             nn.Linear load them as they are), the vocabulary, the optimizer state, the position in
             the text and the settings, so that `load` continues exactly where you were.
@@ -15,16 +16,24 @@ extension Commands {
             existing file keeps its permissions, and an existing file that is not a checkpoint is
             only replaced with --force (at a terminal you are asked instead).
             To write checkpoints while training: set checkpoint-every N, set checkpoint-file PATH.
-            """,
-        complete: { context, previous, word in word.hasPrefix("-") ? ["--model-only", "--force"] : context.paths(word) },
-        run: { session, words in
-            let arguments = try Arguments(words, flags: ["model-only", "force"])
-            guard arguments.positional.count == 1, !arguments.positional[0].isEmpty else {
-                throw CommandError.usage("save FILE [--model-only] [--force]")
-            }
-            let path = arguments.positional[0]
-            let modelOnly = arguments.flags.contains("model-only")
-            let force = try session.checkSaveTarget(path, force: arguments.flags.contains("force"))
+            """
+        static let arguments: [Argument] = [.positional("FILE", .path), .flag("model-only"), .flag("force")]
+        /// Where to write.
+        let path: String
+        /// Leave out the optimizer state and the position.
+        let modelOnly: Bool
+        /// Replace an existing file that is not a checkpoint.
+        let force: Bool
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            path = arguments.text("FILE") ?? ""
+            guard !path.isEmpty else { throw CommandError.usage(Self.usage) }
+            modelOnly = arguments.flag("model-only")
+            force = arguments.flag("force")
+        }
+
+        func run(in session: Session) throws {
+            let force = try session.checkSaveTarget(path, force: self.force)
             let trainer = session.currentTrainer
             let checkpoint = Checkpoint(
                 model: trainer.model,
@@ -34,7 +43,8 @@ extension Commands {
             session.output.line(
                 "saved \(trainer.model.shape.cell.rawValue) H = \(trainer.model.shape.hiddenSize), iteration \(trainer.iteration), to \(path)"
                     + (modelOnly ? " (the model only)" : ""))
-        })
+        }
+    }
 
     struct Load: ShellCommand {
         static let name = "load"

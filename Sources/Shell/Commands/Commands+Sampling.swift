@@ -3,41 +3,50 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let sample = Command(
-        name: "sample", summary: "generate N characters, each drawn from p and fed back in",
-        usage: "sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]",
-        help: """
+    struct Sample: ShellCommand {
+        static let name = "sample"
+        static let summary = "generate N characters, each drawn from p and fed back in"
+        static let help = """
             The prediction at one step becomes the next step's input, so the model writes text of
             any length (default 200). --prime warms the hidden state with a text first (default: the
             vocabulary's first character); --temperature divides the logits (below 1 sharper);
             --top-k draws only among the k most likely; --argmax always takes the most likely;
             --seed draws from a generator of its own (the same seed gives the same text).
             Without options, the temperature and topk settings apply. Ctrl-C stops it.
-            """,
-        complete: { _, previous, word in
-            word.hasPrefix("-") ? ["--prime", "--temperature", "--top-k", "--argmax", "--seed"] : []
-        },
-        run: { session, words in
-            let arguments = try Arguments(words, options: ["prime", "temperature", "top-k", "seed"], flags: ["argmax"])
-            guard arguments.positional.count <= 1 else {
-                throw CommandError.usage("sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]")
-            }
-            let length =
-                try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) }
-                ?? 200
+            """
+        static let arguments: [Argument] = [
+            .positional("N", .integer(1...1_000_000), optional: true), .option("prime", "TEXT", .text),
+            .option("temperature", "T", .number(0...10), called: "the temperature"),
+            .option("top-k", "K", .integer(0...10_000), called: "top-k"), .flag("argmax"),
+            .option("seed", "S", .integer(0...Int.max), called: "the seed"),
+        ]
+        /// Characters to draw.
+        let length: Int
+        /// The text that warms the hidden state first.
+        let prime: String
+        /// The temperature and top-k given (nil: the settings'); 0 for top-k means all.
+        let temperature: Double?
+        let topK: Int?
+        /// Always take the most likely character.
+        let argmax: Bool
+        /// A generator of its own, if given.
+        let seed: Int?
+
+        init(_ arguments: ParsedArguments) {
+            length = arguments.integer("N") ?? 200
+            prime = arguments.text("prime") ?? ""
+            temperature = arguments.number("temperature")
+            topK = arguments.integer("top-k")
+            argmax = arguments.flag("argmax")
+            seed = arguments.integer("seed")
+        }
+
+        func run(in session: Session) throws {
             var options = session.workspace.settings.sampling
-            if let t = arguments.options["temperature"] {
-                options.temperature = try parseNumber(t, "the temperature", in: 0...10)
-            }
-            if let k = arguments.options["top-k"] {
-                let value = try parseInteger(k, "top-k", in: 0...10_000)
-                options.topK = value > 0 ? value : nil
-            }
-            options.argmax = arguments.flags.contains("argmax")
-            let seed = try arguments.options["seed"].map { s throws(CommandError) in
-                UInt64(try parseInteger(s, "the seed", in: 0...Int.max))
-            }
-            let prime = arguments.options["prime"] ?? ""
+            if let temperature { options.temperature = temperature }
+            if let topK { options.topK = topK > 0 ? topK : nil }
+            options.argmax = argmax
+            let seed = self.seed.map { UInt64($0) }
             let model = session.model
             do { _ = try model.vocabulary.encode(prime) } catch {
                 throw CommandError("--prime: \(String(describing: error))")
@@ -59,7 +68,8 @@ extension Commands {
             session.output.write("\n")
             session.report(.sampled(text: sampleText(written)))
             if seed == nil { session.workspace.generator = generator }
-        })
+        }
+    }
 
     struct Predict: ShellCommand {
         static let name = "predict"

@@ -108,6 +108,8 @@ struct Argument: Sendable {
     /// What the usage line shows for the value (`N`, `FILE`, `S`).
     let label: String
     let value: Value
+    /// What an error calls the value (`the temperature must be from 0 to 10`); the label by default.
+    var called: String? = nil
 
     /// A positional word: `.positional("N", .integer(1...10), optional: true)` shows as `[N]`.
     static func positional(_ label: String, _ value: Value = .text, optional: Bool = false) -> Argument {
@@ -117,9 +119,9 @@ struct Argument: Sendable {
     /// Every remaining word, joined by spaces (at least one).
     static func rest(_ label: String) -> Argument { Argument(kind: .rest, name: label, label: label, value: .text) }
 
-    /// `--name LABEL`.
-    static func option(_ name: String, _ label: String, _ value: Value) -> Argument {
-        Argument(kind: .option, name: name, label: label, value: value)
+    /// `--name LABEL`; errors call the value `called` (the label when nil).
+    static func option(_ name: String, _ label: String, _ value: Value, called: String? = nil) -> Argument {
+        Argument(kind: .option, name: name, label: label, value: value, called: called)
     }
 
     /// `--name`.
@@ -206,8 +208,8 @@ struct ParsedArguments {
 
     private mutating func store(_ word: String, as argument: Argument, usage: String) throws(CommandError) {
         switch argument.value {
-        case .integer(let range): integers[argument.name] = try parseInteger(word, argument.label, in: range)
-        case .number(let range): numbers[argument.name] = try parseNumber(word, argument.label, in: range)
+        case .integer(let range): integers[argument.name] = try parseInteger(word, argument.called ?? argument.label, in: range)
+        case .number(let range): numbers[argument.name] = try parseNumber(word, argument.called ?? argument.label, in: range)
         case .choice(let words):
             guard words.contains(word) else { throw CommandError.usage(usage) }
             texts[argument.name] = word
