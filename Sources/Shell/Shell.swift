@@ -106,7 +106,7 @@ public final class Shell {
         }
         interruptRequested.store(false, ordering: .relaxed)
         let result = player.playDemo(lesson) { interruptRequested.load(ordering: .relaxed) }
-        if let job = session.job {
+        if let job = session.training.job {
             job.stopRequested.store(true, ordering: .relaxed)
             session.adopt(job)
         }
@@ -166,7 +166,7 @@ public final class Shell {
             }
             if session.quitRequested { break }
         }
-        if let job = session.job {
+        if let job = session.training.job {
             job.stopRequested.store(true, ordering: .relaxed)
             session.adopt(job)
         }

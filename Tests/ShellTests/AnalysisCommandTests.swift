@@ -34,7 +34,7 @@ import Testing
         #expect(output(of: "corpus \(path)", in: shell).ok)
         #expect(output(of: "set hidden 4", in: shell).ok)
         let session = shell.session
-        var model = session.trainer.model
+        var model = session.workspace.trainer.model
         let characters = model.vocabulary.characters, V = characters.count, H = 4
         let wxh = model.parameters.firstIndex { $0.mathName == "W_xh" }!  // (H, V)
         let whh = model.parameters.firstIndex { $0.mathName == "W_hh" }!  // (H, H)
@@ -43,7 +43,7 @@ import Testing
             model.parameters[wxh].values[0 * V + v] = inside ? 2 : -2  // row 0: unit h0
         }
         for j in 0..<H { model.parameters[whh].values[0 * H + j] = 0 }  // h0 forgets: it reads the character alone
-        session.trainer.model = model
+        session.workspace.trainer.model = model
         session.modelChanged()
         return (shell, directory)
     }
@@ -82,7 +82,7 @@ import Testing
         let shell = makeShell()
         let text = output(of: "gradflow --compare lstm", in: shell).text
         #expect(text.contains("a fresh, untrained LSTM"))
-        let flow = GradientFlow(model: shell.session.model, indices: Array(shell.session.corpus.indices), steps: 4)
+        let flow = GradientFlow(model: shell.session.model, indices: Array(shell.session.workspace.corpus.indices), steps: 4)
         let norms = flow.hiddenNorms()
         #expect(text.contains("from \(String(format: "%.3g", norms[3])) to \(String(format: "%.3g", norms[0]))"))
     }

@@ -82,20 +82,20 @@ import Testing
         let session = shell.session
         transcript(shell, ["step 2"])
         #expect(output(of: "set lr 0.05", in: shell).text == "lr = 0.05\n")
-        #expect(session.trainer.configuration.learningRate == 0.05)
-        #expect(output(of: "set clip norm:1", in: shell).ok && session.trainer.configuration.clipping == .norm(1))
-        #expect(output(of: "set clip off", in: shell).ok && session.settings.clipping == Clipping.none)
+        #expect(session.workspace.trainer.configuration.learningRate == 0.05)
+        #expect(output(of: "set clip norm:1", in: shell).ok && session.workspace.trainer.configuration.clipping == .norm(1))
+        #expect(output(of: "set clip off", in: shell).ok && session.workspace.settings.clipping == Clipping.none)
         #expect(output(of: "set optimizer adam", in: shell).text.contains("fresh optimizer state"))
-        #expect(session.trainer.optimizer.kind == .adam)
-        #expect(session.position == 2)  // none of these touched the model
+        #expect(session.workspace.trainer.optimizer.kind == .adam)
+        #expect(session.stepping.position == 2)  // none of these touched the model
         let reshaped = output(of: "set hidden 5", in: shell).text
         #expect(reshaped.contains("re-initialised") && reshaped.contains("H = 5"))
-        #expect(session.model.shape.hiddenSize == 5 && session.position == 0)
+        #expect(session.model.shape.hiddenSize == 5 && session.stepping.position == 0)
         #expect(output(of: "set cell gru", in: shell).ok && session.model.shape.cell == .gru)
         #expect(output(of: "set layers 2", in: shell).ok && session.model.shape.layers == 2)
-        #expect(output(of: "set seq 2", in: shell).ok && session.trainer.cursor.sequenceLength == 2)
+        #expect(output(of: "set seq 2", in: shell).ok && session.workspace.trainer.cursor.sequenceLength == 2)
         #expect(output(of: "set seed 7", in: shell).text.contains("next `model new`"))
-        #expect(output(of: "set temperature 0.5", in: shell).ok && session.settings.sampling.temperature == 0.5)
+        #expect(output(of: "set temperature 0.5", in: shell).ok && session.workspace.settings.sampling.temperature == 0.5)
         #expect(output(of: "set lr", in: shell).text.hasPrefix("lr = 0.05  (1e-6…100)"))
         #expect(output(of: "show settings", in: shell).text.contains("sample-every"))
         let model = output(of: "model", in: shell).text
@@ -107,7 +107,7 @@ import Testing
         let first = shell.session.model.parameters
         transcript(shell, ["train 10", "model new"])
         #expect(shell.session.model.parameters == first)
-        #expect(shell.session.trainer.iteration == 0 && shell.session.history.isEmpty)
+        #expect(shell.session.workspace.trainer.iteration == 0 && shell.session.training.history.isEmpty)
     }
 
     // MARK: - Moving, sampling, predicting
@@ -116,12 +116,14 @@ import Testing
         let shell = makeShell()
         let session = shell.session
         transcript(shell, ["step 4"])
-        let h2 = session.stepCache!.hidden(step: 1)
+        let h2 = session.stepping.stepCache!.hidden(step: 1)
         #expect(output(of: "step", in: shell).text.contains("end of the text"))
-        #expect(output(of: "back 2", in: shell).ok && session.position == 2)
-        #expect(session.stepCache!.hidden(step: 1) == h2)
-        #expect(output(of: "goto 1", in: shell).ok && session.position == 1)
-        #expect(output(of: "reset", in: shell).text.contains("h_0 = 0") && session.position == 0 && session.stepCache == nil)
+        #expect(output(of: "back 2", in: shell).ok && session.stepping.position == 2)
+        #expect(session.stepping.stepCache!.hidden(step: 1) == h2)
+        #expect(output(of: "goto 1", in: shell).ok && session.stepping.position == 1)
+        #expect(
+            output(of: "reset", in: shell).text.contains("h_0 = 0") && session.stepping.position == 0
+                && session.stepping.stepCache == nil)
         #expect(output(of: "step 99", in: shell).text.contains("stopped at the end of the text"))
     }
 
@@ -168,11 +170,11 @@ import Testing
         #expect(loaded.optimizer == saved.optimizer)
         #expect(loaded.iteration == 40)
         #expect(loaded.settings == saved.settings)
-        #expect(other.session.position == 0 && other.session.stepCache == nil)
+        #expect(other.session.stepping.position == 0 && other.session.stepping.stepCache == nil)
         // Training continues exactly as it would have.
         transcript(shell, ["train 5"])
         transcript(other, ["train 5"])
-        #expect(other.session.trainer.model.parameters == shell.session.trainer.model.parameters)
+        #expect(other.session.workspace.trainer.model.parameters == shell.session.workspace.trainer.model.parameters)
     }
 
     @Test func loadRefusesAModelWhoseVocabularyLacksTheText() throws {
@@ -194,9 +196,9 @@ import Testing
         let shell = makeShell()
         let text = output(of: "corpus shakespeare", in: shell).text
         #expect(text.contains("corpus shakespeare") && text.contains("vocabulary of 65"))
-        #expect(shell.session.settings.hiddenSize == 100 && shell.session.settings.sequenceLength == 25)
+        #expect(shell.session.workspace.settings.hiddenSize == 100 && shell.session.workspace.settings.sequenceLength == 25)
         #expect(output(of: "corpus", in: shell).text.contains("training"))
-        #expect(output(of: "corpus hello", in: shell).ok && shell.session.settings.hiddenSize == 3)
+        #expect(output(of: "corpus hello", in: shell).ok && shell.session.workspace.settings.hiddenSize == 3)
     }
 
     @Test func corpusDirectoryNotFoundIsExplained() {
@@ -215,7 +217,7 @@ import Testing
         let shell = makeShell()
         let text = output(of: "run \(path)", in: shell).text
         #expect(text.contains("charrnn> step\nt = 1") && text.contains("charrnn> set lr 0.2\nlr = 0.2"))
-        #expect(shell.session.settings.learningRate == 0.2)
+        #expect(shell.session.workspace.settings.learningRate == 0.2)
     }
 
     // MARK: - Completion and the loop
@@ -250,7 +252,7 @@ import Testing
         #expect(shell.run(console: console, strict: true) == 1)
         #expect(console.output.hasPrefix("charrnn> step\nt = 1"))
         #expect(console.output.hasSuffix("charrnn> smaple\nerror: unknown command 'smaple' — did you mean 'sample'?\n"))
-        #expect(shell.session.position == 1)
+        #expect(shell.session.stepping.position == 1)
 
         let lenient = ScriptedConsole(lines: ["smaple", "step", "quit", "step"])
         #expect(makeShell().run(console: lenient) == 0)

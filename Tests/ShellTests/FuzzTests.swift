@@ -52,7 +52,7 @@ import Testing
             let before = Fingerprint(session)
             let start = console.output.count
             let ok = session.run(line: line)
-            if let job = session.job {
+            if let job = session.training.job {
                 job.stopRequested.store(true, ordering: .relaxed)
                 session.adopt(job)
             }

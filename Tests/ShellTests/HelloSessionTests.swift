@@ -9,12 +9,12 @@ import Testing
 @Suite struct HelloSessionTests {
     @Test func defaultsAreTheLecturesHello() {
         let session = makeShell().session
-        #expect(session.corpus.name == "hello")
+        #expect(session.workspace.corpus.name == "hello")
         #expect(session.model.vocabulary.characters == ["h", "e", "l", "o"])
         #expect(session.model.shape.hiddenSize == 3)
-        #expect(session.settings.sequenceLength == 4 && session.settings.batchSize == 1)
-        #expect(session.settings.optimizer == .adagrad && session.settings.learningRate == 0.1)
-        #expect(session.settings.clipping == .value(5) && session.settings.seed == 42)
+        #expect(session.workspace.settings.sequenceLength == 4 && session.workspace.settings.batchSize == 1)
+        #expect(session.workspace.settings.optimizer == .adagrad && session.workspace.settings.learningRate == 0.1)
+        #expect(session.workspace.settings.clipping == .value(5) && session.workspace.settings.seed == 42)
     }
 
     @Test func stepBackwardBackstepUpdateTrainSample() {
@@ -27,24 +27,24 @@ import Testing
                 "update",
             ])
         #expect(!text.contains("error:"))
-        #expect(session.position == 4)
+        #expect(session.stepping.position == 4)
         // Four steps of an untrained model: each loss is about ln 4 = 1.386.
         #expect(text.contains("loss_1 = −ln p_1[e] = −ln 0.250 = 1.386"))
         #expect(text.contains("loss_4 = −ln p_4[o] = −ln 0.250 = 1.38"))
         #expect(text.contains("backstep t = 4") && text.contains("backstep t = 1"))
         #expect(text.contains("gradients summed over t = 1 … 4"))
         #expect(text.contains("memory of W_hh"))
-        #expect(session.backwardState == nil)  // the update dropped the stale backward pass
+        #expect(session.stepping.backwardState == nil)  // the update dropped the stale backward pass
         // The loss of the stepped text fell with the update.
         let line = text.split(separator: "\n").first { $0.hasPrefix("loss of the 4 stepped") }!
         #expect(line.contains("(lower)"))
 
-        let before = session.trainer.model.parameters
+        let before = session.workspace.trainer.model.parameters
         let trained = transcript(shell, ["train 100", "sample 20"])
-        #expect(session.trainer.iteration == 100)
-        #expect(session.history.count == 100)
-        #expect(session.history.last!.loss < session.history.first!.loss / 2)
-        #expect(session.trainer.model.parameters != before)
+        #expect(session.workspace.trainer.iteration == 100)
+        #expect(session.training.history.count == 100)
+        #expect(session.training.history.last!.loss < session.training.history.first!.loss / 2)
+        #expect(session.workspace.trainer.model.parameters != before)
         #expect(trained.contains("trained 100 iterations"))
         let sampleLine = trained.split(separator: "\n").last!
         #expect(sampleLine.count == 20)
@@ -70,7 +70,7 @@ import Testing
         #expect(after == before)
         // With a sane rate training goes on from the same weights.
         transcript(shell, ["set lr 0.1", "train 50"])
-        #expect(session.trainer.iteration == 50)
+        #expect(session.workspace.trainer.iteration == 50)
     }
 
     @Test func guardSaysToTurnClippingOnWhenItIsOff() {
@@ -84,8 +84,8 @@ import Testing
         let polls = Atomic<Int>(0)
         shell.session.interrupted = { polls.add(1, ordering: .relaxed).newValue > 7 }
         let text = transcript(shell, ["train 1000"])
-        #expect(shell.session.trainer.iteration == 7)
-        #expect(shell.session.history.count == 7)
+        #expect(shell.session.workspace.trainer.iteration == 7)
+        #expect(shell.session.training.history.count == 7)
         #expect(text.contains("interrupted (Ctrl-C)"))
     }
 
@@ -94,7 +94,7 @@ import Testing
         let session = shell.session
         #expect(output(of: "set lr 0.1", in: shell).ok)
         #expect(output(of: "train --background", in: shell).ok)
-        guard let job = session.job else { Issue.record("no job"); return }
+        guard let job = session.training.job else { Issue.record("no job"); return }
         #expect(waitUntil { job.currentStatus.iterations >= 5 })
         #expect(output(of: "set lr 0.05", in: shell).text.contains("from its next iteration"))
         #expect(job.learningRate.load(ordering: .relaxed) == 0.05)
@@ -114,20 +114,20 @@ import Testing
         }
         let stopped = output(of: "stop", in: shell).text
         #expect(stopped.contains("stopped at iteration"))
-        #expect(session.job == nil)
-        #expect(session.trainer.iteration >= 5)
-        #expect(session.trainer.configuration.learningRate == 0.05)
-        #expect(session.history.count == session.trainer.iteration)
+        #expect(session.training.job == nil)
+        #expect(session.workspace.trainer.iteration >= 5)
+        #expect(session.workspace.trainer.configuration.learningRate == 0.05)
+        #expect(session.training.history.count == session.workspace.trainer.iteration)
         #expect(!output(of: "stop", in: shell).ok)
     }
 
     @Test func backgroundTrainingWithACountFinishesByItself() {
         let shell = makeShell()
         #expect(output(of: "train 30 --background", in: shell).ok)
-        guard let job = shell.session.job else { Issue.record("no job"); return }
+        guard let job = shell.session.training.job else { Issue.record("no job"); return }
         #expect(waitUntil { job.isFinished })
         let status = output(of: "status", in: shell).text
         #expect(status.contains("no training running; the model is at iteration 30"))
-        #expect(shell.session.job == nil)
+        #expect(shell.session.training.job == nil)
     }
 }

@@ -91,7 +91,7 @@ private let refusals: [(Int, String)] = [
         let shell = fixture.shell()
         // A model in the lessons' own checkpoints/: reads may use it.
         #expect(output(of: "save \(fixture.lessons)/checkpoints/lesson-model.safetensors", in: shell).ok)
-        let checkpointBefore = shell.session.settings.checkpointFile
+        let checkpointBefore = shell.session.workspace.settings.checkpointFile
         let outsideBefore = fixture.files(under: fixture.outside)
 
         let text = wideTranscript(shell, ["lesson evil", "next", "show settings", "leave"])
@@ -116,7 +116,7 @@ private let refusals: [(Int, String)] = [
         #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/mine.safetensors"))
         #expect(!FileManager.default.fileExists(atPath: NSHomeDirectory() + "/tilde.safetensors"))
         // The lesson's checkpoint-file ended with it.
-        #expect(shell.session.settings.checkpointFile == checkpointBefore)
+        #expect(shell.session.workspace.settings.checkpointFile == checkpointBefore)
         #expect(text.contains("(checkpoint-file is \(checkpointBefore) again: the lesson's setting ended with it)"))
     }
 
@@ -179,7 +179,7 @@ private let refusals: [(Int, String)] = [
             ))
         #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/checkpoint.safetensors"))
         #expect(FileManager.default.fileExists(atPath: fixture.work + "/ck.safetensors"))
-        #expect(shell.session.settings.checkpointFile == "checkpoint.safetensors")
+        #expect(shell.session.workspace.settings.checkpointFile == "checkpoint.safetensors")
     }
 
     @Test func resumingReplaysTheSameCheckedCommands() throws {

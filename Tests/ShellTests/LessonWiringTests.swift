@@ -81,7 +81,7 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
         #expect(text.contains("✓ That's it."))
         #expect(console.prompts.first == "charrnn> ")
         #expect(console.prompts.contains("wiring 2/7> "))
-        #expect(shell.player.stepIndex == 1 && shell.session.position == 1)
+        #expect(shell.player.stepIndex == 1 && shell.session.stepping.position == 1)
     }
 
     @Test func answersWrongRightBareAndChoices() {
@@ -129,12 +129,12 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
         let shell = lessonShell(fixture)
         let text = transcript(shell, ["lesson wiring"])
         #expect(text.contains("the commands of steps 1–5 ran again"))
-        #expect(shell.session.position == 4)  // step 2's `step` and step 5's `step 3`
+        #expect(shell.session.stepping.position == 4)  // step 2's `step` and step 5's `step 3`
         #expect(text.contains("The model predicts e, l, l, l."))
         // A session that has been used is left as it is.
         let used = lessonShell(fixture)
         let second = transcript(used, ["step", "lesson wiring"])
-        #expect(!second.contains("ran again") && used.session.position == 1)
+        #expect(!second.contains("ran again") && used.session.stepping.position == 1)
     }
 
     @Test func aCorruptedProgressFileIsSetAside() throws {
@@ -151,9 +151,9 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
     @Test func backOutsideALessonMovesTheCursor() {
         let shell = lessonShell(wiringFixture())
         transcript(shell, ["step 3", "back", "unstep"])
-        #expect(shell.session.position == 1)
+        #expect(shell.session.stepping.position == 1)
         transcript(shell, ["lesson wiring", "", "step", "step", "back 1"])
-        #expect(shell.session.position == 1 && shell.player.stepIndex == 1)
+        #expect(shell.session.stepping.position == 1 && shell.player.stepIndex == 1)
         transcript(shell, ["back"])
         #expect(shell.player.stepIndex == 0)
     }

@@ -18,7 +18,7 @@ import Testing
         let session = shell.session
         var generator = SplitMix64(seed: 3)
         let model = Model(vocabulary: corpus.vocabulary, hiddenSize: 4, using: &generator)
-        var settings = session.settings
+        var settings = session.workspace.settings
         settings.sequenceLength = 4
         try session.replaceModel(model, settings: settings, corpus: corpus)
         let (ok, written) = output(of: "sample 40", in: shell)
@@ -85,7 +85,7 @@ import Testing
         let shell = makeShell()
         let (ok, written) = output(of: "run \(path)", in: shell)
         #expect(!ok && written.contains("line 2 is longer than 65536 bytes"), "\(written)")
-        #expect(shell.session.settings.learningRate == 0.2)
+        #expect(shell.session.workspace.settings.learningRate == 0.2)
     }
 
     /// Ctrl-C during a script's command ends the script and says at which line.
@@ -99,7 +99,7 @@ import Testing
         shell.session.interrupted = { calls.next() >= 2 }
         let (ok, written) = output(of: "run \(path)", in: shell)
         #expect(!ok && written.contains("stopped at line 3 (Ctrl-C)"), "\(written)")
-        #expect(shell.session.settings.learningRate == 0.25)
+        #expect(shell.session.workspace.settings.learningRate == 0.25)
     }
 }
 

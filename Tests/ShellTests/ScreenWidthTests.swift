@@ -151,7 +151,7 @@ import Testing
     @Test func plotLossLeavesOutTheSquashingStartAndSaysSo() {
         let shell = makeShell()
         // A made-up history: a first iterations far above the rest, then a slow descent.
-        shell.session.history = (1...400).map { i -> LossPoint in
+        shell.session.training.history = (1...400).map { i -> LossPoint in
             let loss: Double = i <= 5 ? 9 : 2 + 1 / Double(i)
             let validation: Double? = i % 50 == 0 ? 2.2 + 1 / Double(i) : nil
             return LossPoint(iteration: i, loss: loss, validation: validation)

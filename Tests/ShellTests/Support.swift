@@ -49,17 +49,17 @@ struct Fingerprint: Equatable {
     var training: Bool
 
     init(_ session: Session) {
-        settings = session.settings
-        parameters = session.trainer.model.parameters
-        optimizer = session.trainer.optimizer
-        cursor = session.trainer.cursor
-        iteration = session.trainer.iteration
-        corpus = session.corpus.name
-        corpusText = session.corpus.text
-        position = session.position
-        history = session.history
-        backwardNext = session.backwardState?.next
-        training = session.job != nil
+        settings = session.workspace.settings
+        parameters = session.workspace.trainer.model.parameters
+        optimizer = session.workspace.trainer.optimizer
+        cursor = session.workspace.trainer.cursor
+        iteration = session.workspace.trainer.iteration
+        corpus = session.workspace.corpus.name
+        corpusText = session.workspace.corpus.text
+        position = session.stepping.position
+        history = session.training.history
+        backwardNext = session.stepping.backwardState?.next
+        training = session.training.job != nil
     }
 }
 

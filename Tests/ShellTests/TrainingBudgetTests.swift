@@ -17,7 +17,7 @@ import Testing
         expectFailureChangesNothing("train --background", expected: "the memory budget is 1.0 MB", in: shell)
         #expect(output(of: "set memory-budget auto", in: shell).ok)
         #expect(output(of: "train 10", in: shell).ok)
-        #expect(shell.session.trainer.iteration == 10)
+        #expect(shell.session.workspace.trainer.iteration == 10)
     }
 
     /// A text is measured by its file size before a byte is read: over the budget, `corpus FILE`
@@ -32,13 +32,13 @@ import Testing
         #expect(output(of: "corpus \(path)", in: shell).text.hasPrefix("error: loading "))
         #expect(output(of: "set memory-budget 100MB", in: shell).ok)
         #expect(output(of: "corpus \(path)", in: shell).ok)
-        #expect(shell.session.corpus.training.count + shell.session.corpus.validation.count == 2_700_000)
+        #expect(shell.session.workspace.corpus.training.count + shell.session.workspace.corpus.validation.count == 2_700_000)
     }
 
     @Test func theMemoryBudgetSettingTakesSizesAndRefusesOthers() {
         let shell = makeShell()
         #expect(output(of: "set memory-budget 8GB", in: shell).ok)
-        #expect(shell.session.settings.memoryBudget == 8e9)
+        #expect(shell.session.workspace.settings.memoryBudget == 8e9)
         #expect(output(of: "show settings", in: shell).text.contains("8.0 GB"))
         for bad in ["0", "1x", "-5GB", "nan", "2000TB"] {
             expectFailureChangesNothing("set memory-budget \(bad)", expected: "memory-budget must be auto or a size", in: shell)
@@ -59,7 +59,7 @@ import Testing
         #expect(checkpoint.extra["charrnn.setting.lr"] != nil)
         #expect(output(of: "set memory-budget 2GB", in: shell).ok)
         #expect(output(of: "load \(path)", in: shell).ok)
-        #expect(shell.session.settings.memoryBudget == 2e9)
+        #expect(shell.session.workspace.settings.memoryBudget == 2e9)
     }
 
     @Test func aGuardStopFailsTheCommandSoStrictScriptsStop() {

@@ -31,7 +31,7 @@ import Testing
         #expect(!text.contains("sample at iteration 4"))
         #expect(text.contains("iteration 6  loss ") && text.contains("validation "), "\(text)")
         #expect(text.contains("trained 6 iterations (now at 6)") && text.contains(", validation "))
-        let validated = shell.session.history.filter { $0.validation != nil }.map(\.iteration)
+        let validated = shell.session.training.history.filter { $0.validation != nil }.map(\.iteration)
         #expect(validated == [2, 4, 6])
         #expect(output(of: "plot loss", in: shell).text.contains("validation"))
         #expect(output(of: "show settings", in: shell).text.contains("3,5"))
@@ -42,18 +42,18 @@ import Testing
     @Test func theLastIterationIsValidatedAtTheEnd() {
         let (shell, _) = smallShell(["set val-every 100"])
         _ = output(of: "train 3", in: shell)
-        #expect(shell.session.history.last?.validation != nil)
-        #expect(shell.session.history.dropLast().allSatisfy { $0.validation == nil })
+        #expect(shell.session.training.history.last?.validation != nil)
+        #expect(shell.session.training.history.dropLast().allSatisfy { $0.validation == nil })
         #expect(output(of: "set val-every 0", in: shell).ok)
         _ = output(of: "train 2", in: shell)
-        #expect(shell.session.history.last?.validation == nil)
+        #expect(shell.session.training.history.last?.validation == nil)
     }
 
     @Test func learningRateDecay() {
         let (shell, _) = smallShell(["set decay 0.5", "set decay-every 2"])
-        #expect(shell.session.trainer.configuration.schedule == LearningRateSchedule(factor: 0.5, every: 2))
+        #expect(shell.session.workspace.trainer.configuration.schedule == LearningRateSchedule(factor: 0.5, every: 2))
         _ = output(of: "train 4", in: shell)
-        #expect(abs(shell.session.trainer.currentLearningRate - 0.01 * 0.25) < 1e-12)
+        #expect(abs(shell.session.workspace.trainer.currentLearningRate - 0.01 * 0.25) < 1e-12)
         #expect(!output(of: "set decay 2", in: shell).ok)
         #expect(!output(of: "set decay-every -1", in: shell).ok)
     }
@@ -75,7 +75,7 @@ import Testing
         _ = output(of: "set checkpoint-every 0", in: shell)
         let loaded = output(of: "load \(path)", in: shell)
         #expect(loaded.ok && loaded.text.contains("iteration 4"))
-        #expect(shell.session.settings.checkpointEvery == 0)  // a file does not turn checkpoints on
+        #expect(shell.session.workspace.settings.checkpointEvery == 0)  // a file does not turn checkpoints on
         // A file that cannot be written is said, and training goes on.
         _ = output(of: "set checkpoint-file /nonexistent/dir/x.safetensors", in: shell)
         _ = output(of: "set checkpoint-every 2", in: shell)
@@ -101,7 +101,7 @@ import Testing
         let (ok, text) = output(of: "train --seconds 0.3", in: shell)
         #expect(ok && text.contains("trained "))
         #expect(Date().timeIntervalSince(start) < 5)
-        #expect(shell.session.trainer.iteration > 0)
+        #expect(shell.session.workspace.trainer.iteration > 0)
         #expect(!output(of: "train --seconds 0", in: shell).ok)
         // With N too, whichever ends first.
         _ = output(of: "train 3 --seconds 100", in: shell)
@@ -114,17 +114,17 @@ import Testing
         let console = ScriptedConsole(lines: [], width: 10_000)  // wide: the long path is not wrapped
         shell.session.output.console = console
         #expect(shell.session.run(line: "train 6 --background"))
-        #expect(waitUntil { shell.session.job?.isFinished ?? true })
+        #expect(waitUntil { shell.session.training.job?.isFinished ?? true })
         shell.session.collectFinishedJob()
-        #expect(shell.session.trainer.iteration == 6)
+        #expect(shell.session.workspace.trainer.iteration == 6)
         #expect(console.output.contains("── sample at iteration 2"))
         #expect(console.output.contains("checkpoint: wrote \(directory)/bg.safetensors at iteration 6"))
         #expect(console.output.contains("finished 6 iterations in the background") && console.output.contains("validation"))
-        #expect(shell.session.history.filter { $0.validation != nil }.map { $0.iteration } == [3, 6])
+        #expect(shell.session.training.history.filter { $0.validation != nil }.map { $0.iteration } == [3, 6])
         #expect(try Checkpoint.read(path: directory + "/bg.safetensors").training?.trainer.iteration == 6)
         // A time budget ends a background run too.
         #expect(shell.session.run(line: "train --background --seconds 0.2"))
-        #expect(waitUntil { shell.session.job?.isFinished ?? true })
+        #expect(waitUntil { shell.session.training.job?.isFinished ?? true })
         #expect(output(of: "status", in: shell).text.contains("no training running"))
     }
 
@@ -135,7 +135,7 @@ import Testing
         let (ok, text) = output(of: "preset c", in: shell)
         #expect(ok, "\(text)")
         let preset = Preset.named("c")!
-        let s = shell.session.settings
+        let s = shell.session.workspace.settings
         #expect(s.cell == preset.cell && s.hiddenSize == preset.hiddenSize && s.layers == preset.layers)
         #expect(s.batchSize == preset.training.batchSize && s.sequenceLength == preset.training.sequenceLength)
         #expect(s.optimizer == preset.training.optimizer && s.learningRate == preset.training.learningRate)

@@ -5,9 +5,10 @@ import Rendering
 // MARK: - lessons, lesson, next, back, again, hint, skip, where, leave, answer
 
 extension Commands {
-    static let lessons = Command(
-        name: "lessons", summary: "list the lessons, with your progress", usage: "lessons",
-        help: """
+    struct LessonList: ArgumentlessCommand {
+        static let name = "lessons"
+        static let summary = "list the lessons, with your progress"
+        static let help = """
             Lists the lessons in lessons/ with their summaries and how far you got in each.
             `lesson NAME` starts or resumes one. Inside a lesson:
               next (or Enter)   go on (a step that waits says what it waits for)
@@ -23,89 +24,125 @@ extension Commands {
             --lessons DIR plays those of another folder. A lesson's commands write only in its work
             folder, ~/.charrnn/lessons/NAME/, and read only there, in the lessons folder and the corpora.
 
-            """ + "\n" + LessonTerm.helpText,
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("lessons") }
+            """ + "\n" + LessonTerm.helpText
+
+        func run(in session: Session) throws {
             session.output.line(try session.lessonList())
-        })
+        }
+    }
 
-    static let lesson = Command(
-        name: "lesson", summary: "start or resume a lesson (--restart starts it over)", usage: "lesson NAME [--restart]",
-        help: "Starts the lesson NAME where you left it (or at its first step); --restart starts it over. `lessons` lists them.",
-        complete: { context, previous, word in
-            word.hasPrefix("-") ? ["--restart"] : previous.isEmpty ? context.lessons : []
-        },
-        run: { session, words in
-            let arguments = try Arguments(words, flags: ["restart"])
-            guard arguments.positional.count == 1 else { throw CommandError.usage("lesson NAME [--restart]") }
-            let lesson = try session.findLesson(arguments.positional[0])
-            try session.startLesson(lesson, restart: arguments.flags.contains("restart"))
-        })
+    struct StartLesson: ShellCommand {
+        static let name = "lesson"
+        static let summary = "start or resume a lesson (--restart starts it over)"
+        static let help =
+            "Starts the lesson NAME where you left it (or at its first step); --restart starts it over. `lessons` lists them."
+        static let arguments: [Argument] = [.positional("NAME", .lesson), .flag("restart")]
+        /// The lesson's name as typed.
+        let name: String
+        /// Whether to start over rather than resume.
+        let restart: Bool
 
-    static let next = Command(
-        name: "next", summary: "go on to the next lesson step (Enter does too)", usage: "next",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("next") }
+        init(_ arguments: ParsedArguments) {
+            name = arguments.text("NAME") ?? ""
+            restart = arguments.flag("restart")
+        }
+
+        func run(in session: Session) throws {
+            let lesson = try session.findLesson(name)
+            try session.startLesson(lesson, restart: restart)
+        }
+    }
+
+    struct Next: ArgumentlessCommand {
+        static let name = "next"
+        static let summary = "go on to the next lesson step (Enter does too)"
+
+        func run(in session: Session) throws {
             try session.requirePlayer().next()
-        })
+        }
+    }
 
-    static let back = Command(
-        name: "back", summary: "in a lesson: the previous step; otherwise, or with N: the step cursor back N", usage: "back [N]",
-        help: """
+    struct Back: ShellCommand {
+        static let name = "back"
+        static let summary = "in a lesson: the previous step; otherwise, or with N: the step cursor back N"
+        static let help = """
             Inside a lesson, `back` goes back one lesson step (shown again, its commands not rerun).
             Outside a lesson, and with a number everywhere, it moves the step cursor back N
             characters like `unstep N` (the hidden state goes back with it).
-            """,
-        run: { session, words in
-            if words.isEmpty, let player = session.lessonContext.player, player.isActive {
+            """
+        static let arguments = Unstep.arguments
+        /// How many steps to move the cursor back, if a number was given.
+        let count: Int?
+
+        init(_ arguments: ParsedArguments) { count = arguments.integer("N") }
+
+        func run(in session: Session) throws {
+            if count == nil, let player = session.lessonContext.player, player.isActive {
                 player.back()
                 return
             }
-            try Commands.unstep.run(session, words)
-        })
+            try Unstep(count: count ?? 1).run(in: session)
+        }
+    }
 
-    static let again = Command(
-        name: "again", summary: "show the current lesson step again", usage: "again",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("again") }
+    struct Again: ArgumentlessCommand {
+        static let name = "again"
+        static let summary = "show the current lesson step again"
+
+        func run(in session: Session) throws {
             try session.requirePlayer().again()
-        })
+        }
+    }
 
-    static let hint = Command(
-        name: "hint", summary: "a hint for what the lesson step waits for", usage: "hint",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("hint") }
+    struct Hint: ArgumentlessCommand {
+        static let name = "hint"
+        static let summary = "a hint for what the lesson step waits for"
+
+        func run(in session: Session) throws {
             try session.requirePlayer().hint()
-        })
+        }
+    }
 
-    static let skip = Command(
-        name: "skip", summary: "run the lesson step's solution (or show the answer) and go on", usage: "skip",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("skip") }
+    struct Skip: ArgumentlessCommand {
+        static let name = "skip"
+        static let summary = "run the lesson step's solution (or show the answer) and go on"
+
+        func run(in session: Session) throws {
             try session.requirePlayer().skip()
-        })
+        }
+    }
 
-    static let whereCommand = Command(
-        name: "where", summary: "which lesson and step you are at, and what it waits for", usage: "where",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("where") }
+    struct Where: ArgumentlessCommand {
+        static let name = "where"
+        static let summary = "which lesson and step you are at, and what it waits for"
+
+        func run(in session: Session) throws {
             try session.requirePlayer().where()
-        })
+        }
+    }
 
-    static let leave = Command(
-        name: "leave", summary: "leave the lesson (progress is kept; `lesson NAME` resumes)", usage: "leave",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("leave") }
+    struct Leave: ArgumentlessCommand {
+        static let name = "leave"
+        static let summary = "leave the lesson (progress is kept; `lesson NAME` resumes)"
+
+        func run(in session: Session) throws {
             try session.requirePlayer().leave()
-        })
+        }
+    }
 
-    static let answer = Command(
-        name: "answer", summary: "answer the lesson's question", usage: "answer TEXT",
-        help: "Answers the question the lesson step asks. While a question is open you can also type the answer alone.",
-        run: { session, words in
-            guard !words.isEmpty else { throw CommandError.usage("answer TEXT") }
-            try session.requirePlayer().answer(words.joined(separator: " "))
-        })
+    struct Answer: ShellCommand {
+        static let name = "answer"
+        static let summary = "answer the lesson's question"
+        static let help =
+            "Answers the question the lesson step asks. While a question is open you can also type the answer alone."
+        static let arguments: [Argument] = [.rest("TEXT")]
+        /// The answer: the words after `answer`, joined by spaces.
+        let text: String
+
+        init(_ arguments: ParsedArguments) { text = arguments.text("TEXT") ?? "" }
+
+        func run(in session: Session) throws { try session.requirePlayer().answer(text) }
+    }
 }
 
 /// `path` made absolute against the current directory.

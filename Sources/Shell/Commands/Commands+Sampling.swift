@@ -3,76 +3,96 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let sample = Command(
-        name: "sample", summary: "generate N characters, each drawn from p and fed back in",
-        usage: "sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]",
-        help: """
+    struct Sample: ShellCommand {
+        static let name = "sample"
+        static let summary = "generate N characters, each drawn from p and fed back in"
+        static let help = """
             The prediction at one step becomes the next step's input, so the model writes text of
             any length (default 200). --prime warms the hidden state with a text first (default: the
             vocabulary's first character); --temperature divides the logits (below 1 sharper);
             --top-k draws only among the k most likely; --argmax always takes the most likely;
             --seed draws from a generator of its own (the same seed gives the same text).
             Without options, the temperature and topk settings apply. Ctrl-C stops it.
-            """,
-        complete: { _, previous, word in
-            word.hasPrefix("-") ? ["--prime", "--temperature", "--top-k", "--argmax", "--seed"] : []
-        },
-        run: { session, words in
-            let arguments = try Arguments(words, options: ["prime", "temperature", "top-k", "seed"], flags: ["argmax"])
-            guard arguments.positional.count <= 1 else {
-                throw CommandError.usage("sample [N] [--prime TEXT] [--temperature T] [--top-k K] [--argmax] [--seed S]")
-            }
-            let length =
-                try arguments.positional.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) }
-                ?? 200
-            var options = session.settings.sampling
-            if let t = arguments.options["temperature"] {
-                options.temperature = try parseNumber(t, "the temperature", in: 0...10)
-            }
-            if let k = arguments.options["top-k"] {
-                let value = try parseInteger(k, "top-k", in: 0...10_000)
-                options.topK = value > 0 ? value : nil
-            }
-            options.argmax = arguments.flags.contains("argmax")
-            let seed = try arguments.options["seed"].map { s throws(CommandError) in
-                UInt64(try parseInteger(s, "the seed", in: 0...Int.max))
-            }
-            let prime = arguments.options["prime"] ?? ""
+            """
+        static let arguments: [Argument] = [
+            .positional("N", .integer(1...1_000_000), optional: true), .option("prime", "TEXT", .text),
+            .option("temperature", "T", .number(0...10), called: "the temperature"),
+            .option("top-k", "K", .integer(0...10_000), called: "top-k"), .flag("argmax"),
+            .option("seed", "S", .integer(0...Int.max), called: "the seed"),
+        ]
+        /// Characters to draw.
+        let length: Int
+        /// The text that warms the hidden state first.
+        let prime: String
+        /// The temperature and top-k given (nil: the settings'); 0 for top-k means all.
+        let temperature: Double?
+        let topK: Int?
+        /// Always take the most likely character.
+        let argmax: Bool
+        /// A generator of its own, if given.
+        let seed: Int?
+
+        init(_ arguments: ParsedArguments) {
+            length = arguments.integer("N") ?? 200
+            prime = arguments.text("prime") ?? ""
+            temperature = arguments.number("temperature")
+            topK = arguments.integer("top-k")
+            argmax = arguments.flag("argmax")
+            seed = arguments.integer("seed")
+        }
+
+        func run(in session: Session) throws {
+            var options = session.workspace.settings.sampling
+            if let temperature { options.temperature = temperature }
+            if let topK { options.topK = topK > 0 ? topK : nil }
+            options.argmax = argmax
+            let seed = self.seed.map { UInt64($0) }
             let model = session.model
             do { _ = try model.vocabulary.encode(prime) } catch {
                 throw CommandError("--prime: \(String(describing: error))")
             }
-            var generator = seed.map { SplitMix64(seed: $0) } ?? session.generator
+            var generator = seed.map { SplitMix64(seed: $0) } ?? session.workspace.generator
             // Lines longer than the terminal are broken before its last column, with a dim `›`.
             var wrap = StreamingWrap(width: session.width)
             let style = session.style
-            session.output.write(style.dim(wrap.wrap(safeText(prime), style: .plain)))
+            var written = style.dim(wrap.wrap(safeText(prime), style: .plain))
+            session.output.write(written)
             let interrupted = session.interrupted
             let output = session.output
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                output.write(wrap.wrap(safeText(String(c)), style: style))  // ESC or NUL from a text: shown, not obeyed or lost
+                let piece = wrap.wrap(safeText(String(c)), style: style)  // ESC or NUL from a text: shown, not obeyed or lost
+                written += piece
+                output.write(piece)
                 return !interrupted()
             }
             session.output.write("\n")
-            if seed == nil { session.generator = generator }
-        })
+            session.report(.sampled(text: sampleText(written)))
+            if seed == nil { session.workspace.generator = generator }
+        }
+    }
 
-    static let predict = Command(
-        name: "predict", summary: "the next-character distribution after a text, before and after temperature",
-        usage: "predict [TEXT]",
-        help: """
+    struct Predict: ShellCommand {
+        static let name = "predict"
+        static let summary = "the next-character distribution after a text, before and after temperature"
+        static let help = """
             Feeds TEXT from h_0 = 0 (default: the stepped text) and shows the most likely next
             characters: p = softmax(y) and the distribution `sample` would draw from with the
             temperature and topk settings.
-            """,
-        run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("predict [TEXT]  (quote a text with spaces)") }
+            """
+        static let arguments: [Argument] = [.positional("TEXT", optional: true)]
+        static let usageHint = "(quote a text with spaces)"
+        /// The text to feed, if given (default: the stepped text).
+        let text: String?
+
+        init(_ arguments: ParsedArguments) { text = arguments.text("TEXT") }
+
+        func run(in session: Session) throws {
             let model = session.model
             let text: String
-            if let given = words.first {
+            if let given = self.text {
                 text = given
-            } else if session.position > 0 {
-                text = String(session.corpus.text.prefix(session.position))
+            } else if session.stepping.position > 0 {
+                text = String(session.workspace.corpus.text.prefix(session.stepping.position))
             } else {
                 throw CommandError("predict TEXT: give a text (quote it if it has spaces), or step first")
             }
@@ -83,7 +103,7 @@ extension Commands {
             var logits: [Float] = []
             for i in indices { logits = stepper.feed(i) }
             let before = SamplingOptions(temperature: 1).distribution(logits: logits)
-            let options = session.settings.sampling
+            let options = session.workspace.settings.sampling
             let after = options.distribution(logits: logits)
             let V = logits.count
             let k = min(V, 10)
@@ -105,5 +125,6 @@ extension Commands {
                             ? ["p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))"] : []),
                     rows: rows, alignments: [.right, .left, .right, .right], style: session.style))
             if !changed { session.output.note("set temperature (or topk) to see the distribution sample draws from beside it") }
-        })
+        }
+    }
 }

@@ -115,27 +115,11 @@ extension Session {
                 maxLines: 1000, rowFormat: true)
     }
 
-    /// The index in `parameters` of a tensor by its PyTorch name.
-    func parameterIndex(_ name: String) -> Int? { model.parameters.firstIndex { $0.name == name } }
-
-    /// The indices of layer k's tensors: W_xh, W_hh, b_h (or b_ih) and b_hh (LSTM, GRU).
-    func layerIndices(_ k: Int) -> (weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int?) {
-        if model.shape.cell == .rnn {
-            return (
-                parameterIndex("rnn.weight_ih_l\(k)")!, parameterIndex("rnn.weight_hh_l\(k)")!, parameterIndex("rnn.bias_l\(k)")!,
-                nil
-            )
-        }
-        return (
-            parameterIndex("rnn.weight_ih_l\(k)")!, parameterIndex("rnn.weight_hh_l\(k)")!,
-            parameterIndex("rnn.bias_ih_l\(k)")!, parameterIndex("rnn.bias_hh_l\(k)")
-        )
-    }
-
     // MARK: - The step view
 
-    /// Everything step t (0-based) of the stepped text computed, as `step` prints it.
-    func stepView(_ cache: ForwardCache, step t: Int, expanded: Bool = false) -> String {
+    /// Everything step t (0-based) of the stepped text computed, as `step` prints it; `biases`
+    /// are the model's, per layer (``Model/layerBiases``).
+    func stepView(_ cache: ForwardCache, step t: Int, biases: [LayerBiases], expanded: Bool = false) -> String {
         let shape = cache.shape, H = shape.hiddenSize, V = shape.vocabularySize, G = shape.cell.gateCount
         let n = t + 1
         let input = cache.inputs[t], target = cache.targets[t]
@@ -155,14 +139,14 @@ extension Session {
             let layer = cache.layers[k]
             let suffix = shape.layers > 1 ? " (layer \(k + 1))" : ""
             if shape.layers > 1 { lines.append(style.dim("layer \(k + 1)" + (k > 0 ? ": its x is the h of layer \(k)" : ""))) }
-            let (_, _, bi, bh) = layerIndices(k)
+            let bi = biases[k].inputHidden, bh = biases[k].hiddenHidden
             let ip = cache.slice(layer.inputProjection, step: t, width: G * H)
             let rp = cache.slice(layer.recurrentProjection, step: t, width: G * H)
             let a = cache.slice(layer.preactivation, step: t, width: G * H)
             let h = cache.hidden(layer: k, step: t)
             // One column width for the rows of hidden units, under a header of unit numbers.
             let cw = columnWidth(
-                [ip, rp, a, h, model.parameters[bi].values] + (bh.map { [model.parameters[$0].values] } ?? []))
+                [ip, rp, a, h, bi] + (bh.map { [$0] } ?? []))
             if small, shape.cell == .rnn {
                 let header = unitHeader(count: H, columnWidth: cw, label: "hidden unit")
                 if !header.isEmpty { lines.append(header) }
@@ -171,10 +155,10 @@ extension Session {
                 vector("W_xh·x_\(n)", ip, note: k == 0 ? "column \(quoted(input)) of W_xh" + suffix : suffix, columnWidth: cw))
             lines.append(vector("W_hh·h_\(t)", rp, note: t == 0 ? "h_0 = 0" : "", columnWidth: cw))
             if let bh {
-                lines.append(vector("b_ih", model.parameters[bi].values, columnWidth: cw))
-                lines.append(vector("b_hh", model.parameters[bh].values, columnWidth: cw))
+                lines.append(vector("b_ih", bi, columnWidth: cw))
+                lines.append(vector("b_hh", bh, columnWidth: cw))
             } else {
-                lines.append(vector("b_h", model.parameters[bi].values, columnWidth: cw))
+                lines.append(vector("b_h", bi, columnWidth: cw))
             }
             switch shape.cell {
             case .rnn:
@@ -239,8 +223,9 @@ extension Session {
 
     // MARK: - The backstep view
 
-    /// What BPTT computes at step t (1-based) of the last backward pass.
-    func backstepView(_ state: BackwardState, step n: Int) -> String {
+    /// What BPTT computes at step t (1-based) of the last backward pass; `products` are the
+    /// step's sums the command computed (``Model/backstepProducts(_:step:)``).
+    func backstepView(_ state: BackwardState, step n: Int, products: BackstepProducts) -> String {
         let cache = state.cache, trace = state.trace, shape = cache.shape
         let H = shape.hiddenSize, V = shape.vocabularySize, G = shape.cell.gateCount, T = cache.steps
         let t = n - 1
@@ -251,14 +236,13 @@ extension Session {
             style.bold("backstep t = \(n)") + "   input \(quoted(input)) → target \(quoted(target))"
                 + style.dim("   (BPTT walks t = \(T) … 1)"))
         let dy = cache.slice(trace.dLogits, step: t, width: V)
-        let hTop = cache.hidden(layer: shape.layers - 1, step: t)
         lines.append(
             vector("dy_\(n)", dy, labels: small ? vocabularyLabels : nil, note: "= p_\(n) − onehot(\(vocabularyLabels[target]))"))
-        var dWhy = [Float](repeating: 0, count: V * H)
-        for v in 0..<V { for j in 0..<H { dWhy[v * H + j] = dy[v] * hTop[j] } }
         lines.append(style.dim("dW_hy += dy_\(n) h_\(n)ᵀ,  db_y += dy_\(n)"))
         lines.append(
-            contribution(Tensor(name: "decoder.weight", shape: [V, H], values: dWhy), name: "dW_hy contribution of t = \(n)"))
+            contribution(
+                Tensor(name: "decoder.weight", shape: [V, H], values: products.outputWeightContribution),
+                name: "dW_hy contribution of t = \(n)"))
         for k in stride(from: shape.layers - 1, through: 0, by: -1) {
             let layerTrace = trace.layers[k]
             let suffix = shape.layers > 1 ? " (layer \(k + 1))" : ""
@@ -266,15 +250,7 @@ extension Session {
             let dh = cache.slice(layerTrace.dHidden, step: t, width: H)
             let dNextIn = t + 1 < T ? cache.slice(layerTrace.dHiddenNext, step: t + 1, width: H) : [Float](repeating: 0, count: H)
             // The gradient from above: W_hyᵀ dy_t for the top layer, W_xhᵀ da_t of the layer above otherwise.
-            var fromAbove = [Float](repeating: 0, count: H)
-            if k == shape.layers - 1 {
-                let Why = model.parameters[model.parameters.count - 2].values
-                for j in 0..<H { for v in 0..<V { fromAbove[j] += Why[v * H + j] * dy[v] } }
-            } else {
-                let Wabove = model.parameters[layerIndices(k + 1).weightIH].values
-                let daAbove = cache.slice(trace.layers[k + 1].dPreactivation, step: t, width: G * H)
-                for q in 0..<(G * H) { for j in 0..<H { fromAbove[j] += Wabove[q * H + j] * daAbove[q] } }
-            }
+            let fromAbove = products.fromAbove[k]
             let aboveName = k == shape.layers - 1 ? "W_hyᵀdy_\(n)" : "from above"
             let da = cache.slice(layerTrace.dPreactivation, step: t, width: G * H)
             let dNextOut = cache.slice(layerTrace.dHiddenNext, step: t, width: H)
@@ -314,7 +290,6 @@ extension Session {
                     lines.append(vector(name, Array(da[(q * H)..<((q + 1) * H)]), note: note))
                 }
             }
-            let dr = cache.slice(layerTrace.dRecurrent, step: t, width: G * H)
             let rawName = shape.cell == .rnn ? "dh_raw_\(n)" : "da_\(n)"
             if k == 0 {
                 lines.append(
@@ -324,13 +299,9 @@ extension Session {
             } else {
                 lines.append(style.dim("dW_xh\(suffix) += \(rawName) h_\(n)ᵀ of the layer below"))
             }
-            let hPrev = t == 0 ? [Float](repeating: 0, count: H) : cache.hidden(layer: k, step: t - 1)
-            var dWhh = [Float](repeating: 0, count: G * H * H)
-            for q in 0..<(G * H) { for j in 0..<H { dWhh[q * H + j] = dr[q] * hPrev[j] } }
-            let whhName = model.parameters[layerIndices(k).weightHH].name
             lines.append(
                 contribution(
-                    Tensor(name: whhName, shape: [G * H, H], values: dWhh),
+                    Tensor(name: products.recurrentWeightNames[k], shape: [G * H, H], values: products.recurrentContribution[k]),
                     name: "dW_hh contribution of t = \(n) (\(rawName) h_\(t)ᵀ\(t == 0 ? " = 0, since h_0 = 0" : ""))"))
             lines.append(vector("db_h", da, note: "+= \(rawName)", columnWidth: cw))
             lines.append(
@@ -348,7 +319,7 @@ extension Session {
         let total = state.gradients.reduce(0) { $0 + $1.values.count }
         let count = state.changed.reduce(0) { $0 + $1.count }
         let entries = "\(total) entr\(total == 1 ? "y" : "ies")"
-        switch settings.clipping {
+        switch workspace.settings.clipping {
         case .none:
             return "no clipping"
         case .value(let c):

@@ -55,7 +55,7 @@ extension Session {
         let backward = (["output.backward", cell.rawValue + ".backward"], "the output layer, then the \(name) cell")
         switch words.count {
         case 0:
-            if let state = backwardState {
+            if let state = stepping.backwardState {
                 let T = state.cache.steps
                 let shown =
                     state.next < T
@@ -63,9 +63,10 @@ extension Session {
                     : "backward runs these lines at each step, t = \(T) down to 1,"
                 return ("\(shown) (\(backward.1)):", backward.0)
             }
-            if position > 0 {
+            let t = stepping.position
+            if t > 0 {
                 return (
-                    "step t = \(position) computed h_\(position), y_\(position), p_\(position) and loss_\(position) "
+                    "step t = \(t) computed h_\(t), y_\(t), p_\(t) and loss_\(t) "
                         + "with these lines (\(forward.1)):", forward.0
                 )
             }

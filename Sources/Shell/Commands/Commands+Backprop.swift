@@ -3,84 +3,92 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let backward = Command(
-        name: "backward", summary: "backpropagate through the stepped text (then walk it with backstep)", usage: "backward",
-        help: """
+    struct Backward: ArgumentlessCommand {
+        static let name = "backward"
+        static let summary = "backpropagate through the stepped text (then walk it with backstep)"
+        static let help = """
             Runs backpropagation through time over the steps taken so far (t = 1 … T, from h_0 = 0)
             for the summed loss Σ loss_t, and clips the gradients as the `clip` setting says.
             Then `backstep` shows, from the last step to the first, every quantity BPTT computes,
             and finally the summed gradients with the entries clipping changed marked.
-            """,
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("backward") }
+            """
+
+        func run(in session: Session) throws {
             try session.requireIdle()
             let cache = try session.requireSteps()
             let (gradients, trace) = session.model.backward(cache, lossScale: 1)
             var clipped = gradients
-            let (norm, changed) = session.settings.clipping.apply(&clipped)
-            session.backwardState = BackwardState(
+            let (norm, changed) = session.workspace.settings.clipping.apply(&clipped)
+            session.stepping.backwardState = BackwardState(
                 cache: cache, gradients: gradients, clipped: clipped, changed: changed, norm: norm, trace: trace,
                 next: cache.steps)
             session.output.line(
                 "backward over t = 1 … \(cache.steps): loss \(String(format: "%.4f", cache.totalLoss)) (summed), "
                     + "‖g‖ = \(String(format: "%.4f", norm)); "
-                    + session.clippingSummary(session.backwardState!))
+                    + session.clippingSummary(session.stepping.backwardState!))
             session.output.note(
                 "backstep walks it from t = \(cache.steps) back to t = 1; show grads shows the sums; update applies them")
-        })
+        }
+    }
 
-    static let backstep = Command(
-        name: "backstep", summary: "show one step of BPTT, from the last step back to the first", usage: "backstep",
-        help: """
+    struct Backstep: ArgumentlessCommand {
+        static let name = "backstep"
+        static let summary = "show one step of BPTT, from the last step back to the first"
+        static let help = """
             Each backstep shows one time step of the last backward pass, from t = T down to 1:
             dy_t = p_t − onehot(target), its contribution to dW_hy, dh_t = W_hyᵀ dy_t + dh_next,
             dh_raw_t = (1 − h_t²) ⊙ dh_t, the contributions to dW_xh, dW_hh, db_h, and the dh_next
             it passes back to step t − 1. After step 1, the summed gradients, with clipping marked.
-            """,
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("backstep") }
-            guard var state = session.backwardState else { throw CommandError("nothing to walk: step, then backward") }
+            """
+
+        func run(in session: Session) throws {
+            guard var state = session.stepping.backwardState else { throw CommandError("nothing to walk: step, then backward") }
             if state.next == 0 {
                 session.output.line(session.gradientsView(state, full: !session.compact))
                 return
             }
-            session.output.line(session.backstepView(state, step: state.next))
+            let products = session.model.backstepProducts(state, step: state.next - 1)
+            session.output.line(session.backstepView(state, step: state.next, products: products))
             state.next -= 1
             if state.next == 0 {
                 session.output.line()
                 session.output.line(session.gradientsView(state, full: !session.compact))
             }
-            session.backwardState = state
-        })
+            session.stepping.backwardState = state
+        }
+    }
 
-    static let update = Command(
-        name: "update",
-        summary: "one optimizer step on the stepped text: each change, the optimizer state, the loss before and after",
-        usage: "update",
-        help: """
+    struct Update: ArgumentlessCommand {
+        static let name = "update"
+        static let summary = "one optimizer step on the stepped text: each change, the optimizer state, the loss before and after"
+        static let help = """
             Computes the gradients of the stepped text (as backward does), clips them, and applies one
             step of the optimizer (Adagrad: mem += g², p −= lr · g / √(mem + 1e-8)). Shows each
             parameter's change, the optimizer's state, and the loss of the stepped text before and after.
-            """,
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("update") }
+            """
+
+        func run(in session: Session) throws {
             try session.requireIdle()
             let cache = try session.requireSteps()
             try session.applyUpdate(cache)
-        })
+        }
+    }
 
-    static let gradcheck = Command(
-        name: "gradcheck", summary: "check every gradient against finite differences", usage: "gradcheck",
-        help: """
+    struct GradCheck: ArgumentlessCommand {
+        static let name = "gradcheck"
+        static let summary = "check every gradient against finite differences"
+        static let help = """
             Compares the backward pass with central differences (L(θ + ε) − L(θ − ε)) / 2ε on the
             stepped text (or the first seq characters), for up to 12 entries of every tensor, and
             prints each tensor's relative error. Below 1e-2 passes (float32 arithmetic).
-            """,
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("gradcheck") }
-            let steps = session.position > 0 ? session.position : min(session.settings.sequenceLength, session.maximumPosition)
-            let indices = session.corpus.indices
-            var generator = SplitMix64(seed: session.settings.seed)
+            """
+
+        func run(in session: Session) throws {
+            let steps =
+                session.stepping.position > 0
+                ? session.stepping.position : min(session.workspace.settings.sequenceLength, session.maximumPosition)
+            let indices = session.workspace.corpus.indices
+            var generator = SplitMix64(seed: session.workspace.settings.seed)
             let results = GradientCheck.run(
                 model: session.model, inputs: Array(indices[0..<steps]), targets: Array(indices[1...steps]), batchSize: 1,
                 using: &generator)
@@ -97,27 +105,29 @@ extension Commands {
                 table(
                     headers: ["tensor", "entries", "relative error", "result"], rows: rows,
                     alignments: [.left, .right, .right, .left], style: style))
-        })
+        }
+    }
 }
 
 extension Session {
     /// `update`: one optimizer step on the stepped text, shown parameter by parameter.
     func applyUpdate(_ cache: ForwardCache) throws(CommandError) {
-        var (gradients, _) = trainer.model.backward(cache, lossScale: 1)
-        let (norm, changed) = settings.clipping.apply(&gradients)
-        var newTrainer = trainer
-        let lr = settings.learningRate
+        var (gradients, _) = workspace.trainer.model.backward(cache, lossScale: 1)
+        let (norm, changed) = workspace.settings.clipping.apply(&gradients)
+        var newTrainer = workspace.trainer
+        let lr = workspace.settings.learningRate
         newTrainer.optimizer.update(&newTrainer.model.parameters, gradients: gradients, learningRate: Float(lr))
         guard norm.isFinite, newTrainer.model.parameters.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
             throw CommandError(
                 "the update made the weights NaN or infinite; nothing was changed — lower the learning rate (set lr \(formatPlain(lr / 10)))"
-                    + (settings.clipping == .none ? " and turn clipping on (set clip 5)" : ""))
+                    + (workspace.settings.clipping == .none ? " and turn clipping on (set clip 5)" : ""))
         }
         let before = cache.totalLoss
-        let old = trainer
-        trainer = newTrainer
+        let old = workspace.trainer
+        workspace.trainer = newTrainer
         modelChanged()
-        let after = stepCache?.totalLoss ?? .nan
+        let after = stepping.stepCache?.totalLoss ?? .nan
+        if stepping.stepCache != nil { report(.updated(lossBefore: before, lossAfter: after, steps: stepping.position)) }
         let compactView = compact
         let kind = newTrainer.optimizer.kind
         let rule: String = {

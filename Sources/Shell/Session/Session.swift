@@ -1,34 +1,9 @@
 import CharRNN
 import Foundation
 
-/// One point of the loss history: the training loss of an iteration and, when it was measured,
-/// the validation loss (nats per character).
-struct LossPoint: Sendable, Equatable {
-    var iteration: Int
-    var loss: Double
-    var validation: Double?
-}
-
-/// What the last `backward` computed over the stepped text, and how far `backstep` has walked.
-struct BackwardState {
-    /// The forward pass it differentiates.
-    var cache: ForwardCache
-    /// The summed gradients before clipping.
-    var gradients: [Tensor]
-    /// The gradients after clipping.
-    var clipped: [Tensor]
-    /// Per tensor, the entries clipping changed.
-    var changed: [[Int]]
-    /// ‖g‖ before clipping.
-    var norm: Double
-    /// The per-step quantities.
-    var trace: BackwardTrace
-    /// The step `backstep` shows next (1-based); 0 when it has shown the summed gradients.
-    var next: Int
-}
-
-/// Everything the learner's shell holds: the text, the model and its trainer, the settings, the
-/// cursor of `step`, the last backward pass, the loss history and the background training job.
+/// Everything the learner's shell holds, in parts with one job each: the ``Workspace`` (the text,
+/// the settings, the model and its trainer), the ``StepCursor`` (`step`, `backward`, `backstep`),
+/// the ``TrainingRecord`` (the loss history and the background job) and the ``LessonContext``.
 ///
 /// The session is used from the shell's thread only. The background job shares state with it
 /// through the job's `Mutex` and `Atomic` fields (see `TrainingJob`).
@@ -40,25 +15,12 @@ public final class Session {
     /// File candidates for completion (injected by the terminal).
     let pathCompleter: @Sendable (String) -> [String]
 
-    var settings: Settings
-    var corpus: Corpus
-    /// The model, its optimizer state and the position in the text: the one source of truth for
-    /// the weights (while a background job runs, the job owns a copy and publishes snapshots).
-    var trainer: Trainer
-    /// t: how many characters `step` has read from the start of the text (h_0 = 0).
-    var position = 0
-    /// The forward pass over the first `position` characters (nil at t = 0).
-    var stepCache: ForwardCache?
-    /// The last `backward`.
-    var backwardState: BackwardState?
-    /// The loss of every training iteration so far.
-    var history: [LossPoint] = []
-    /// Training in the background, if any.
-    var job: TrainingJob?
-    /// The last foreground `train`: iterations done and seconds taken (lessons show them).
-    var lastTraining: (iterations: Int, seconds: Double)?
-    /// Draws samples; seeded by the `seed` setting.
-    var generator: SplitMix64
+    /// The text, the settings, the model with its trainer, and the sampling generator.
+    var workspace: Workspace
+    /// Where `step` is in the text, its forward pass and the backward walk.
+    var stepping = StepCursor()
+    /// The loss history and the background job.
+    var training = TrainingRecord()
     /// Set by `quit`.
     var quitRequested = false
     /// How deep `run FILE` is nested.
@@ -73,11 +35,13 @@ public final class Session {
         output = Output(console: console)
         self.library = library
         self.pathCompleter = pathCompleter
-        settings = Settings()
-        corpus = Session.helloCorpus()
-        generator = SplitMix64(seed: settings.seed)
+        let settings = Settings()
+        let corpus = Session.helloCorpus()
         let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: settings)
-        trainer = try! Session.makeTrainer(model: model, settings: settings, corpus: corpus)
+        workspace = Workspace(
+            settings: settings, corpus: corpus,
+            trainer: try! Session.makeTrainer(model: model, settings: settings, corpus: corpus),
+            generator: SplitMix64(seed: settings.seed))
     }
 
     /// The lecture's text: "hello", vocabulary [h, e, l, o] in order of first appearance.
@@ -115,33 +79,33 @@ public final class Session {
     // MARK: - Reading the model
 
     /// The model as it is now: the background job's latest snapshot while it runs.
-    var model: Model { job?.latestTrainer.model ?? trainer.model }
+    var model: Model { training.job?.latestTrainer.model ?? workspace.trainer.model }
 
     /// The trainer as it is now (the job's latest snapshot while it runs).
-    var currentTrainer: Trainer { job?.latestTrainer ?? trainer }
+    var currentTrainer: Trainer { training.job?.latestTrainer ?? workspace.trainer }
 
     /// The loss history, including what a running job has added.
-    var currentHistory: [LossPoint] { history + (job?.points ?? []) }
+    var currentHistory: [LossPoint] { training.history + (training.job?.points ?? []) }
 
     /// Throws when a background job runs: for commands that change the model or the stepped text.
     func requireIdle() throws(CommandError) {
         collectFinishedJob()
-        if job != nil { throw .trainingRunning }
+        if training.job != nil { throw .trainingRunning }
     }
 
     /// Takes over a background job that has ended on its own (its iterations were done, or the
     /// guard stopped it): its trainer becomes the session's.
     func collectFinishedJob() {
-        guard let job, job.isFinished else { return }
+        guard let job = training.job, job.isFinished else { return }
         adopt(job)
     }
 
     /// Makes a job's final trainer and loss history the session's.
     func adopt(_ job: TrainingJob) {
         job.wait()
-        trainer = job.latestTrainer
-        history += job.points.filter { $0.iteration <= trainer.iteration }
-        self.job = nil
+        workspace.trainer = job.latestTrainer
+        training.history += job.points.filter { $0.iteration <= workspace.trainer.iteration }
+        self.training.job = nil
         modelChanged()
     }
 
@@ -150,31 +114,31 @@ public final class Session {
     /// After the weights changed: the stepped view is recomputed with them (same t), and the
     /// backward pass, which belonged to the old weights, is dropped.
     func modelChanged() {
-        backwardState = nil
-        stepCache = position > 0 ? forward(steps: position) : nil
+        stepping.backwardState = nil
+        stepping.stepCache = stepping.position > 0 ? forward(steps: stepping.position) : nil
     }
 
     /// Puts a new model in place with a fresh trainer (iteration 0, fresh optimizer), back to t = 0.
     func replaceModel(_ model: Model, settings: Settings, corpus: Corpus) throws(CommandError) {
         let newTrainer = try Session.makeTrainer(model: model, settings: settings, corpus: corpus)
-        self.settings = settings
-        self.corpus = corpus
-        self.trainer = newTrainer
-        history = []
-        position = 0
+        self.workspace.settings = settings
+        self.workspace.corpus = corpus
+        self.workspace.trainer = newTrainer
+        training.history = []
+        stepping.position = 0
         modelChanged()
     }
 
     /// The forward pass over the first `steps` characters of the text from h_0 = 0.
     func forward(steps: Int, model: Model? = nil) -> ForwardCache {
-        let indices = corpus.indices
+        let indices = workspace.corpus.indices
         return (model ?? self.model).forward(
             inputs: Array(indices[0..<steps]), targets: Array(indices[1...steps]), batchSize: 1,
             from: .zero(self.model.shape, batchSize: 1))
     }
 
     /// The most steps the text allows (one input and one target per step).
-    var maximumPosition: Int { corpus.indices.count - 1 }
+    var maximumPosition: Int { workspace.corpus.indices.count - 1 }
 
     // MARK: - Running commands
 
@@ -196,7 +160,8 @@ public final class Session {
             return false
         }
         do {
-            try recordingForLessons(command.name) { try command.run(self, Array(words.dropFirst())) }
+            try command.run(self, Array(words.dropFirst()))
+            noteUsed(command.name)
             return true
         } catch let error as CommandError {
             output.error(error.message)

@@ -57,8 +57,8 @@ extension LessonTerm {
             session, arguments throws(LessonTermError) in
             let checkpoint: Checkpoint
             do { checkpoint = try Checkpoint.read(path: arguments[0]) } catch { throw LessonTermError(String(describing: error)) }
-            guard checkpoint.model.vocabulary == session.corpus.vocabulary else {
-                throw LessonTermError("\(arguments[0]) was made for another vocabulary than \(session.corpus.name)'s")
+            guard checkpoint.model.vocabulary == session.workspace.corpus.vocabulary else {
+                throw LessonTermError("\(arguments[0]) was made for another vocabulary than \(session.workspace.corpus.name)'s")
             }
             return lessonFixed(try session.validationLoss(of: checkpoint.model))
         },
@@ -73,12 +73,14 @@ extension LessonTerm {
         },
         // Settings a lesson's arithmetic needs.
         .value("seq", .none, "T, the steps of truncated BPTT per iteration") { session, _ in
-            String(session.settings.sequenceLength)
+            String(session.workspace.settings.sequenceLength)
         },
-        .value("batch", .none, "B, the streams per iteration") { session, _ in String(session.settings.batchSize) },
+        .value("batch", .none, "B, the streams per iteration") { session, _ in String(session.workspace.settings.batchSize) },
         .value("characters trained", .none, "iterations × B × T: the characters training has read (with the current B and T)") {
             session, _ in
-            String(session.currentTrainer.iteration * session.settings.batchSize * session.settings.sequenceLength)
+            String(
+                session.currentTrainer.iteration * session.workspace.settings.batchSize
+                    * session.workspace.settings.sequenceLength)
         },
         // Gradient flow, as `gradflow --steps T` measures it.
         .value(
@@ -132,7 +134,7 @@ extension Session {
                 "unknown feature '\(name)' (features: \(TextFeature.builtIns.map(\.name).joined(separator: ", ")))")
         }
         let model = self.model
-        let key = "\(corpus.name)|\(name)"
+        let key = "\(workspace.corpus.name)|\(name)"
         if let memo = lessonContext.cellSearchMemo[key], memo.model == model { return memo.score }
         let source: AnalysisText
         do { source = try analysisText(nil, model: model) } catch { throw LessonTermError(error.message) }
@@ -149,7 +151,7 @@ extension Session {
     /// The mean loss per character of `model` over the validation text (the whole text when it
     /// has none), its first ``lessonValidationLimit`` characters, from h_0 = 0.
     func validationLoss(of model: Model) throws(LessonTermError) -> Double {
-        let data = corpus.validation.count >= 2 ? corpus.validation : corpus.indices
+        let data = workspace.corpus.validation.count >= 2 ? workspace.corpus.validation : workspace.corpus.indices
         let loss = model.evaluate(Array(data.prefix(lessonValidationLimit)))
         guard loss.isFinite else { throw LessonTermError("the text is too short for a validation loss") }
         return loss
@@ -157,7 +159,7 @@ extension Session {
 
     /// The gradient flow of `gradflow --steps T` (the session's model unless another is given).
     func gradientFlow(_ text: String, model: Model? = nil) throws(LessonTermError) -> GradientFlow {
-        let characters = Array(corpus.text)
+        let characters = Array(workspace.corpus.text)
         let most = min(characters.count - 1, 500)
         guard let steps = Int(text), (1...max(1, most)).contains(steps) else {
             throw LessonTermError("T must be a whole number from 1 to \(most), not '\(text)'")
@@ -171,11 +173,11 @@ extension Session {
     /// The fresh LSTM `gradflow --compare lstm` sets beside the model: same vocabulary and size,
     /// the seed's weights, the forget-gate bias raised to ``comparisonForgetBias``.
     func comparisonLSTM() -> Model {
-        var generator = SplitMix64(seed: settings.seed)
+        var generator = SplitMix64(seed: workspace.settings.seed)
         let model = self.model
         return Model(
             vocabulary: model.vocabulary, cell: .lstm, hiddenSize: model.shape.hiddenSize, layers: model.shape.layers,
-            initialization: settings.initialization, using: &generator
+            initialization: workspace.settings.initialization, using: &generator
         ).withForgetBias(comparisonForgetBias)
     }
 }

@@ -259,7 +259,7 @@ extension Session {
         case "set" where words.count >= 3 && words[1] == "checkpoint-file":
             try check(2, write: true)
         case "train":
-            let settings = self.settings
+            let settings = self.workspace.settings
             if settings.checkpointEvery > 0 {
                 let file = URL(fileURLWithPath: settings.checkpointFile).deletingLastPathComponent().path
                 let work = try? sandbox.makeWorkFolder()
@@ -303,11 +303,11 @@ extension Session {
         }
         let file = location.file
         restoreSettingsAfterLesson(unless: file)
-        let before = settings.checkpointFile
+        let before = workspace.settings.checkpointFile
         let ok = run(line: limitedForTest(checked))
-        if settings.checkpointFile != before {
+        if workspace.settings.checkpointFile != before {
             let original = lessonContext.checkpointFileBeforeLesson?.original ?? before
-            lessonContext.checkpointFileBeforeLesson = (original, settings.checkpointFile, file)
+            lessonContext.checkpointFileBeforeLesson = (original, workspace.settings.checkpointFile, file)
         }
         return ok
     }
@@ -320,8 +320,8 @@ extension Session {
         let playing = current ?? (lessonContext.player?.isActive == true ? lessonContext.player?.lesson?.file : nil)
         guard playing != saved.lesson else { return }
         lessonContext.checkpointFileBeforeLesson = nil
-        guard settings.checkpointFile == saved.lessonValue else { return }
-        settings.checkpointFile = saved.original
+        guard workspace.settings.checkpointFile == saved.lessonValue else { return }
+        workspace.settings.checkpointFile = saved.original
         output.note("(checkpoint-file is \(saved.original) again: the lesson's setting ended with it)")
     }
 }

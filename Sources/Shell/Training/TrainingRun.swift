@@ -13,23 +13,25 @@ extension Session {
     /// the settings (validation, samples, checkpoints) and by `iterations` and `seconds`.
     func makeTrainingLoop(iterations: Int?, seconds: Double?) -> TrainingLoop {
         let schedule = TrainingSchedule(
-            iterations: iterations, seconds: seconds, validateEvery: settings.validateEvery,
-            sampleEvery: settings.sampleEvery, sampleAt: settings.sampleAt, checkpointEvery: settings.checkpointEvery,
+            iterations: iterations, seconds: seconds, validateEvery: workspace.settings.validateEvery,
+            sampleEvery: workspace.settings.sampleEvery, sampleAt: workspace.settings.sampleAt,
+            checkpointEvery: workspace.settings.checkpointEvery,
             sampleLength: Session.trainingSampleLength, validationLimit: Session.validationLimit)
         return TrainingLoop(
-            trainer: trainer, data: corpus.training, validation: corpus.validation, schedule: schedule,
-            sampling: settings.sampling, generator: generator)
+            trainer: workspace.trainer, data: workspace.corpus.training, validation: workspace.corpus.validation,
+            schedule: schedule,
+            sampling: workspace.settings.sampling, generator: workspace.generator)
     }
 
     /// Refuses training whose estimated memory is over the budget (one line with both figures).
     /// Besides the training itself it counts the stepped view (`step`'s trace over t characters),
     /// which is recomputed with the new weights at the end.
     func checkTrainingMemory() throws(CommandError) {
-        let shape = trainer.model.shape
+        let shape = workspace.trainer.model.shape
         let estimate =
-            MemoryEstimate.training(shape, configuration: settings.training)
-            + (position > 0 ? MemoryEstimate.forwardCache(shape, batchSize: 1, steps: position) : 0)
-        do { try settings.budget.check(estimate, for: "training") } catch { throw CommandError(error.description) }
+            MemoryEstimate.training(shape, configuration: workspace.settings.training)
+            + (stepping.position > 0 ? MemoryEstimate.forwardCache(shape, batchSize: 1, steps: stepping.position) : 0)
+        do { try workspace.settings.budget.check(estimate, for: "training") } catch { throw CommandError(error.description) }
     }
 }
 
@@ -40,7 +42,7 @@ struct CheckpointWriter: Sendable {
     let extra: [String: String]
 
     init(session: Session) {
-        path = session.settings.checkpointFile
+        path = session.workspace.settings.checkpointFile
         extra = session.checkpointMetadata()
     }
 

@@ -31,7 +31,7 @@ extension Commands {
             }
             try session.requireIdle()
             let corpus = try session.loadCorpus(name)
-            var settings = session.settings
+            var settings = session.workspace.settings
             if corpus.name == "hello" && corpus.text == "hello" {
                 settings.hiddenSize = 3
                 settings.sequenceLength = 4
@@ -78,7 +78,7 @@ extension Session {
         defer { progress.finish() }
         do {
             return try Corpus.load(
-                path: path, name: displayName, order: .sorted, progress: progress.report, budget: settings.budget)
+                path: path, name: displayName, order: .sorted, progress: progress.report, budget: workspace.settings.budget)
         } catch {
             throw CommandError(error.description)
         }
@@ -124,7 +124,7 @@ extension Session {
 
     /// The current text: size, vocabulary, split.
     func corpusSummary() -> String {
-        let c = corpus
+        let c = workspace.corpus
         let labels = c.vocabulary.labels
         // Fitted to the width: the middle of a long vocabulary is left out and counted, a wide preview cut.
         let shownLabels = elidedList(labels, width: width - 14)
@@ -159,11 +159,12 @@ extension Commands {
                 session.output.line(session.modelSummary())
             case ["new"]:
                 try session.requireIdle()
-                let model = Session.makeModel(vocabulary: session.corpus.vocabulary, settings: session.settings)
-                try session.replaceModel(model, settings: session.settings, corpus: session.corpus)
-                session.generator = SplitMix64(seed: session.settings.seed)
+                let model = Session.makeModel(
+                    vocabulary: session.workspace.corpus.vocabulary, settings: session.workspace.settings)
+                try session.replaceModel(model, settings: session.workspace.settings, corpus: session.workspace.corpus)
+                session.workspace.generator = SplitMix64(seed: session.workspace.settings.seed)
                 session.output.line(
-                    "a new model from seed \(session.settings.seed) (\(session.settings.initialization.rawValue) init): "
+                    "a new model from seed \(session.workspace.settings.seed) (\(session.workspace.settings.initialization.rawValue) init): "
                         + "\(model.parameterCount) parameters; optimizer state and loss history cleared; t = 0")
             default:
                 throw CommandError.usage("model [new]")
@@ -177,9 +178,9 @@ extension Session {
         var lines = [
             style.bold("model") + ": \(shape.cell.rawValue), V = \(shape.vocabularySize), H = \(shape.hiddenSize), "
                 + "\(shape.layers) layer\(shape.layers == 1 ? "" : "s"), \(model.parameterCount) parameters",
-            "  optimizer \(trainer.configuration.optimizer.rawValue), lr \(formatPlain(settings.learningRate)), "
+            "  optimizer \(trainer.configuration.optimizer.rawValue), lr \(formatPlain(workspace.settings.learningRate)), "
                 + "clip \(clippingText(trainer.configuration.clipping)), iteration \(trainer.iteration)"
-                + (job != nil ? " (training in the background)" : ""),
+                + (training.job != nil ? " (training in the background)" : ""),
         ]
         let rows = model.parameters.map { p in
             [p.mathName, p.name, p.shape.map(String.init).joined(separator: "×"), String(p.values.count)]
@@ -215,7 +216,7 @@ extension Commands {
                 session.output.line(session.settingsTable())
             case 1:
                 let spec = try SettingSpec.named(words[0])
-                session.output.line("\(spec.name) = \(spec.value(session.settings))  (\(spec.range))  \(spec.doc)")
+                session.output.line("\(spec.name) = \(spec.value(session.workspace.settings))  (\(spec.range))  \(spec.doc)")
             case 2:
                 try session.set(words[0], to: words[1])
             default:
@@ -228,7 +229,7 @@ extension Session {
     /// `show settings`: name, value, range and one line of documentation each.
     func settingsTable() -> String {
         let rows = SettingSpec.all.map { spec in
-            [spec.name, spec.value(settings), spec.range, spec.doc]
+            [spec.name, spec.value(workspace.settings), spec.range, spec.doc]
         }
         return table(
             headers: ["setting", "value", "range", "what it does"], rows: rows, alignments: [.left, .left, .left, .left],
@@ -238,55 +239,55 @@ extension Session {
     /// Changes one setting: validates everything first, then applies it with its effect.
     func set(_ name: String, to text: String) throws(CommandError) {
         let spec = try SettingSpec.named(name)
-        var new = settings
+        var new = workspace.settings
         try spec.apply(text, &new)
         let value = spec.value(new)
         collectFinishedJob()
-        if let job {
+        if let job = training.job {
             guard spec.effect == .none || spec.name == "lr" || spec.name == "seed" else { throw .trainingRunning }
             if spec.name == "lr" {
                 job.learningRate.store(new.learningRate, ordering: .relaxed)
-                settings = new
+                workspace.settings = new
                 output.line("lr = \(value): the background training uses it from its next iteration")
                 return
             }
         }
         switch spec.effect {
         case .none:
-            settings = new
+            workspace.settings = new
             output.line("\(spec.name) = \(value)")
         case .training:
-            trainer.configuration = new.training
-            settings = new
+            workspace.trainer.configuration = new.training
+            workspace.settings = new
             output.line("\(spec.name) = \(value)")
         case .optimizer:
-            trainer.configuration = new.training
-            trainer.optimizer = Optimizer(kind: new.optimizer, parameters: trainer.model.parameters)
-            settings = new
+            workspace.trainer.configuration = new.training
+            workspace.trainer.optimizer = Optimizer(kind: new.optimizer, parameters: workspace.trainer.model.parameters)
+            workspace.settings = new
             output.line("optimizer = \(value): a fresh optimizer state (all zero)")
         case .batching:
-            var newTrainer = try Session.makeTrainer(model: trainer.model, settings: new, corpus: corpus)
-            newTrainer.optimizer = trainer.optimizer
-            newTrainer.iteration = trainer.iteration
-            trainer = newTrainer
-            settings = new
+            var newTrainer = try Session.makeTrainer(model: workspace.trainer.model, settings: new, corpus: workspace.corpus)
+            newTrainer.optimizer = workspace.trainer.optimizer
+            newTrainer.iteration = workspace.trainer.iteration
+            workspace.trainer = newTrainer
+            workspace.settings = new
             output.line(
                 "\(spec.name) = \(value): training reads \(new.batchSize) stream\(new.batchSize == 1 ? "" : "s") × \(new.sequenceLength) steps per iteration, from the start of the text"
             )
         case .reshape:
-            guard value != spec.value(settings) else {
+            guard value != spec.value(workspace.settings) else {
                 output.line("\(spec.name) = \(value) (unchanged)")
                 return
             }
-            let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: new)
-            try replaceModel(model, settings: new, corpus: corpus)
+            let model = Session.makeModel(vocabulary: workspace.corpus.vocabulary, settings: new)
+            try replaceModel(model, settings: new, corpus: workspace.corpus)
             output.line(
                 "\(spec.name) = \(value): the model changed shape and was re-initialised "
                     + "(\(new.cell.rawValue), H = \(new.hiddenSize), \(new.layers) layer\(new.layers == 1 ? "" : "s"), \(model.parameterCount) parameters); t = 0"
             )
         case .nextModel:
-            settings = new
-            if spec.name == "seed" { generator = SplitMix64(seed: new.seed) }
+            workspace.settings = new
+            if spec.name == "seed" { workspace.generator = SplitMix64(seed: new.seed) }
             output.line(
                 "\(spec.name) = \(value): applies at the next `model new`"
                     + (spec.name == "seed" ? " (sampling restarts from this seed now)" : ""))
@@ -340,32 +341,40 @@ extension Commands {
 // MARK: - quit, run
 
 extension Commands {
-    static let quit = Command(
-        name: "quit", aliases: ["exit"], summary: "leave the shell (stops background training)", usage: "quit",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("quit") }
-            if let job = session.job {
+    struct Quit: ArgumentlessCommand {
+        static let name = "quit"
+        static let aliases = ["exit"]
+        static let summary = "leave the shell (stops background training)"
+
+        func run(in session: Session) throws {
+            if let job = session.training.job {
                 job.stopRequested.store(true, ordering: .relaxed)
                 session.adopt(job)
             }
             session.quitRequested = true
-        })
+        }
+    }
 
-    static let runScript = Command(
-        name: "run", summary: "run the commands of a file, echoing each one", usage: "run FILE",
-        help: """
+    struct RunScript: ShellCommand {
+        static let name = "run"
+        static let summary = "run the commands of a file, echoing each one"
+        static let help = """
             Runs a file of commands, one per line, as if typed (lines starting with # are comments).
             It stops at the first command that fails, at a line longer than 64 KiB, and at Ctrl-C
             (saying at which line).
-            """,
-        complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
-        run: { session, words in
-            guard words.count == 1 else { throw CommandError.usage("run FILE") }
+            """
+        static let arguments: [Argument] = [.positional("FILE", .path)]
+        /// The script's path as typed.
+        let path: String
+
+        init(_ arguments: ParsedArguments) { path = arguments.text("FILE") ?? "" }
+
+        func run(in session: Session) throws {
             guard session.scriptDepth < 8 else { throw CommandError("scripts nest more than 8 deep (does a script run itself?)") }
-            let name = shown(words[0])
+            let name = shown(path)
             // Only a regular file: a FIFO or a device would block or never end.
             let descriptor: Int32
-            do { descriptor = try TextFile.openRegular(words[0]).descriptor } catch {
+            do { descriptor = try TextFile.openRegular(path).descriptor } catch {
                 throw CommandError(safeText(String(describing: error)))
             }
             defer { close(descriptor) }
@@ -398,7 +407,8 @@ extension Commands {
                 }
                 if session.quitRequested { return }
             }
-        })
+        }
+    }
 }
 
 extension Session {

@@ -5,9 +5,10 @@ import Rendering
 // MARK: - step, trace, unstep, goto, reset
 
 extension Commands {
-    static let step = Command(
-        name: "step", summary: "advance N characters through the text, showing every number", usage: "step [N]",
-        help: """
+    struct Step: ShellCommand {
+        static let name = "step"
+        static let summary = "advance N characters through the text, showing every number"
+        static let help = """
             Reads the next character of the text (from h_0 = 0 at the start) and shows what the
             network computes at that time step t: the input character and its one-hot x_t, W_xh·x_t,
             W_hh·h_{t-1}, b_h, the pre-activation a_t, h_t = tanh(a_t), the logits y_t, the softmax
@@ -15,84 +16,115 @@ extension Commands {
             the running loss. LSTM and GRU also show their gates. With a big vocabulary or hidden
             size the view is compact (h as a heat row, the top 5 probabilities); `show h`, `show p`
             expand it. N steps print N views (at most 10; the rest run silently).
-            """,
-        run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("step [N]") }
-            let count = try words.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) } ?? 1
+            """
+        static let arguments: [Argument] = [.positional("N", .integer(1...1_000_000), optional: true)]
+        /// How many characters to read.
+        let count: Int
+
+        init(_ arguments: ParsedArguments) { count = arguments.integer("N") ?? 1 }
+
+        func run(in session: Session) throws {
             try session.requireIdle()
-            let start = session.position
+            let start = session.stepping.position
             guard start < session.maximumPosition else {
                 throw CommandError(
-                    "t = \(start) is the end of the text (\(session.corpus.indices.count) characters): reset or goto to go back")
+                    "t = \(start) is the end of the text (\(session.workspace.corpus.indices.count) characters): reset or goto to go back"
+                )
             }
             let end = min(start + count, session.maximumPosition)
             let cache = session.forward(steps: end)
-            session.position = end
-            session.stepCache = cache
-            session.backwardState = nil
+            session.stepping.position = end
+            session.stepping.stepCache = cache
+            session.stepping.backwardState = nil
             let shownFrom = max(start, end - 10)
             if shownFrom > start { session.output.note("(steps \(start + 1)…\(shownFrom) ran without being shown)") }
+            let biases = session.model.layerBiases
             for t in shownFrom..<end {
-                session.output.line(session.stepView(cache, step: t))
+                session.output.line(session.stepView(cache, step: t, biases: biases))
                 if t + 1 < end { session.output.line() }
             }
             if start + count > end { session.output.note("stopped at the end of the text (t = \(end))") }
-        })
+        }
+    }
 
-    static let trace = Command(
-        name: "trace", summary: "one row per step so far: input, target, prediction, p(target), loss", usage: "trace",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("trace") }
+    struct Trace: ArgumentlessCommand {
+        static let name = "trace"
+        static let summary = "one row per step so far: input, target, prediction, p(target), loss"
+
+        func run(in session: Session) throws {
             let cache = try session.requireSteps()
             session.output.line(session.traceTable(cache))
-        })
+        }
+    }
 
     /// `unstep [N]`; `back N` (and `back` outside a lesson) runs it too, see `Commands.back`.
-    static let unstep = Command(
-        name: "unstep", summary: "move the step cursor back N steps (the hidden state goes back with them)", usage: "unstep [N]",
-        run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("unstep [N]  (or back N)") }
-            let count = try words.first.map { w throws(CommandError) in try parseInteger(w, "N", in: 1...1_000_000) } ?? 1
-            try session.requireIdle()
-            guard session.position > 0 else { throw CommandError("already at t = 0 (h_0 = 0): nothing to go back from") }
-            try session.move(to: max(0, session.position - count))
-        })
+    struct Unstep: ShellCommand {
+        static let name = "unstep"
+        static let summary = "move the step cursor back N steps (the hidden state goes back with them)"
+        static let arguments: [Argument] = [.positional("N", .integer(1...1_000_000), optional: true)]
+        static let usageHint = "(or back N)"
+        /// How many steps to go back.
+        let count: Int
 
-    static let goto = Command(
-        name: "goto", summary: "move the cursor to step t (recomputing h from h_0 = 0)", usage: "goto T",
-        run: { session, words in
-            guard words.count == 1 else { throw CommandError.usage("goto T") }
-            let target = try parseInteger(words[0], "T", in: 0...session.maximumPosition)
-            try session.requireIdle()
-            try session.move(to: target)
-        })
+        init(_ arguments: ParsedArguments) { count = arguments.integer("N") ?? 1 }
 
-    static let reset = Command(
-        name: "reset", summary: "back to t = 0 with h_0 = 0", usage: "reset",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("reset") }
+        /// Back `count` steps (what `back N` runs).
+        init(count: Int) { self.count = count }
+
+        func run(in session: Session) throws {
+            try session.requireIdle()
+            guard session.stepping.position > 0 else { throw CommandError("already at t = 0 (h_0 = 0): nothing to go back from") }
+            try session.move(to: max(0, session.stepping.position - count))
+        }
+    }
+
+    struct Goto: ShellCommand {
+        static let name = "goto"
+        static let summary = "move the cursor to step t (recomputing h from h_0 = 0)"
+        static let arguments: [Argument] = [.positional("T")]
+        /// The step as typed: its range is the text's length, known only to the session.
+        let target: String
+
+        init(_ arguments: ParsedArguments) { target = arguments.text("T") ?? "" }
+
+        func run(in session: Session) throws {
+            let t = try parseInteger(target, "T", in: 0...session.maximumPosition)
+            try session.requireIdle()
+            try session.move(to: t)
+        }
+    }
+
+    struct Reset: ArgumentlessCommand {
+        static let name = "reset"
+        static let summary = "back to t = 0 with h_0 = 0"
+
+        func run(in session: Session) throws {
             try session.requireIdle()
             try session.move(to: 0)
-        })
+        }
+    }
 }
 
 extension Session {
     /// The forward pass of the stepped text, or an error when nothing was stepped yet.
     func requireSteps() throws(CommandError) -> ForwardCache {
-        guard position > 0, let stepCache else { throw CommandError("no steps yet: type step first") }
+        guard stepping.position > 0, let stepCache = stepping.stepCache else {
+            throw CommandError("no steps yet: type step first")
+        }
         return stepCache
     }
 
     /// Moves the cursor to t and shows where it is.
     func move(to t: Int) throws(CommandError) {
-        position = t
+        stepping.position = t
         modelChanged()
         if t == 0 {
-            output.line("t = 0: h_0 = 0; the next step reads \(quoted(corpus.indices[0]))")
+            output.line("t = 0: h_0 = 0; the next step reads \(quoted(workspace.corpus.indices[0]))")
         } else {
-            let cache = stepCache!
+            let cache = stepping.stepCache!
             output.line(
-                "t = \(t): the last input was \(quoted(cache.inputs[t - 1])), the next step reads \(quoted(corpus.indices[t]))")
+                "t = \(t): the last input was \(quoted(cache.inputs[t - 1])), the next step reads \(quoted(workspace.corpus.indices[t]))"
+            )
             output.line(vector("h_\(t)", cache.hidden(layer: model.shape.layers - 1, step: t - 1)))
         }
     }
@@ -151,7 +183,7 @@ extension Commands {
                 session.output.line(try session.showStepQuantity(what, words.count == 2 ? words[1] : nil))
             case "grads":
                 guard words.count == 1 else { throw CommandError.usage("show grads") }
-                guard let state = session.backwardState else {
+                guard let state = session.stepping.backwardState else {
                     throw CommandError("no gradients yet: step, then backward")
                 }
                 session.output.line(session.gradientsView(state))

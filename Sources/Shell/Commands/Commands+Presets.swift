@@ -69,10 +69,10 @@ extension Session {
     /// Applies `preset` to the current text with a fresh model; nothing changes if the text is
     /// too short for its batch and sequence length.
     func apply(_ preset: Preset) throws(CommandError) {
-        let new = Session.settings(settings, with: preset)
-        let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: new)
-        try replaceModel(model, settings: new, corpus: corpus)
-        generator = SplitMix64(seed: new.seed)
+        let new = Session.settings(workspace.settings, with: preset)
+        let model = Session.makeModel(vocabulary: workspace.corpus.vocabulary, settings: new)
+        try replaceModel(model, settings: new, corpus: workspace.corpus)
+        workspace.generator = SplitMix64(seed: new.seed)
         output.line(
             "preset \(preset.name): \(new.cell.rawValue), H = \(new.hiddenSize), \(new.layers) layer\(new.layers == 1 ? "" : "s"), "
                 + "batch \(new.batchSize) × seq \(new.sequenceLength), \(new.optimizer.rawValue) lr \(formatPlain(new.learningRate)), "
@@ -80,7 +80,7 @@ extension Session {
                 + (new.decayEvery > 0 && new.decay != 1 ? ", lr × \(formatPlain(new.decay)) every \(new.decayEvery)" : ""))
         output.note(
             "the model was re-initialised: \(model.parameterCount) parameters from seed \(new.seed); optimizer and loss history cleared; t = 0"
-                + (library.names.contains(preset.name) && corpus.name != preset.name
-                    ? " (this preset is made for the text \(preset.name); the current text is \(corpus.name))" : ""))
+                + (library.names.contains(preset.name) && workspace.corpus.name != preset.name
+                    ? " (this preset is made for the text \(preset.name); the current text is \(workspace.corpus.name))" : ""))
     }
 }

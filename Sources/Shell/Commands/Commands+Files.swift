@@ -3,9 +3,10 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let save = Command(
-        name: "save", summary: "save the model, its training state and the settings", usage: "save FILE [--model-only] [--force]",
-        help: """
+    struct Save: ShellCommand {
+        static let name = "save"
+        static let summary = "save the model, its training state and the settings"
+        static let help = """
             Writes a safetensors checkpoint: the weights under PyTorch's names (nn.RNN/LSTM/GRU +
             nn.Linear load them as they are), the vocabulary, the optimizer state, the position in
             the text and the settings, so that `load` continues exactly where you were.
@@ -15,42 +16,61 @@ extension Commands {
             existing file keeps its permissions, and an existing file that is not a checkpoint is
             only replaced with --force (at a terminal you are asked instead).
             To write checkpoints while training: set checkpoint-every N, set checkpoint-file PATH.
-            """,
-        complete: { context, previous, word in word.hasPrefix("-") ? ["--model-only", "--force"] : context.paths(word) },
-        run: { session, words in
-            let arguments = try Arguments(words, flags: ["model-only", "force"])
-            guard arguments.positional.count == 1, !arguments.positional[0].isEmpty else {
-                throw CommandError.usage("save FILE [--model-only] [--force]")
-            }
-            let path = arguments.positional[0]
-            let modelOnly = arguments.flags.contains("model-only")
-            let force = try session.checkSaveTarget(path, force: arguments.flags.contains("force"))
+            """
+        static let arguments: [Argument] = [.positional("FILE", .path), .flag("model-only"), .flag("force")]
+        /// Where to write.
+        let path: String
+        /// Leave out the optimizer state and the position.
+        let modelOnly: Bool
+        /// Replace an existing file that is not a checkpoint.
+        let force: Bool
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            path = arguments.text("FILE") ?? ""
+            guard !path.isEmpty else { throw CommandError.usage(Self.usage) }
+            modelOnly = arguments.flag("model-only")
+            force = arguments.flag("force")
+        }
+
+        func run(in session: Session) throws {
+            let force = try session.checkSaveTarget(path, force: self.force)
             let trainer = session.currentTrainer
             let checkpoint = Checkpoint(
-                model: trainer.model, training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.generator),
+                model: trainer.model,
+                training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.workspace.generator),
                 extra: session.checkpointMetadata())
             do { try checkpoint.write(path: path, force: force) } catch { throw CommandError(String(describing: error)) }
             session.output.line(
                 "saved \(trainer.model.shape.cell.rawValue) H = \(trainer.model.shape.hiddenSize), iteration \(trainer.iteration), to \(path)"
                     + (modelOnly ? " (the model only)" : ""))
-        })
+        }
+    }
 
-    static let load = Command(
-        name: "load", summary: "load a checkpoint (also one written by PyTorch)", usage: "load FILE",
-        help: """
+    struct Load: ShellCommand {
+        static let name = "load"
+        static let summary = "load a checkpoint (also one written by PyTorch)"
+        static let help = """
             Replaces the model and its settings with a checkpoint's. The current text is kept when
             the model's vocabulary covers it (otherwise nothing changes, and the message says which
             characters are missing and which text the model was trained on). The cursor goes back to
             t = 0 with h_0 = 0. A checkpoint with training state continues training exactly.
             A relative path that is not found here is looked for in the lessons directory too
             (`load checkpoints/shakespeare.safetensors` finds the lessons' checkpoints).
-            """,
-        complete: { context, previous, word in previous.isEmpty ? context.paths(word) : [] },
-        run: { session, words in
-            guard words.count == 1, !words[0].isEmpty else { throw CommandError.usage("load FILE") }
+            """
+        static let arguments: [Argument] = [.positional("FILE", .path)]
+        /// The checkpoint's path as typed.
+        let path: String
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            path = arguments.text("FILE") ?? ""
+            guard !path.isEmpty else { throw CommandError.usage(Self.usage) }
+        }
+
+        func run(in session: Session) throws {
             try session.requireIdle()
-            try session.load(path: session.resolvedInputPath(words[0]))
-        })
+            try session.load(path: session.resolvedInputPath(path))
+        }
+    }
 }
 
 extension Session {
@@ -77,9 +97,9 @@ extension Session {
     /// What a checkpoint stores besides the model and training state: the corpus name and every
     /// setting (`load` restores them).
     func checkpointMetadata() -> [String: String] {
-        var extra: [String: String] = ["charrnn.corpus": corpus.name]
+        var extra: [String: String] = ["charrnn.corpus": workspace.corpus.name]
         for spec in SettingSpec.all where spec.name != "memory-budget" {  // the machine's, not the model's
-            extra["charrnn.setting.\(spec.name)"] = spec.value(settings)
+            extra["charrnn.setting.\(spec.name)"] = spec.value(workspace.settings)
         }
         return extra
     }
@@ -104,20 +124,20 @@ extension Session {
             ?? ""
         // The text stays when the model's vocabulary covers it.
         let newCorpus: Corpus
-        if model.vocabulary == corpus.vocabulary {
-            newCorpus = corpus
+        if model.vocabulary == workspace.corpus.vocabulary {
+            newCorpus = workspace.corpus
         } else {
             do {
-                newCorpus = try Corpus(name: corpus.name, text: corpus.text, vocabulary: model.vocabulary)
+                newCorpus = try Corpus(name: workspace.corpus.name, text: workspace.corpus.text, vocabulary: model.vocabulary)
             } catch {
                 var reason = error.description
                 if case .vocabulary(_, let inner) = error { reason = inner.description }
                 throw CommandError(
-                    "\(path) does not fit the current text \(corpus.name): \(reason); nothing was changed.\(trainedOn)")
+                    "\(path) does not fit the current text \(workspace.corpus.name): \(reason); nothing was changed.\(trainedOn)")
             }
         }
         // Settings: the stored ones, then what the model and its training state say.
-        var new = settings
+        var new = workspace.settings
         // (Not where and how often this session writes checkpoints: a file names no paths for us.)
         for spec in SettingSpec.all where !["checkpoint-every", "checkpoint-file", "memory-budget"].contains(spec.name) {
             if let text = checkpoint.extra["charrnn.setting.\(spec.name)"] { try? spec.apply(text, &new) }
@@ -144,18 +164,18 @@ extension Session {
         } else {
             newTrainer = try Session.makeTrainer(model: model, settings: new, corpus: newCorpus)
         }
-        settings = new
-        corpus = newCorpus
-        trainer = newTrainer
-        if let g = checkpoint.training?.generator { generator = g }
-        history = []
-        position = 0
+        workspace.settings = new
+        workspace.corpus = newCorpus
+        workspace.trainer = newTrainer
+        if let g = checkpoint.training?.generator { workspace.generator = g }
+        training.history = []
+        stepping.position = 0
         modelChanged()
         output.line(
             "loaded \(path): \(model.shape.cell.rawValue), V = \(model.shape.vocabularySize), H = \(model.shape.hiddenSize), "
                 + "\(model.shape.layers) layer\(model.shape.layers == 1 ? "" : "s"), \(model.parameterCount) parameters"
                 + (checkpoint.training.map { ", iteration \($0.trainer.iteration)" }
                     ?? " (no training state: a fresh \(new.optimizer.rawValue) optimizer)"))
-        output.note("text \(corpus.name) kept; t = 0, h_0 = 0")
+        output.note("text \(workspace.corpus.name) kept; t = 0, h_0 = 0")
     }
 }

@@ -3,10 +3,10 @@ import Foundation
 import Rendering
 
 extension Commands {
-    static let train = Command(
-        name: "train", summary: "train N iterations (default 1000), for S seconds, or in the background",
-        usage: "train [N] [--seconds S] [--background]",
-        help: """
+    struct Train: ShellCommand {
+        static let name = "train"
+        static let summary = "train N iterations (default 1000), for S seconds, or in the background"
+        static let help = """
             Each iteration reads the next B × T characters (batch × seq), runs forward and
             backpropagation through time, clips and updates; the hidden state is carried from chunk
             to chunk. A progress line shows the iteration, the loss, the validation loss (on the
@@ -27,69 +27,88 @@ extension Commands {
             optimizer state, B × T × layers of the forward cache and backward trace); over
             `memory-budget` (by default half of the physical memory) it is refused with both figures.
             When the guard stops training the command fails (a script run with --strict stops there).
-            """,
-        complete: { _, _, word in word.hasPrefix("-") ? ["--seconds", "--background"] : [] },
-        run: { session, words in
-            let usage = "train [N] [--seconds S] [--background]"
-            let arguments = try Arguments(words, options: ["seconds"], flags: ["background"])
-            guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
-            let count = try arguments.positional.first.map { w throws(CommandError) in
-                try parseInteger(w, "N", in: TrainingLimits.iterations)
-            }
-            let seconds = try arguments.options["seconds"].map { w throws(CommandError) in
-                try parseNumber(w, "S", in: TrainingLimits.seconds)
-            }
+            """
+        static let arguments: [Argument] = [
+            .positional("N", .integer(TrainingLimits.iterations), optional: true),
+            .option("seconds", "S", .number(TrainingLimits.seconds)), .flag("background"),
+        ]
+        /// Iterations to run, if given.
+        let count: Int?
+        /// Seconds to run for, if given.
+        let seconds: Double?
+        /// Whether to train in the background.
+        let background: Bool
+
+        init(_ arguments: ParsedArguments) {
+            count = arguments.integer("N")
+            seconds = arguments.number("seconds")
+            background = arguments.flag("background")
+        }
+
+        func run(in session: Session) throws {
             try session.requireIdle()
             try session.checkTrainingMemory()
-            if arguments.flags.contains("background") {
+            if background {
                 session.startBackground(iterations: count, seconds: seconds)
             } else if !session.trainForeground(iterations: count ?? (seconds == nil ? 1000 : nil), seconds: seconds) {
                 throw ReportedFailure()
             }
-        })
+        }
+    }
 
-    static let status = Command(
-        name: "status", summary: "what training is doing (or did last)", usage: "status",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("status") }
+    struct Status: ArgumentlessCommand {
+        static let name = "status"
+        static let summary = "what training is doing (or did last)"
+
+        func run(in session: Session) throws {
             session.collectFinishedJob()
             session.output.line(session.statusLine())
-        })
+        }
+    }
 
-    static let stop = Command(
-        name: "stop", summary: "stop background training (the weights so far are kept)", usage: "stop",
-        run: { session, words in
-            guard words.isEmpty else { throw CommandError.usage("stop") }
+    struct Stop: ArgumentlessCommand {
+        static let name = "stop"
+        static let summary = "stop background training (the weights so far are kept)"
+
+        func run(in session: Session) throws {
             session.collectFinishedJob()
-            guard let job = session.job else { throw CommandError("no training is running in the background") }
+            guard let job = session.training.job else { throw CommandError("no training is running in the background") }
             job.stopRequested.store(true, ordering: .relaxed)
             let status = job.currentStatus
             session.adopt(job)
-            let done = session.trainer.iteration - job.startIteration
+            let done = session.workspace.trainer.iteration - job.startIteration
             session.output.line(
-                "stopped at iteration \(session.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
+                "stopped at iteration \(session.workspace.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
                     + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : ""))
-        })
+        }
+    }
 
-    static let plot = Command(
-        name: "plot", summary: "plot the training and validation loss", usage: "plot loss [--log] [--all]",
-        help: """
+    struct Plot: ShellCommand {
+        static let name = "plot"
+        static let summary = "plot the training and validation loss"
+        static let help = """
             Plots the training loss (*) and the validation loss (o) over iterations, as wide as the
             terminal; @ marks where the two meet. The y axis spans the data; when the first, untrained
             iterations would squash the rest they are left out (and the chart says so): --all keeps
             them. --log uses a logarithmic y axis.
-            """,
-        complete: { _, previous, word in previous.isEmpty ? ["loss"] : word.hasPrefix("-") ? ["--log", "--all"] : [] },
-        run: { session, words in
-            let arguments = try Arguments(words, flags: ["log", "all"])
-            guard arguments.positional == ["loss"] else { throw CommandError.usage("plot loss [--log] [--all]") }
+            """
+        static let arguments: [Argument] = [.positional("loss", .choice(["loss"])), .flag("log"), .flag("all")]
+        /// A logarithmic y axis.
+        let logScale: Bool
+        /// Keep the first, untrained iterations.
+        let everything: Bool
+
+        init(_ arguments: ParsedArguments) {
+            logScale = arguments.flag("log")
+            everything = arguments.flag("all")
+        }
+
+        func run(in session: Session) throws {
             let history = session.currentHistory
             guard !history.isEmpty else { throw CommandError("no training yet: train first, then plot loss") }
-            session.output.line(
-                session.lossPlot(
-                    history, width: session.width - 1, logScale: arguments.flags.contains("log"),
-                    everything: arguments.flags.contains("all")))
-        })
+            session.output.line(session.lossPlot(history, width: session.width - 1, logScale: logScale, everything: everything))
+        }
+    }
 }
 
 extension Session {
@@ -145,7 +164,7 @@ extension Session {
                 to: room)
         }
         var done = 0
-        let learningRate = settings.learningRate
+        let learningRate = workspace.settings.learningRate
         let outcome = run.run(
             learningRate: { learningRate },
             shouldStop: { interrupted() },
@@ -187,11 +206,11 @@ extension Session {
         {
             points[points.count - 1].validation = loss
         }
-        trainer = run.trainer
-        generator = run.generator
-        history += points.filter { $0.iteration <= run.trainer.iteration }
-        lastLoss = history.last?.loss ?? lastLoss
-        lastTraining = (done, Date().timeIntervalSince(start))
+        workspace.trainer = run.trainer
+        workspace.generator = run.generator
+        training.history += points.filter { $0.iteration <= run.trainer.iteration }
+        lastLoss = training.history.last?.loss ?? lastLoss
+        report(.trained(iterations: done, seconds: Date().timeIntervalSince(start)))
         modelChanged()
         let kept = run.trainer.iteration - startIteration
         let elapsed = Date().timeIntervalSince(start)
@@ -222,8 +241,9 @@ extension Session {
     /// Starts training on its own thread.
     func startBackground(iterations: Int?, seconds: Double? = nil) {
         let loop = makeTrainingLoop(iterations: iterations, seconds: seconds)
-        let job = TrainingJob(trainer: trainer, learningRate: settings.learningRate, target: iterations, seconds: seconds)
-        self.job = job
+        let job = TrainingJob(
+            trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds)
+        self.training.job = job
         job.start(loop, checkpoints: CheckpointWriter(session: self), console: PostBox(console: output.console), style: style)
         let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }
         output.line(
@@ -233,7 +253,7 @@ extension Session {
 
     /// `status`.
     func statusLine() -> String {
-        if let job {
+        if let job = training.job {
             let s = job.currentStatus
             let elapsed = Date().timeIntervalSince(job.startTime)
             return "training in the background: iteration \(job.startIteration + s.iterations)"
@@ -244,10 +264,12 @@ extension Session {
                 + ", \(Int(Double(s.characters) / max(elapsed, 1e-9))) chars/s"
         }
         let last =
-            (history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
-            + (history.last(where: { $0.validation != nil })?.validation.map { ", validation \(String(format: "%.4f", $0))" }
+            (training.history.last.map { ", last loss \(String(format: "%.4f", $0.loss))" } ?? "")
+            + (training.history.last(where: { $0.validation != nil })?.validation.map {
+                ", validation \(String(format: "%.4f", $0))"
+            }
                 ?? "")
-        return "no training running; the model is at iteration \(trainer.iteration)\(last)"
+        return "no training running; the model is at iteration \(workspace.trainer.iteration)\(last)"
     }
 }
 

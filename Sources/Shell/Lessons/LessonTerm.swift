@@ -8,82 +8,6 @@ import Rendering
 // state. The conditions and values are declared once, in `LessonTerm.all`; `help lessons`
 // lists them from there.
 
-// MARK: - What the session keeps for lessons
-
-/// The lesson side of a session: the player (owned by the ``Shell``), the catalog, and what
-/// lessons read that the engine does not keep (the last `update`'s losses, the last sample).
-final class LessonContext {
-    /// The player; the shell owns it (it holds the session as its executor).
-    weak var player: LessonPlayer?
-    /// Where the lesson files are (nil: not found) and the places looked in.
-    var directory: String?
-    var searched: [String] = []
-    /// The lessons that loaded, and the files that did not.
-    var catalog = Catalog(lessons: [], errors: [])
-    /// A warning about the progress file, shown once when the shell starts.
-    var progressWarning: String?
-    /// The test-time setting: `train N` run by a lesson (a `$` line or a solution) trains at most
-    /// this many iterations. Nil: as written. See lessons/README.md ("Lessons under test").
-    var trainingLimit: Int?
-    /// The test-time time budget: `train` run by a lesson stops after this many seconds (nil: as
-    /// written). Big models then train briefly under test whatever N says.
-    var trainingSeconds: Double?
-    /// The summed loss of the stepped text before and after the last `update`, and its steps.
-    var lastUpdate: (before: Double, after: Double, steps: Int)?
-    /// The text the last `sample` wrote (the prime and what was drawn), without colour.
-    var lastSample: String?
-    /// Whether a command other than the lesson commands and `help` has run in this session.
-    var sessionUsed = false
-    /// The best unit per corpus and feature, for the model it was found in (`{{best unit quote}}`).
-    var cellSearchMemo: [String: (model: Model, score: CellScore)] = [:]
-    /// The last recording of every unit over a text (`Session.record`), for the model it ran.
-    var lastRecording: (model: Model, indices: [Int], recording: UnitRecording)?
-    /// `checkpoint-file` before a lesson's command changed it, and the value the lesson set: put
-    /// back when the lesson ends (``Session/restoreSettingsAfterLesson()``).
-    var checkpointFileBeforeLesson: (original: String, lessonValue: String, lesson: String)?
-
-    /// Loads (or reloads) the lesson files.
-    func reload() {
-        if let directory {
-            catalog = Catalog.load(directory: directory)
-        } else {
-            catalog = Catalog(lessons: [], errors: [])
-        }
-    }
-
-    /// Looks for the lessons directory: the one the learner names (`--lessons DIR`), else
-    /// `$CHARRNN_LESSONS`, else the installation's (`lessons/` beside the executable or above it).
-    /// Never `lessons/` of the current directory: a downloaded folder does not replace the built-in lessons.
-    static func locate(_ explicit: String?) -> (directory: String?, searched: [String]) {
-        let (directory, searched, _) = DirectoryLocator.locateInstalled(
-            "lessons", explicit: explicit, environmentVariable: "CHARRNN_LESSONS")
-        return (directory, searched)
-    }
-
-    /// Where the lessons come from, as `lessons` says it: the installation's, or named by the learner.
-    var origin: DirectoryLocator.Origin {
-        guard let directory, !DirectoryLocator.installationCandidates("lessons").contains(directory) else {
-            return .installation
-        }
-        if ProcessInfo.processInfo.environment["CHARRNN_LESSONS"] == directory { return .environment("CHARRNN_LESSONS") }
-        return .named
-    }
-
-    /// The error when no lessons directory was found: where it was looked for.
-    var notFoundMessage: String {
-        "no lessons found: looked in " + searched.joined(separator: ", ")
-            + " (the installation's lessons/; another folder with --lessons DIR)"
-    }
-
-    /// `~/.charrnn/progress.json` (`$CHARRNN_PROGRESS` overrides it).
-    static var defaultProgressPath: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["CHARRNN_PROGRESS"], !path.isEmpty { return path }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.charrnn/progress.json"
-    }
-}
-
 // MARK: - Conditions and values
 
 /// Why a condition or value could not be evaluated: one line for the learner or the author.
@@ -172,21 +96,21 @@ extension LessonTerm {
             .condition("loss below X", .one, "the latest training loss (`loss`) is below X") {
                 session, arguments throws(LessonTermError) in
                 guard let last = session.currentHistory.last else { return false }
-                return last.loss < (try number(arguments[0], "X"))
+                return last.loss < (try lessonNumber(arguments[0], "X"))
             },
             .condition("trained at least N", .one, "the model has trained at least N iterations") {
                 session, arguments throws(LessonTermError) in
-                session.currentTrainer.iteration >= (try integer(arguments[0], "N"))
+                session.currentTrainer.iteration >= (try lessonInteger(arguments[0], "N"))
             },
             .condition("stepped N", .one, "the step cursor is at t ≥ N") { session, arguments throws(LessonTermError) in
-                session.position >= (try integer(arguments[0], "N"))
+                session.stepping.position >= (try lessonInteger(arguments[0], "N"))
             },
             .condition("backward done", .none, "a backward pass over the stepped text exists for the current weights") {
                 session, _ in
-                session.backwardState != nil
+                session.stepping.backwardState != nil
             },
             .condition("backstepped", .none, "`backstep` has walked the last backward pass back to t = 1") { session, _ in
-                session.backwardState?.next == 0
+                session.stepping.backwardState?.next == 0
             },
             .condition("updated", .none, "an `update` has run in this session") { session, _ in
                 session.lessonContext.lastUpdate != nil
@@ -195,14 +119,14 @@ extension LessonTerm {
                 session.lessonContext.lastSample != nil
             },
             .condition("corpus NAME", .one, "the current text is NAME") { session, arguments in
-                session.corpus.name == arguments[0]
+                session.workspace.corpus.name == arguments[0]
             },
             .condition("cell NAME", .one, "the model's cell is NAME (rnn, lstm, gru)") { session, arguments in
                 session.model.shape.cell.rawValue == arguments[0]
             },
             .condition("training", .none, "training runs in the background") { session, _ in
                 session.collectFinishedJob()
-                return session.job != nil
+                return session.training.job != nil
             },
             .condition("not CONDITION", .many, "the condition does not hold: `not training`") {
                 session, arguments throws(LessonTermError) in
@@ -216,16 +140,18 @@ extension LessonTerm {
             },
             .value("hidden size", .none, "H, the hidden units") { session, _ in String(session.model.shape.hiddenSize) },
             .value("text", .none, "the current text (its first 60 characters)") { session, _ in
-                String(session.corpus.text.prefix(60))
+                String(session.workspace.corpus.text.prefix(60))
             },
-            .value("corpus", .none, "the current text's name") { session, _ in session.corpus.name },
+            .value("corpus", .none, "the current text's name") { session, _ in session.workspace.corpus.name },
             .value("cell", .none, "the model's cell") { session, _ in session.model.shape.cell.rawValue },
-            .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in String(session.position) },
+            .value("t", .none, "the step cursor: how many characters `step` has read") { session, _ in
+                String(session.stepping.position)
+            },
             .value("x t", .one, "the one-hot input x_t (from the text; no step needed)") {
                 session, arguments throws(LessonTermError) in
                 let t = try session.textStep(arguments[0])
                 var x = [Float](repeating: 0, count: session.model.shape.vocabularySize)
-                x[session.corpus.indices[t - 1]] = 1
+                x[session.workspace.corpus.indices[t - 1]] = 1
                 return "[" + x.map { String(Int($0)) }.joined(separator: ", ") + "]"
             },
             .value("h t", .one, "the hidden state h_t of the stepped text") { session, arguments throws(LessonTermError) in
@@ -251,7 +177,7 @@ extension LessonTerm {
             },
             .value("target t", .one, "the character step t should predict") { session, arguments throws(LessonTermError) in
                 let t = try session.textStep(arguments[0])
-                return session.vocabularyLabels[session.corpus.indices[t]]
+                return session.vocabularyLabels[session.workspace.corpus.indices[t]]
             },
             .value("loss t", .one, "loss_t = −ln p_t[target] of the stepped text") { session, arguments throws(LessonTermError) in
                 let (cache, t) = try session.steppedStep(arguments[0])
@@ -275,8 +201,10 @@ extension LessonTerm {
             },
             .value("dy t", .one, "dy_t = p_t − onehot(target) of the last backward pass") {
                 session, arguments throws(LessonTermError) in
-                guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
-                let t = try integer(arguments[0], "t")
+                guard let state = session.stepping.backwardState else {
+                    throw LessonTermError("no backward pass yet: type backward")
+                }
+                let t = try lessonInteger(arguments[0], "t")
                 guard (1...state.cache.steps).contains(t) else {
                     throw LessonTermError("t must be from 1 to \(state.cache.steps)")
                 }
@@ -285,7 +213,9 @@ extension LessonTerm {
             },
             .value("gradient norm", .none, "‖g‖ of the last backward pass, before clipping") {
                 session, _ throws(LessonTermError) in
-                guard let state = session.backwardState else { throw LessonTermError("no backward pass yet: type backward") }
+                guard let state = session.stepping.backwardState else {
+                    throw LessonTermError("no backward pass yet: type backward")
+                }
                 return fixed(state.norm)
             },
             .value("loss before update", .none, "the summed loss of the stepped text before the last `update`") {
@@ -313,10 +243,10 @@ extension LessonTerm {
             },
             .value("iterations", .none, "the training iterations so far") { session, _ in String(session.currentTrainer.iteration)
             },
-            .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.settings.learningRate) },
-            .value("optimizer", .none, "the optimizer") { session, _ in session.settings.optimizer.rawValue },
+            .value("lr", .none, "the learning rate") { session, _ in formatPlain(session.workspace.settings.learningRate) },
+            .value("optimizer", .none, "the optimizer") { session, _ in session.workspace.settings.optimizer.rawValue },
             .value("temperature", .none, "the sampling temperature setting") { session, _ in
-                formatPlain(session.settings.temperature)
+                formatPlain(session.workspace.settings.temperature)
             },
             .value("sample", .none, "the text the last `sample` wrote") { session, _ throws(LessonTermError) in
                 guard let sample = session.lessonContext.lastSample else { throw LessonTermError("no sample yet: type sample") }
@@ -326,7 +256,7 @@ extension LessonTerm {
             .condition("val loss below X", .one, "the latest validation loss (`val loss`) is below X") {
                 session, arguments throws(LessonTermError) in
                 guard let last = session.latestValidation else { return false }
-                return last < (try number(arguments[0], "X"))
+                return last < (try lessonNumber(arguments[0], "X"))
             },
             .condition(
                 "sample contains TEXT", .many,
@@ -378,246 +308,14 @@ extension LessonTerm {
 /// Losses and norms as lessons show them: 4 decimals, as `train` and `update` print them.
 private func fixed(_ x: Double) -> String { String(format: "%.4f", x) }
 
-private func integer(_ text: String, _ what: String) throws(LessonTermError) -> Int {
+/// A lesson term's integer argument, or an error naming it.
+func lessonInteger(_ text: String, _ what: String) throws(LessonTermError) -> Int {
     guard let value = Int(text), value >= 0 else { throw LessonTermError("\(what) must be a whole number, not '\(text)'") }
     return value
 }
 
-private func number(_ text: String, _ what: String) throws(LessonTermError) -> Double {
+/// A lesson term's number argument, or an error naming it.
+func lessonNumber(_ text: String, _ what: String) throws(LessonTermError) -> Double {
     guard let value = Double(text), value.isFinite else { throw LessonTermError("\(what) must be a number, not '\(text)'") }
     return value
-}
-
-// MARK: - Reading the session for lessons
-
-extension Session {
-    /// The stepped text's forward pass, or why there is none.
-    func steppedCache() throws(LessonTermError) -> ForwardCache {
-        guard position > 0, let stepCache else { throw LessonTermError("no steps yet: type step") }
-        return stepCache
-    }
-
-    /// The stepped text's forward pass and t (1-based, already stepped).
-    func steppedStep(_ text: String) throws(LessonTermError) -> (ForwardCache, Int) {
-        let t = try integer(text, "t")
-        let cache = try steppedCache()
-        guard (1...cache.steps).contains(t) else {
-            throw LessonTermError("step \(t) has not been taken yet (t = \(cache.steps)): type step")
-        }
-        return (cache, t)
-    }
-
-    /// A step t of the text (1-based), whether stepped or not.
-    func textStep(_ text: String) throws(LessonTermError) -> Int {
-        let t = try integer(text, "t")
-        guard (1...maximumPosition).contains(t) else { throw LessonTermError("t must be from 1 to \(maximumPosition)") }
-        return t
-    }
-
-    /// The argmax character at each of the first `count` steps of the text from h_0 = 0.
-    func predictions(count: Int) throws(LessonTermError) -> [String] {
-        guard count >= 1, count <= maximumPosition else {
-            throw LessonTermError("the text has \(maximumPosition) steps; cannot check \(count)")
-        }
-        let cache = forward(steps: count)
-        let V = cache.shape.vocabularySize
-        return (0..<count).map { t in
-            let p = cache.slice(cache.probabilities, step: t, width: V)
-            var best = 0
-            for v in 1..<V where p[v] > p[best] { best = v }
-            return vocabularyLabels[best]
-        }
-    }
-
-    /// `[0.0088, -0.0067, -0.0047]`, with the decimals the step view uses.
-    func listed(_ values: [Float]) -> String {
-        let decimals = digits(for: values)
-        return "[" + values.map { String(format: "%.\(decimals)f", $0) }.joined(separator: ", ") + "]"
-    }
-
-    /// `h 0.250, e 0.250, l 0.250, o 0.250`: one entry per character.
-    func labelled(_ values: [Float], decimals: Int? = nil) -> String {
-        let decimals = decimals ?? digits(for: values)
-        return zip(vocabularyLabels, values).map { "\($0) \(String(format: "%.\(decimals)f", $1))" }
-            .joined(separator: ", ")
-    }
-
-    /// The latest validation loss of the loss history (a running job's included), if any.
-    var latestValidation: Double? {
-        currentHistory.last(where: { $0.validation != nil })?.validation
-    }
-
-    /// Evaluates a condition from the table.
-    func evaluateCondition(_ text: String) throws(LessonTermError) -> Bool {
-        let (term, arguments) = try LessonTerm.match(text, kind: .condition)
-        return try term.evaluate(self, arguments) == "true"
-    }
-}
-
-// MARK: - The executor
-
-extension Session: LessonExecutor {
-    /// Runs a lesson's command as typed (the player has shown it). Under test, `train` is
-    /// limited to ``LessonContext/trainingLimit`` iterations and ``LessonContext/trainingSeconds``.
-    /// The command is checked as a lesson's (see `Session+LessonSandbox.swift`), at line 0 of the lesson played.
-    public func execute(_ command: String) -> Bool {
-        executeSandboxed(command, at: LessonLocation(file: lessonContext.player?.lesson?.file ?? "lesson", line: 0))
-    }
-
-    /// Runs a lesson's command written at `location`, after checking it: paths inside the
-    /// lesson's folders, no `run`, no nested `lesson`; a refusal names the file and line.
-    public func execute(_ command: String, from location: LessonLocation) -> Bool {
-        executeSandboxed(command, at: location)
-    }
-
-    /// `command` with the test-time limits applied when it is a `train` and they are set, and a
-    /// note saying what changed; otherwise `command` itself.
-    func limitedForTest(_ command: String) -> String {
-        let limit = lessonContext.trainingLimit, budget = lessonContext.trainingSeconds
-        guard limit != nil || budget != nil, let words = try? tokenize(command), words.first == "train",
-            let arguments = try? Arguments(Array(words.dropFirst()), options: ["seconds"], flags: ["background"]),
-            arguments.positional.count <= 1
-        else { return command }
-        let count = arguments.positional.first.flatMap { Int($0) }
-        let seconds = arguments.options["seconds"].flatMap { Double($0) }
-        var newCount = count, newSeconds = seconds
-        if let limit, (count ?? (seconds == nil ? 1000 : .max)) > limit { newCount = limit }
-        if let budget, (seconds ?? .infinity) > budget { newSeconds = budget }
-        guard newCount != count || newSeconds != seconds else { return command }
-        let line =
-            (["train"] + [newCount.map(String.init)].compactMap { $0 }
-            + (newSeconds.map { ["--seconds", formatPlain($0)] } ?? [])
-            + (arguments.flags.contains("background") ? ["--background"] : [])).joined(separator: " ")
-        output.note("(under test: \(line) instead of \(command))")
-        return line
-    }
-
-    /// Evaluates a gate condition; unknown conditions throw with the nearest known ones.
-    public func check(_ condition: String) throws -> Bool {
-        try evaluateCondition(condition)
-    }
-
-    /// The value of `{{expression}}`; unknown expressions throw with the nearest known ones.
-    /// A value that reads a file is checked as a lesson's (at line 0 of the lesson played).
-    public func value(of expression: String) throws -> String {
-        try sandboxedValue(expression, at: LessonLocation(file: lessonContext.player?.lesson?.file ?? "lesson", line: 0))
-    }
-
-    /// The value of `{{expression}}` written at `location`; a file it reads must be in the lesson's folders.
-    public func value(of expression: String, from location: LessonLocation) throws -> String {
-        try sandboxedValue(expression, at: location)
-    }
-
-    /// Lesson text goes where command output goes, its prose reflowed to the width
-    /// (``reflow(_:width:)``: lesson files are written with hard line breaks).
-    public func present(_ text: String) {
-        output.write(reflow(text, width: output.width))
-    }
-}
-
-// MARK: - Recording what lessons read
-
-extension Session {
-    /// Runs a command and keeps what lessons read of it that the session does not keep:
-    /// the stepped text's loss before and after `update`, the text `sample` wrote.
-    func recordingForLessons(_ name: String, _ body: () throws -> Void) throws {
-        switch name {
-        case "update":
-            let steps = position
-            let before = stepCache?.totalLoss
-            try body()
-            if let before, let after = stepCache?.totalLoss {
-                lessonContext.lastUpdate = (before, after, steps)
-            }
-        case "sample":
-            let console = output.console
-            let tee = TeeConsole(console)
-            output.console = tee
-            defer { output.console = console }
-            try body()
-            lessonContext.lastSample = withoutEscapes(tee.recorded)
-                .replacingOccurrences(of: StreamingWrap.marker + "\n", with: "")  // lines broken to fit the width
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\n"))
-        default:
-            try body()
-        }
-        if !Session.lessonCommandNames.contains(name), name != "help" { lessonContext.sessionUsed = true }
-    }
-}
-
-/// `text` without ANSI escape sequences.
-func withoutEscapes(_ text: String) -> String {
-    var out = ""
-    var inEscape = false
-    for scalar in text.unicodeScalars {
-        if scalar == "\u{1B}" {
-            inEscape = true
-            continue
-        }
-        if inEscape {
-            if scalar != "[" && (0x40...0x7E).contains(scalar.value) { inEscape = false }
-            continue
-        }
-        out.unicodeScalars.append(scalar)
-    }
-    return out
-}
-
-/// A console that forwards everything and keeps a copy of what was written.
-final class TeeConsole: Console, @unchecked Sendable {
-    let inner: any Console
-    private(set) var recorded = ""
-    init(_ inner: any Console) { self.inner = inner }
-    func readLine(prompt: String) -> String? { inner.readLine(prompt: prompt) }
-    func write(_ text: String) {
-        recorded += text
-        inner.write(text)
-    }
-    func post(_ message: String) { inner.post(message) }
-    var isInteractive: Bool { inner.isInteractive }
-    var width: Int { inner.width }
-    var colorEnabled: Bool { inner.colorEnabled }
-    var completer: (@Sendable (String, String, Int) -> [String])? {
-        get { inner.completer }
-        set { inner.completer = newValue }
-    }
-}
-
-// MARK: - A line the learner typed
-
-extension Session {
-    /// The lesson commands: the player handles them; they are not reported to it as the learner's commands.
-    static let lessonCommandNames: Set<String> = [
-        "lessons", "lesson", "next", "back", "again", "hint", "skip", "where", "leave", "answer",
-    ]
-
-    /// Runs a line the learner typed. Inside a lesson: an empty line goes on (`next`); a line whose
-    /// first word is not a command answers an open question; after any other command the player
-    /// is told (so a `do:` step or a gate can notice). Outside a lesson: ``run(line:)``.
-    public func runLearnerLine(_ line: String) -> Bool {
-        guard let player = lessonContext.player, player.isActive else { return run(line: line) }
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty {
-            player.next()
-            restoreSettingsAfterLesson()
-            return true
-        }
-        let first = (try? tokenize(trimmed))?.first ?? String(trimmed.prefix { !$0.isWhitespace })
-        if player.isAwaitingAnswer, CommandRegistry.command(named: first) == nil, !first.hasPrefix("#") {
-            player.answer(trimmed)
-            return true
-        }
-        let ok = run(line: line)
-        if !Session.lessonCommandNames.contains(first), player.isActive {
-            player.observe(command: trimmed, succeeded: ok)
-        }
-        restoreSettingsAfterLesson()
-        return ok
-    }
-
-    /// The prompt's lesson part (`hello 3/14`), or nil outside a lesson.
-    var lessonPromptLabel: String? {
-        guard let player = lessonContext.player, player.isActive else { return nil }
-        return player.promptLabel
-    }
 }

@@ -2,21 +2,38 @@
 enum CommandRegistry {
     /// The groups of `help`, each with its commands.
     static let groups: [(title: String, commands: [Command])] = [
+        ("Lessons", lessonCommands),
+        ("Text and model", [Commands.corpus, Commands.preset, Commands.model, Commands.set, Commands.show]),
         (
-            "Lessons",
+            "One step at a time",
             [
-                Commands.lessons, Commands.lesson, Commands.next, Commands.back, Commands.again, Commands.hint, Commands.skip,
-                Commands.whereCommand, Commands.leave, Commands.answer,
+                Commands.Step.command, Commands.Trace.command, Commands.Unstep.command, Commands.Goto.command,
+                Commands.Reset.command,
             ]
         ),
-        ("Text and model", [Commands.corpus, Commands.preset, Commands.model, Commands.set, Commands.show]),
-        ("One step at a time", [Commands.step, Commands.trace, Commands.unstep, Commands.goto, Commands.reset]),
-        ("Backpropagation", [Commands.backward, Commands.backstep, Commands.update, Commands.gradcheck]),
-        ("Training", [Commands.train, Commands.status, Commands.stop, Commands.plot]),
-        ("Generating", [Commands.sample, Commands.predict]),
+        (
+            "Backpropagation",
+            [Commands.Backward.command, Commands.Backstep.command, Commands.Update.command, Commands.GradCheck.command]
+        ),
+        ("Training", [Commands.Train.command, Commands.Status.command, Commands.Stop.command, Commands.Plot.command]),
+        ("Generating", [Commands.Sample.command, Commands.Predict.command]),
         ("Inside the network", [Commands.cells, Commands.cell, Commands.gradflow, Commands.toy, Commands.code]),
-        ("Files and the shell", [Commands.save, Commands.load, Commands.runScript, Commands.help, Commands.quit]),
+        (
+            "Files and the shell",
+            [Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.help, Commands.Quit.command]
+        ),
     ]
+
+    /// The commands that drive the lesson player: it handles them, and they are not reported to it
+    /// as the learner's commands (see `Session.runLearnerLine`).
+    static let lessonCommands: [Command] = [
+        Commands.LessonList.command, Commands.StartLesson.command, Commands.Next.command, Commands.Back.command,
+        Commands.Again.command, Commands.Hint.command, Commands.Skip.command, Commands.Where.command, Commands.Leave.command,
+        Commands.Answer.command,
+    ]
+
+    /// The names and aliases of ``lessonCommands``.
+    static let lessonCommandNames: Set<String> = Set(lessonCommands.flatMap { [$0.name] + $0.aliases })
 
     /// All commands.
     static let all: [Command] = groups.flatMap(\.commands)

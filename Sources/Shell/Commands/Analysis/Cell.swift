@@ -1,0 +1,78 @@
+import CharRNN
+import Foundation
+import Rendering
+
+// `cell N`: the text tinted by one unit, the classic view (HiddenStateRecording).
+
+extension Commands {
+    static let cell = Command(
+        name: "cell", summary: "the text tinted by one hidden unit: blue negative, red positive",
+        usage: "cell N [--text FILE|corpus] [--from POS] [--chars K] [--html FILE]",
+        help: """
+            Runs the model over the text from h_0 = 0 and colours every character by unit N's value
+            after reading it: blue for negative, white near zero, red for positive (the classic view
+            of interpretable cells). Without colour a ramp line under each line says the same with
+            = - . + #. N is 12 (h12 of layer 0), h12, c12 (an LSTM's cell state, drawn as tanh(c))
+            or l1.h12 (a higher layer). One screen at a time: --from POS starts further in (the
+            last line says where the next screen starts), --chars K shows K characters.
+            The text is as for `cells` (the validation text by default). --html FILE writes the
+            whole text (or the --from/--chars part) as a page for a browser.
+            """,
+        complete: { context, previous, word in
+            if let option = previous.last, let values = analysisOptionValues(option, context: context, word: word) {
+                return values
+            }
+            return word.hasPrefix("-") ? ["--text", "--from", "--chars", "--html"] : []
+        },
+        run: { session, words in
+            let usage = "cell N [--text FILE|corpus] [--from POS] [--chars K] [--html FILE]"
+            let arguments = try Arguments(words, options: ["text", "from", "chars", "html"])
+            guard arguments.positional.count == 1 else { throw CommandError.usage(usage) }
+            let model = session.model
+            let unit = try parseUnit(arguments.positional[0], shape: model.shape)
+            let from =
+                try arguments.options["from"].map { p throws(CommandError) in try parseInteger(p, "--from", in: 0...100_000_000) }
+                ?? 0
+            let chars = try arguments.options["chars"].map { k throws(CommandError) in
+                try parseInteger(k, "--chars", in: 1...1_000_000)
+            }
+            let htmlPath = try arguments.options["html"].map { path throws(CommandError) in try checkedOutputPath(path) }
+            let source = try session.analysisText(arguments.options["text"], model: model)
+            let count = source.characters.count
+            guard from < count else {
+                throw CommandError("--from must be below the text's \(count) characters, not \(from)")
+            }
+            let plain = !session.style.colorEnabled
+            let width = min(session.width, 100)
+            let shown =
+                chars.map { min($0, count - from) }
+                ?? screenful(source.characters, from: from, width: width, lines: plain ? 7 : 20)
+            let end = htmlPath != nil && chars == nil ? count : from + shown
+            // The unit's value at a character depends on everything before it: record from the start.
+            guard let recording = session.record(model, Array(source.indices[0..<end])) else { return }
+            let values = shownActivations(recording, unit)
+            if let htmlPath {
+                try writeTintedPage(
+                    path: htmlPath, characters: Array(source.characters[from..<end]), activations: Array(values[from..<end]),
+                    title: "unit \(unit) — \(source.description), characters \(from)…\(end - 1)")
+                session.output.line("wrote \(htmlPath): unit \(unit) over characters \(from)…\(end - 1) of \(source.description)")
+                return
+            }
+            session.output.line(
+                session.style.bold("unit \(unit)") + " (\(session.unitPhrase(unit, model))) over \(source.description): "
+                    + "characters \(from)…\(from + shown - 1) of \(count)")
+            session.output.line(
+                tintLegend(style: session.style) + (unit.kind == .cell ? session.style.dim("   (c drawn as tanh(c))") : ""))
+            session.output.line(
+                tintedText(
+                    characters: Array(source.characters[from..<(from + shown)]),
+                    activations: Array(values[from..<(from + shown)]),
+                    style: session.style, width: width))
+            if from + shown < count {
+                session.output.note(
+                    "more: cell \(unit) --from \(from + shown)" + source.option + (chars.map { " --chars \($0)" } ?? ""))
+            } else {
+                session.output.note("(end of the text)")
+            }
+        })
+}

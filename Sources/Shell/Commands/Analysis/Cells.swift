@@ -1,0 +1,103 @@
+import CharRNN
+import Foundation
+import Rendering
+
+// `cells`: which hidden unit tracks a feature of the text (CharRNN/Analysis, CellSearch).
+
+extension Commands {
+    static let cells = Command(
+        name: "cells", summary: "which hidden unit tracks a feature of the text (quote, if, comment, …)",
+        usage: "cells [FEATURE] [--text FILE|corpus] [--top K] [--html FILE]",
+        help: """
+            Runs the model over a text from h_0 = 0, keeps every hidden unit's value after every
+            character (h, and c for an LSTM), and ranks the units by how well they track FEATURE:
+              quote    inside double quotes          if       inside an if (…) condition
+              comment  inside /* */ or // comments   speech   first line of a speech (NAME:)
+              column   position in the line          indent   indentation of the line
+              depth    nesting of {} () []           /REGEX/  inside a match of the expression
+            For an inside/outside feature the score is TPR + TNR − 1 of the unit's best threshold
+            (0 is chance, 1 perfect; accuracy is (TPR + TNR) / 2); for a number it is |r|, the size
+            of the correlation. Without FEATURE, the best unit of every built-in feature.
+            The text is the validation part of the current corpus (its first 20000 characters);
+            --text corpus reads the corpus from its start, --text FILE (or a corpus name) a file.
+            --html FILE writes the best unit's tinted text as a page for a browser.
+            Look at a unit with `cell N`.
+            """,
+        complete: { context, previous, word in
+            if let option = previous.last, let values = analysisOptionValues(option, context: context, word: word) {
+                return values
+            }
+            let options = ["--text", "--top", "--html"]
+            if word.hasPrefix("-") { return options }
+            // A feature is a word that is neither an option nor an option's value.
+            let hasFeature = previous.indices.contains { i in
+                !previous[i].hasPrefix("-") && (i == 0 || !analysisOptionsWithValues.contains(previous[i - 1]))
+            }
+            return hasFeature ? [] : TextFeature.builtIns.map(\.name) + options
+        },
+        run: { session, words in
+            let usage = "cells [FEATURE] [--text FILE|corpus] [--top K] [--html FILE]"
+            let arguments = try Arguments(words, options: ["text", "top", "html"])
+            guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
+            let feature = try arguments.positional.first.map { name throws(CommandError) in try parseFeature(name) }
+            let top =
+                try arguments.options["top"].map { k throws(CommandError) in try parseInteger(k, "--top", in: 1...1000) } ?? 10
+            let htmlPath = try arguments.options["html"].map { path throws(CommandError) in try checkedOutputPath(path) }
+            if htmlPath != nil && feature == nil {
+                throw CommandError(
+                    "cells --html FILE needs a FEATURE (e.g. cells quote --html quote.html), or use cell N --html FILE")
+            }
+            let model = session.model
+            let source = try session.analysisText(arguments.options["text"], model: model)
+            if let feature {
+                // Compute the feature first: a bad pattern or a too-rare feature needs no model run.
+                let signal: [Float]
+                do { signal = try feature.signal(for: source.characters) } catch { throw CommandError(String(describing: error)) }
+                if let problem = searchProblem(signal, feature: feature) { throw CommandError(problem.description) }
+                guard let recording = session.record(model, source.indices),
+                    let scores = session.rank(recording, signal: signal, isIndicator: feature.isIndicator, top: top)
+                else { return }
+                session.output.line(
+                    session.style.bold("cells \(feature.name)") + " — \(feature.summary) — over \(source.description); "
+                        + session.unitsPhrase(model))
+                session.output.line(cellScoreTable(scores, feature: feature, style: session.style))
+                session.output.note(scoreExplanation(feature))
+                if let best = scores.first {
+                    if let htmlPath {
+                        try writeTintedPage(
+                            path: htmlPath, characters: source.characters, activations: shownActivations(recording, best.unit),
+                            title:
+                                "unit \(best.unit) — \(feature.name) (\(feature.summary)), score \(String(format: "%.3f", best.score)) — \(source.description)"
+                        )
+                        session.output.line("wrote \(htmlPath): unit \(best.unit) over \(source.characters.count) characters")
+                    }
+                    session.output.note("see it over the text: cell \(best.unit)" + source.option)
+                }
+            } else {
+                guard let recording = session.record(model, source.indices) else { return }
+                var rows: [[String]] = []
+                for feature in TextFeature.builtIns {
+                    let signal = (try? feature.signal(for: source.characters)) ?? []  // built-ins never throw
+                    if let problem = searchProblem(signal, feature: feature) {
+                        rows.append([feature.name, "—", "—", "", "", "", "", "not searched: " + shortReason(problem)])
+                        continue
+                    }
+                    guard let best = session.rank(recording, signal: signal, isIndicator: feature.isIndicator, top: 1)?.first
+                    else { return }
+                    rows.append([feature.name] + scoreCells(best) + [feature.summary])
+                }
+                session.output.line(
+                    session.style.bold("cells") + ": the best unit for every feature, over \(source.description); "
+                        + session.unitsPhrase(model))
+                session.output.line(
+                    table(
+                        headers: ["feature", "best", "score", "r", "sign", "threshold", "accuracy", "tracks"], rows: rows,
+                        alignments: [.left, .left, .right, .right, .left, .right, .right, .left], style: session.style))
+                session.output.note(
+                    "score: TPR + TNR − 1 of the best threshold for inside/outside features, |r| for numbers; 0 is chance, 1 perfect"
+                )
+                session.output.note("more units for one feature: cells FEATURE; a unit over the text: cell N")
+            }
+        })
+
+}

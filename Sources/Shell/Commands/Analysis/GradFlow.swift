@@ -1,0 +1,148 @@
+import CharRNN
+import Foundation
+import Rendering
+
+// `gradflow`: ‖∂L_T/∂h_t‖ for t = T … 1, RNN against LSTM (GradientFlow).
+
+extension Commands {
+    static let gradflow = Command(
+        name: "gradflow", summary: "how far back the loss at step T reaches: ‖∂L_T/∂h_t‖ for t = T … 1",
+        usage: "gradflow [--steps T] [--compare lstm|FILE] [--all]",
+        help: """
+            Runs the model over the first T characters of the text from h_0 = 0 and backpropagates
+            the loss at step T alone, L_T = −ln p_T[target]. Each step back multiplies the gradient
+            by J_tᵀ, J_t = diag(1 − h_t²) W_hh, so ‖∂L_T/∂h_t‖ shrinks (or grows) with the distance
+            T − t: shown as numbers and as bars on a log scale, with each step's factor ‖J_t‖ and
+            σ_max(W_hh), the most one multiplication by W_hh can stretch a vector. T is the seq
+            setting by default (at most the text). --compare lstm sets beside it a fresh LSTM of the
+            same size with its forget-gate bias raised to 3 (f ≈ 0.95): its cell path
+            ∂c_t/∂c_{t−1} = f_t keeps the gradient. --compare FILE compares a checkpoint's model
+            (say, an LSTM you trained) instead. The table of factors shows its first and last
+            steps; --all shows every step.
+            """,
+        complete: { context, previous, word in
+            if previous.last == "--compare" { return ["lstm"] + context.paths(word) }
+            if previous.last == "--steps" { return [] }
+            return word.hasPrefix("-") || word.isEmpty ? ["--steps", "--compare", "--all"] : []
+        },
+        run: { session, words in
+            let usage = "gradflow [--steps T] [--compare lstm|FILE] [--all]"
+            let arguments = try Arguments(words, options: ["steps", "compare"], flags: ["all"])
+            guard arguments.positional.isEmpty else { throw CommandError.usage(usage) }
+            let model = session.model
+            let characters = Array(session.workspace.corpus.text)
+            guard characters.count >= 2 else { throw CommandError("gradflow needs a text of at least two characters") }
+            let most = min(characters.count - 1, 500)
+            let steps =
+                try arguments.options["steps"].map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
+                ?? min(session.workspace.settings.sequenceLength, most)
+            let text = String(characters[0...steps])  // T inputs and the target of step T
+            var comparison: (model: Model, label: String, about: String)? = nil
+            if let compare = arguments.options["compare"] {
+                if compare == "lstm" {
+                    guard model.shape.cell != .lstm else {
+                        throw CommandError(
+                            "the model is already an LSTM: --compare lstm sets an LSTM beside an RNN (set cell rnn), or compare a checkpoint: --compare FILE"
+                        )
+                    }
+                    var generator = SplitMix64(seed: session.workspace.settings.seed)
+                    let fresh = Model(
+                        vocabulary: model.vocabulary, cell: .lstm, hiddenSize: model.shape.hiddenSize, layers: model.shape.layers,
+                        initialization: session.workspace.settings.initialization, using: &generator)
+                    comparison = (
+                        fresh.withForgetBias(comparisonForgetBias), "lstm",
+                        "a fresh, untrained LSTM (seed \(session.workspace.settings.seed)) with its forget-gate bias raised to "
+                            + "\(formatPlain(Double(comparisonForgetBias))): f = σ(\(formatPlain(Double(comparisonForgetBias))) + …) ≈ "
+                            + String(format: "%.2f", 1 / (1 + exp(-Double(comparisonForgetBias))))
+                    )
+                } else {
+                    let checkpoint: Checkpoint
+                    do { checkpoint = try Checkpoint.read(path: compare) } catch {
+                        throw CommandError("--compare: \(String(describing: error)) (give lstm or a checkpoint file)")
+                    }
+                    do { _ = try checkpoint.model.vocabulary.encode(text) } catch {
+                        throw CommandError(
+                            "--compare \(compare): its vocabulary does not cover the text: \(String(describing: error))")
+                    }
+                    let other = checkpoint.model
+                    let iteration = checkpoint.training.map { ", trained \($0.trainer.iteration) iterations" } ?? ""
+                    comparison = (
+                        other, other.shape.cell.rawValue + "*",
+                        "\(compare): \(other.shape.cell.rawValue) H = \(other.shape.hiddenSize)\(iteration)"
+                    )
+                }
+            }
+            session.output.line(
+                session.style.bold("gradflow")
+                    + ": ‖∂L_T/∂h_t‖ for t = \(steps) … 1, where L_T = −ln p_T[target] is the loss at T = \(steps) alone, "
+                    + "over the first \(steps) character\(steps == 1 ? "" : "s") of \(session.workspace.corpus.name) from h_0 = 0"
+            )
+            var series: [(name: String, values: [Double])] = []
+            var flows: [(label: String, flow: GradientFlow)] = []
+            let main: GradientFlow
+            do { main = try GradientFlow(model: model, text: text, steps: steps) } catch {
+                throw CommandError(String(describing: error))
+            }
+            let iteration = session.currentTrainer.iteration
+            session.output.line(
+                "  \(model.shape.cell.rawValue)  the session's model, H = \(model.shape.hiddenSize), "
+                    + (iteration == 0 ? "untrained" : "after \(iteration) iterations")
+                    + ": L_T = \(String(format: "%.4f", main.loss))" + session.recurrentNormsPhrase(model))
+            flows.append((model.shape.cell.rawValue, main))
+            if session.interrupted() { return }
+            if let comparison {
+                let other: GradientFlow
+                do { other = try GradientFlow(model: comparison.model, text: text, steps: steps) } catch {
+                    throw CommandError(String(describing: error))
+                }
+                session.output.line(
+                    "  \(comparison.label)  \(comparison.about): L_T = \(String(format: "%.4f", other.loss))"
+                        + session.recurrentNormsPhrase(comparison.model))
+                flows.append((comparison.label, other))
+            }
+            for (label, flow) in flows {
+                series.append(("\(label) ‖∂L/∂h_t‖", flow.hiddenNorms().reversed().map(Double.init)))
+                if flow.cell == .lstm { series.append(("\(label) ‖∂L/∂c_t‖", flow.cellNorms().reversed().map(Double.init))) }
+            }
+            session.output.line()
+            session.output.line(
+                gradientFlowChart(
+                    steps: Array((1...steps).reversed()), series: series, width: min(session.width, 100), style: session.style))
+            // The factors: what one step back multiplies the gradient by.
+            var headers = ["t"], columns: [[String]] = []
+            for (label, flow) in flows {
+                if let factors = flow.stepFactors.first, !factors.isEmpty {
+                    headers.append("\(label) ‖diag(1−h_t²)W_hh‖")
+                    columns.append(factors.reversed().map { String(format: "%.4g", $0) })
+                }
+                if let forget = flow.forgetGateMeans.first, !forget.isEmpty {
+                    headers.append("\(label) mean f_t")
+                    columns.append(forget.reversed().map { String(format: "%.4f", $0) })
+                }
+            }
+            if !columns.isEmpty {
+                session.output.line()
+                var meaning: [String] = []
+                if flows.contains(where: { !$0.flow.stepFactors.isEmpty }) {
+                    meaning.append("one step back, from h_t to h_{t−1}, multiplies ‖∂L/∂h‖ by at most ‖diag(1−h_t²)W_hh‖")
+                }
+                if flows.contains(where: { !$0.flow.forgetGateMeans.isEmpty }) {
+                    meaning.append("the LSTM's cell path multiplies ∂L/∂c by f_t (∂c_t/∂c_{t−1} = f_t)")
+                }
+                session.output.line("per-step factors: " + meaning.joined(separator: "; "))
+                var rows = (0..<steps).map { row in [String(steps - row)] + columns.map { $0[row] } }
+                // Compact by default: the first three and the last two steps (the factors change slowly).
+                let compactRows = !arguments.flags.contains("all") && steps > 6
+                if compactRows { rows = Array(rows.prefix(3)) + [["⋮"] + columns.map { _ in "⋮" }] + Array(rows.suffix(2)) }
+                session.output.line(
+                    indented(
+                        table(
+                            headers: headers, rows: rows, alignments: headers.map { _ in .right }, style: session.style)))
+                if compactRows { session.output.note("  (\(steps - 5) steps left out: gradflow --all shows every step)") }
+            }
+            session.output.line()
+            for (label, flow) in flows {
+                session.output.line(decaySentence(label: label, flow: flow))
+            }
+        })
+}

@@ -1,0 +1,15 @@
+import CharRNN
+
+/// What the learner works on: the text, the settings, the model with its optimizer state, and
+/// the generator samples draw from. One part of the ``Session``.
+struct Workspace {
+    /// Everything `set` changes.
+    var settings: Settings
+    /// The text the model reads.
+    var corpus: Corpus
+    /// The model, its optimizer state and the position in the text: the one source of truth for
+    /// the weights (while a background job runs, the job owns a copy and publishes snapshots).
+    var trainer: Trainer
+    /// Draws samples; seeded by the `seed` setting.
+    var generator: SplitMix64
+}
