@@ -17,7 +17,10 @@ enum CommandRegistry {
         ),
         ("Training", [Commands.Train.command, Commands.Status.command, Commands.Stop.command, Commands.Plot.command]),
         ("Generating", [Commands.Sample.command, Commands.Predict.command]),
-        ("Inside the network", [Commands.cells, Commands.cell, Commands.gradflow, Commands.toy, Commands.code]),
+        (
+            "Inside the network",
+            [Commands.Cells.command, Commands.Cell.command, Commands.GradFlow.command, Commands.Toy.command, Commands.code]
+        ),
         (
             "Files and the shell",
             [Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.help, Commands.Quit.command]

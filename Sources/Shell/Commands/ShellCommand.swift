@@ -30,6 +30,11 @@ protocol ShellCommand {
     static var arguments: [Argument] { get }
     /// Said after the usage line when the words do not fit it (`(or back N)`).
     static var usageHint: String { get }
+    /// The usage line; made from the declared arguments unless a command writes its own.
+    static var usage: String { get }
+    /// Candidates for Tab after `previous` (the words typed before `word`); made from the declared
+    /// arguments unless a command offers its own (say, options as soon as the word is empty).
+    static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String]
     /// The command with its arguments, from the parsed words; checks that need no session go here.
     init(_ arguments: ParsedArguments) throws(CommandError)
     /// Runs the command. It throws before it changes anything.
@@ -54,6 +59,11 @@ extension ShellCommand {
     /// The usage line, made from the declared arguments: `train [N] [--seconds S] [--background]`.
     static var usage: String { ([name] + arguments.map(\.usage)).joined(separator: " ") }
 
+    /// Tab candidates from the declared arguments.
+    static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
+        Argument.complete(arguments, context: context, previous: previous, word: word)
+    }
+
     /// Parses `words` (the words after the name) as the arguments declare, then runs the command.
     static func parseAndRun(_ words: [String], in session: Session) throws {
         let hint = usageHint.isEmpty ? "" : "  " + usageHint
@@ -65,8 +75,7 @@ extension ShellCommand {
     static var command: Command {
         Command(
             name: name, aliases: aliases, summary: summary, usage: usage, help: help,
-            complete: { context, previous, word in Argument.complete(arguments, context: context, previous: previous, word: word)
-            },
+            complete: { context, previous, word in complete(context, previous: previous, word: word) },
             run: { session, words in try parseAndRun(words, in: session) })
     }
 }
@@ -96,6 +105,8 @@ struct Argument: Sendable {
         case positional(optional: Bool)
         /// All the remaining words, at least one (`answer TEXT`).
         case rest
+        /// All the remaining words, none or more, kept as a list for the command to check (`toy [x1 x2 …]`).
+        case list
         /// `--name VALUE` (or `--name=VALUE`).
         case option
         /// `--name`.
@@ -119,6 +130,9 @@ struct Argument: Sendable {
     /// Every remaining word, joined by spaces (at least one).
     static func rest(_ label: String) -> Argument { Argument(kind: .rest, name: label, label: label, value: .text) }
 
+    /// Every remaining positional word, none or more, as a list: `.list("x1 x2 x3 …")` shows as `[x1 x2 x3 …]`.
+    static func list(_ label: String) -> Argument { Argument(kind: .list, name: label, label: label, value: .text) }
+
     /// `--name LABEL`; errors call the value `called` (the label when nil).
     static func option(_ name: String, _ label: String, _ value: Value, called: String? = nil) -> Argument {
         Argument(kind: .option, name: name, label: label, value: value, called: called)
@@ -132,6 +146,7 @@ struct Argument: Sendable {
         switch kind {
         case .positional(let optional): return optional ? "[\(label)]" : label
         case .rest: return label
+        case .list: return "[\(label)]"
         case .option: return "[--\(name) \(label)]"
         case .flag: return "[--\(name)]"
         }
@@ -176,6 +191,7 @@ struct ParsedArguments {
     private var numbers: [String: Double] = [:]
     private var texts: [String: String] = [:]
     private var flags: Set<String> = []
+    private var lists: [String: [String]] = [:]
 
     /// Parses `words` as `declared` says; a wrong number of words is `usage: USAGE`. A command that
     /// declares no options or flags takes every word as positional (so `-5` and `--x` are words).
@@ -193,11 +209,14 @@ struct ParsedArguments {
         }
         let places = declared.filter { $0.kind != .option && $0.kind != .flag }
         let required = places.filter { $0.kind == .positional(optional: false) || $0.kind == .rest }.count
-        let takesRest = places.contains { $0.kind == .rest }
+        let takesRest = places.contains { $0.kind == .rest || $0.kind == .list }
         guard positional.count >= required, takesRest || positional.count <= places.count else {
             throw CommandError.usage(usage)
         }
-        for (index, argument) in places.enumerated() where index < positional.count {
+        for (index, argument) in places.enumerated() where index <= positional.count && argument.kind == .list {
+            lists[argument.name] = Array(positional[index...])
+        }
+        for (index, argument) in places.enumerated() where index < positional.count && argument.kind != .list {
             let word = argument.kind == .rest ? positional[index...].joined(separator: " ") : positional[index]
             try store(word, as: argument, usage: usage)
         }
@@ -223,6 +242,8 @@ struct ParsedArguments {
     func number(_ name: String) -> Double? { numbers[name] }
     /// The word given for `name` (all the words, for a `rest` argument), if given.
     func text(_ name: String) -> String? { texts[name] }
+    /// The words given for the `list` argument `name` (none when none were given).
+    func list(_ name: String) -> [String] { lists[name] ?? [] }
     /// Whether `--name` was given.
     func flag(_ name: String) -> Bool { flags.contains(name) }
 }

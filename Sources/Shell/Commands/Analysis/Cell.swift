@@ -5,10 +5,11 @@ import Rendering
 // `cell N`: the text tinted by one unit, the classic view (HiddenStateRecording).
 
 extension Commands {
-    static let cell = Command(
-        name: "cell", summary: "the text tinted by one hidden unit: blue negative, red positive",
-        usage: "cell N [--text FILE|corpus] [--from POS] [--chars K] [--html FILE]",
-        help: """
+    /// `cell N …`: the text tinted by one unit, a screen at a time.
+    struct Cell: ShellCommand {
+        static let name = "cell"
+        static let summary = "the text tinted by one hidden unit: blue negative, red positive"
+        static let help = """
             Runs the model over the text from h_0 = 0 and colours every character by unit N's value
             after reading it: blue for negative, white near zero, red for positive (the classic view
             of interpretable cells). Without colour a ramp line under each line says the same with
@@ -17,27 +18,43 @@ extension Commands {
             last line says where the next screen starts), --chars K shows K characters.
             The text is as for `cells` (the validation text by default). --html FILE writes the
             whole text (or the --from/--chars part) as a page for a browser.
-            """,
-        complete: { context, previous, word in
+            """
+        static let arguments: [Argument] = [
+            .positional("N"), .option("text", "FILE|corpus", .text),
+            .option("from", "POS", .integer(0...100_000_000), called: "--from"),
+            .option("chars", "K", .integer(1...1_000_000), called: "--chars"), .option("html", "FILE", .path),
+        ]
+        /// The unit's name as typed (`12`, `h12`, `c12`, `l1.h12`), checked against the model when it runs.
+        let unitName: String
+        /// The first character shown.
+        let from: Int
+        /// How many characters are shown; a screenful when nil.
+        let chars: Int?
+        /// Where the tinted page is written, if asked.
+        let htmlPath: String?
+        /// The `--text` word (a file, a corpus name or `corpus`), if given.
+        let textSource: String?
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            unitName = arguments.text("N") ?? ""
+            from = arguments.integer("from") ?? 0
+            chars = arguments.integer("chars")
+            htmlPath = try arguments.text("html").map { path throws(CommandError) in try checkedOutputPath(path) }
+            textSource = arguments.text("text")
+        }
+
+        /// Options on a dash, the values an analysis option takes after it.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             if let option = previous.last, let values = analysisOptionValues(option, context: context, word: word) {
                 return values
             }
             return word.hasPrefix("-") ? ["--text", "--from", "--chars", "--html"] : []
-        },
-        run: { session, words in
-            let usage = "cell N [--text FILE|corpus] [--from POS] [--chars K] [--html FILE]"
-            let arguments = try Arguments(words, options: ["text", "from", "chars", "html"])
-            guard arguments.positional.count == 1 else { throw CommandError.usage(usage) }
+        }
+
+        func run(in session: Session) throws {
             let model = session.model
-            let unit = try parseUnit(arguments.positional[0], shape: model.shape)
-            let from =
-                try arguments.options["from"].map { p throws(CommandError) in try parseInteger(p, "--from", in: 0...100_000_000) }
-                ?? 0
-            let chars = try arguments.options["chars"].map { k throws(CommandError) in
-                try parseInteger(k, "--chars", in: 1...1_000_000)
-            }
-            let htmlPath = try arguments.options["html"].map { path throws(CommandError) in try checkedOutputPath(path) }
-            let source = try session.analysisText(arguments.options["text"], model: model)
+            let unit = try parseUnit(unitName, shape: model.shape)
+            let source = try session.analysisText(textSource, model: model)
             let count = source.characters.count
             guard from < count else {
                 throw CommandError("--from must be below the text's \(count) characters, not \(from)")
@@ -74,5 +91,6 @@ extension Commands {
             } else {
                 session.output.note("(end of the text)")
             }
-        })
+        }
+    }
 }

@@ -5,10 +5,11 @@ import Rendering
 // `cells`: which hidden unit tracks a feature of the text (CharRNN/Analysis, CellSearch).
 
 extension Commands {
-    static let cells = Command(
-        name: "cells", summary: "which hidden unit tracks a feature of the text (quote, if, comment, …)",
-        usage: "cells [FEATURE] [--text FILE|corpus] [--top K] [--html FILE]",
-        help: """
+    /// `cells [FEATURE] …`: the units ranked by how well they track a feature (or the best unit of every built-in one).
+    struct Cells: ShellCommand {
+        static let name = "cells"
+        static let summary = "which hidden unit tracks a feature of the text (quote, if, comment, …)"
+        static let help = """
             Runs the model over a text from h_0 = 0, keeps every hidden unit's value after every
             character (h, and c for an LSTM), and ranks the units by how well they track FEATURE:
               quote    inside double quotes          if       inside an if (…) condition
@@ -22,8 +23,33 @@ extension Commands {
             --text corpus reads the corpus from its start, --text FILE (or a corpus name) a file.
             --html FILE writes the best unit's tinted text as a page for a browser.
             Look at a unit with `cell N`.
-            """,
-        complete: { context, previous, word in
+            """
+        static let arguments: [Argument] = [
+            .positional("FEATURE", optional: true), .option("text", "FILE|corpus", .text),
+            .option("top", "K", .integer(1...1000), called: "--top"), .option("html", "FILE", .path),
+        ]
+        /// The feature searched for; nil for the best unit of every built-in feature.
+        let feature: TextFeature?
+        /// How many units the table shows.
+        let top: Int
+        /// Where the best unit's tinted page is written, if asked.
+        let htmlPath: String?
+        /// The `--text` word (a file, a corpus name or `corpus`), if given.
+        let textSource: String?
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            feature = try arguments.text("FEATURE").map { name throws(CommandError) in try parseFeature(name) }
+            top = arguments.integer("top") ?? 10
+            htmlPath = try arguments.text("html").map { path throws(CommandError) in try checkedOutputPath(path) }
+            if htmlPath != nil && feature == nil {
+                throw CommandError(
+                    "cells --html FILE needs a FEATURE (e.g. cells quote --html quote.html), or use cell N --html FILE")
+            }
+            textSource = arguments.text("text")
+        }
+
+        /// Features until one is given, options on a dash, the values an analysis option takes after it.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             if let option = previous.last, let values = analysisOptionValues(option, context: context, word: word) {
                 return values
             }
@@ -34,21 +60,11 @@ extension Commands {
                 !previous[i].hasPrefix("-") && (i == 0 || !analysisOptionsWithValues.contains(previous[i - 1]))
             }
             return hasFeature ? [] : TextFeature.builtIns.map(\.name) + options
-        },
-        run: { session, words in
-            let usage = "cells [FEATURE] [--text FILE|corpus] [--top K] [--html FILE]"
-            let arguments = try Arguments(words, options: ["text", "top", "html"])
-            guard arguments.positional.count <= 1 else { throw CommandError.usage(usage) }
-            let feature = try arguments.positional.first.map { name throws(CommandError) in try parseFeature(name) }
-            let top =
-                try arguments.options["top"].map { k throws(CommandError) in try parseInteger(k, "--top", in: 1...1000) } ?? 10
-            let htmlPath = try arguments.options["html"].map { path throws(CommandError) in try checkedOutputPath(path) }
-            if htmlPath != nil && feature == nil {
-                throw CommandError(
-                    "cells --html FILE needs a FEATURE (e.g. cells quote --html quote.html), or use cell N --html FILE")
-            }
+        }
+
+        func run(in session: Session) throws {
             let model = session.model
-            let source = try session.analysisText(arguments.options["text"], model: model)
+            let source = try session.analysisText(textSource, model: model)
             if let feature {
                 // Compute the feature first: a bad pattern or a too-rare feature needs no model run.
                 let signal: [Float]
@@ -98,6 +114,6 @@ extension Commands {
                 )
                 session.output.note("more units for one feature: cells FEATURE; a unit over the text: cell N")
             }
-        })
-
+        }
+    }
 }

@@ -5,10 +5,11 @@ import Rendering
 // `gradflow`: ‖∂L_T/∂h_t‖ for t = T … 1, RNN against LSTM (GradientFlow).
 
 extension Commands {
-    static let gradflow = Command(
-        name: "gradflow", summary: "how far back the loss at step T reaches: ‖∂L_T/∂h_t‖ for t = T … 1",
-        usage: "gradflow [--steps T] [--compare lstm|FILE] [--all]",
-        help: """
+    /// `gradflow [--steps T] [--compare lstm|FILE] [--all]`: ‖∂L_T/∂h_t‖ back from T, beside another model's if asked.
+    struct GradFlow: ShellCommand {
+        static let name = "gradflow"
+        static let summary = "how far back the loss at step T reaches: ‖∂L_T/∂h_t‖ for t = T … 1"
+        static let help = """
             Runs the model over the first T characters of the text from h_0 = 0 and backpropagates
             the loss at step T alone, L_T = −ln p_T[target]. Each step back multiplies the gradient
             by J_tᵀ, J_t = diag(1 − h_t²) W_hh, so ‖∂L_T/∂h_t‖ shrinks (or grows) with the distance
@@ -19,26 +20,39 @@ extension Commands {
             ∂c_t/∂c_{t−1} = f_t keeps the gradient. --compare FILE compares a checkpoint's model
             (say, an LSTM you trained) instead. The table of factors shows its first and last
             steps; --all shows every step.
-            """,
-        complete: { context, previous, word in
+            """
+        static let arguments: [Argument] = [.option("steps", "T", .text), .option("compare", "lstm|FILE", .text), .flag("all")]
+        /// The `--steps` word, checked against the text's length when the command runs.
+        let steps: String?
+        /// `lstm` or a checkpoint path, if given.
+        let compare: String?
+        /// Whether every step's factors are shown.
+        let all: Bool
+
+        init(_ arguments: ParsedArguments) {
+            steps = arguments.text("steps")
+            compare = arguments.text("compare")
+            all = arguments.flag("all")
+        }
+
+        /// Options whenever the word is empty or starts with a dash, `lstm` and paths after `--compare`.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             if previous.last == "--compare" { return ["lstm"] + context.paths(word) }
             if previous.last == "--steps" { return [] }
             return word.hasPrefix("-") || word.isEmpty ? ["--steps", "--compare", "--all"] : []
-        },
-        run: { session, words in
-            let usage = "gradflow [--steps T] [--compare lstm|FILE] [--all]"
-            let arguments = try Arguments(words, options: ["steps", "compare"], flags: ["all"])
-            guard arguments.positional.isEmpty else { throw CommandError.usage(usage) }
+        }
+
+        func run(in session: Session) throws {
             let model = session.model
             let characters = Array(session.workspace.corpus.text)
             guard characters.count >= 2 else { throw CommandError("gradflow needs a text of at least two characters") }
             let most = min(characters.count - 1, 500)
             let steps =
-                try arguments.options["steps"].map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
+                try self.steps.map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
                 ?? min(session.workspace.settings.sequenceLength, most)
             let text = String(characters[0...steps])  // T inputs and the target of step T
             var comparison: (model: Model, label: String, about: String)? = nil
-            if let compare = arguments.options["compare"] {
+            if let compare {
                 if compare == "lstm" {
                     guard model.shape.cell != .lstm else {
                         throw CommandError(
@@ -132,7 +146,7 @@ extension Commands {
                 session.output.line("per-step factors: " + meaning.joined(separator: "; "))
                 var rows = (0..<steps).map { row in [String(steps - row)] + columns.map { $0[row] } }
                 // Compact by default: the first three and the last two steps (the factors change slowly).
-                let compactRows = !arguments.flags.contains("all") && steps > 6
+                let compactRows = !all && steps > 6
                 if compactRows { rows = Array(rows.prefix(3)) + [["⋮"] + columns.map { _ in "⋮" }] + Array(rows.suffix(2)) }
                 session.output.line(
                     indented(
@@ -144,5 +158,6 @@ extension Commands {
             for (label, flow) in flows {
                 session.output.line(decaySentence(label: label, flow: flow))
             }
-        })
+        }
+    }
 }

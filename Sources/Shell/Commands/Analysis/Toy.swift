@@ -5,10 +5,11 @@ import Rendering
 // `toy`: the lecture's scalar RNN written out (ToyRNN), and its report.
 
 extension Commands {
-    static let toy = Command(
-        name: "toy", summary: "the lecture's one-number RNN written out: h_t, the nested tanh, ∂h_T/∂h_t",
-        usage: "toy [x1 x2 x3 …] [--whh W] [--wxh W] [--b B] [--h0 H] [--linear] [--clip C]",
-        help: """
+    /// `toy [x1 x2 x3 …] [--whh W] …`: the toy run over the inputs and weights given (the lecture's by default).
+    struct Toy: ShellCommand {
+        static let name = "toy"
+        static let summary = "the lecture's one-number RNN written out: h_t, the nested tanh, ∂h_T/∂h_t"
+        static let help = """
             The scalar RNN h_t = tanh(a_t), a_t = w_xh x_t + w_hh h_{t−1} + b, with the lecture's
             w_hh = 3, w_xh = 2, b = 1, h_0 = 0 and inputs 1 0 1 unless you give others: its unrolled
             formula (h_3 = tanh(2x_3 + 3 tanh(2x_2 + 3 tanh(2x_1 + 3h_0 + 1) + 1) + 1)), every a_t and
@@ -18,32 +19,40 @@ extension Commands {
             tanh (h_t = a_t): every factor is w_hh, and with |w_hh| > 1 the gradient explodes as
             w_hh^(T−t). --clip C shows each gradient clipped by value to [−C, C], as min-char-rnn
             clips at 5.
-            """,
-        complete: { _, previous, word in
-            if let last = previous.last, ["--whh", "--wxh", "--b", "--h0", "--clip"].contains(last) { return [] }
-            return word.hasPrefix("-") ? ["--whh", "--wxh", "--b", "--h0", "--linear", "--clip"] : []
-        },
-        run: { session, words in
-            let arguments = try Arguments(words, options: ["whh", "wxh", "b", "h0", "clip"], flags: ["linear"])
-            guard arguments.positional.count <= 30 else {
-                throw CommandError("toy takes at most 30 inputs, not \(arguments.positional.count)")
-            }
-            let inputs = try arguments.positional.enumerated().map { i, x throws(CommandError) in
-                try parseNumber(x, "x_\(i + 1)", in: -100...100)
-            }
-            func weight(_ name: String, _ what: String, _ value: Double) throws(CommandError) -> Double {
-                try arguments.options[name].map { w throws(CommandError) in try parseNumber(w, what, in: -100...100) } ?? value
-            }
-            let rnn = ToyRNN(
-                whh: try weight("whh", "--whh", 3), wxh: try weight("wxh", "--wxh", 2), b: try weight("b", "--b", 1),
-                activation: arguments.flags.contains("linear") ? .identity : .tanh)
-            let h0 = try weight("h0", "--h0", 0)
-            let clip = try arguments.options["clip"].map { c throws(CommandError) in
-                try parseNumber(c, "--clip", in: 0.000001...1_000_000)
-            }
-            let trace = rnn.run(inputs: inputs.isEmpty ? [1, 0, 1] : inputs, h0: h0)
+            """
+        static let arguments: [Argument] = [
+            .list("x1 x2 x3 …"),
+            .option("whh", "W", .number(-100...100), called: "--whh"),
+            .option("wxh", "W", .number(-100...100), called: "--wxh"),
+            .option("b", "B", .number(-100...100), called: "--b"),
+            .option("h0", "H", .number(-100...100), called: "--h0"),
+            .flag("linear"),
+            .option("clip", "C", .number(0.000001...1_000_000), called: "--clip"),
+        ]
+        /// The inputs x_1 … x_T (the lecture's 1 0 1 when none are given).
+        let inputs: [Double]
+        let rnn: ToyRNN
+        let h0: Double
+        /// The value gradients are clipped to, if shown.
+        let clip: Double?
+
+        init(_ arguments: ParsedArguments) throws(CommandError) {
+            let words = arguments.list("x1 x2 x3 …")
+            guard words.count <= 30 else { throw CommandError("toy takes at most 30 inputs, not \(words.count)") }
+            let inputs = try words.enumerated().map { i, x throws(CommandError) in try parseNumber(x, "x_\(i + 1)", in: -100...100) }
+            self.inputs = inputs.isEmpty ? [1, 0, 1] : inputs
+            rnn = ToyRNN(
+                whh: arguments.number("whh") ?? 3, wxh: arguments.number("wxh") ?? 2, b: arguments.number("b") ?? 1,
+                activation: arguments.flag("linear") ? .identity : .tanh)
+            h0 = arguments.number("h0") ?? 0
+            clip = arguments.number("clip")
+        }
+
+        func run(in session: Session) throws {
+            let trace = rnn.run(inputs: inputs, h0: h0)
             session.output.line(toyReport(trace, clip: clip, style: session.style))
-        })
+        }
+    }
 }
 
 // MARK: - The toy
