@@ -3,7 +3,13 @@ enum CommandRegistry {
     /// The groups of `help`, each with its commands.
     static let groups: [(title: String, commands: [Command])] = [
         ("Lessons", lessonCommands),
-        ("Text and model", [Commands.corpus, Commands.preset, Commands.model, Commands.set, Commands.show]),
+        (
+            "Text and model",
+            [
+                Commands.CorpusCommand.command, Commands.PresetCommand.command, Commands.ModelCommand.command,
+                Commands.SetCommand.command, Commands.Show.command,
+            ]
+        ),
         (
             "One step at a time",
             [
@@ -23,7 +29,7 @@ enum CommandRegistry {
         ),
         (
             "Files and the shell",
-            [Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.help, Commands.Quit.command]
+            [Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.Help.command, Commands.Quit.command]
         ),
     ]
 

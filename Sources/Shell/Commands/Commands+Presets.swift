@@ -6,20 +6,30 @@ import Rendering
 // --preset`), applied to the current text in one command.
 
 extension Commands {
-    static let preset = Command(
-        name: "preset", summary: "apply a named model and training setup (shakespeare, c, latex, …)",
-        usage: "preset [NAME]",
-        help: """
+    /// `preset [NAME]`: applies a named setup, or lists them.
+    struct PresetCommand: ShellCommand {
+        static let name = "preset"
+        static let summary = "apply a named model and training setup (shakespeare, c, latex, …)"
+        static let help = """
             Sets the cell, hidden size, layers, batch, seq, optimizer, learning rate, clipping, decay
             and init to the named preset's values — the same ones `charrnn train --preset NAME`
             and the lessons use — and re-initialises the model (seed from the settings), saying so.
             It applies to the current text: load the text first (`corpus shakespeare`, then
             `preset shakespeare`). Without NAME, lists the presets.
-            """,
-        complete: { _, previous, _ in previous.isEmpty ? Preset.all.map(\.name) : [] },
-        run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("preset [NAME]") }
-            guard let name = words.first else {
+            """
+        static let arguments: [Argument] = [.positional("NAME", optional: true)]
+        /// The preset to apply; nil lists them.
+        let name: String?
+
+        init(_ arguments: ParsedArguments) { name = arguments.text("NAME") }
+
+        /// The preset names, for the one argument (any other word is refused with a suggestion).
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
+            previous.isEmpty ? Preset.all.map(\.name) : []
+        }
+
+        func run(in session: Session) throws {
+            guard let name else {
                 session.output.line(session.presetTable())
                 return
             }
@@ -31,7 +41,8 @@ extension Commands {
             }
             try session.requireIdle()
             try session.apply(preset)
-        })
+        }
+    }
 }
 
 extension Session {

@@ -8,10 +8,11 @@ enum Commands {}
 // MARK: - corpus
 
 extension Commands {
-    static let corpus = Command(
-        name: "corpus", summary: "load a text to learn from, or show the current one",
-        usage: "corpus [hello|shakespeare|c|latex|FILE]",
-        help: """
+    /// `corpus [NAME|FILE]`: loads a text (with a new model), or shows the current one.
+    struct CorpusCommand: ShellCommand {
+        static let name = "corpus"
+        static let summary = "load a text to learn from, or show the current one"
+        static let help = """
             With a name, loads one of the texts in corpora/ (or `hello`, the lecture's five letters);
             with a path, loads any UTF-8 text file (a relative path not found here is looked for in
             the lessons directory too, where lessons keep their texts). The vocabulary is the text's characters (hello:
@@ -19,13 +20,21 @@ extension Commands {
             model: it is initialised from the settings and the seed, with the text's preset sizes
             (hello: hidden 3, seq 4; others: hidden 100, seq 25). Without an argument, shows the
             current text: its size, vocabulary and training/validation split.
-            """,
-        complete: { context, previous, word in
+            """
+        static let usage = "corpus [hello|shakespeare|c|latex|FILE]"
+        static let arguments: [Argument] = [.positional("FILE", .path, optional: true)]
+        /// The corpus name or file to load; nil shows the current text.
+        let name: String?
+
+        init(_ arguments: ParsedArguments) { name = arguments.text("FILE") }
+
+        /// The corpus names and paths, for the one argument.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             previous.isEmpty ? context.corpora + context.paths(word) : []
-        },
-        run: { session, words in
-            guard words.count <= 1 else { throw CommandError.usage("corpus [hello|shakespeare|c|latex|FILE]") }
-            guard let name = words.first else {
+        }
+
+        func run(in session: Session) throws {
+            guard let name else {
                 session.output.line(session.corpusSummary())
                 return
             }
@@ -50,7 +59,8 @@ extension Commands {
             if let preset = Preset.named(corpus.name), corpus.name != "hello" {
                 session.output.note("for the lessons' setup type preset \(preset.name): \(preset.summary)")
             }
-        })
+        }
+    }
 }
 
 extension Session {
@@ -143,21 +153,27 @@ extension Session {
 // MARK: - model
 
 extension Commands {
-    static let model = Command(
-        name: "model", summary: "show the model's cell, sizes and tensors; `model new` re-initialises it",
-        usage: "model [new]",
-        help: """
+    /// `model [new]`: the model's summary, or fresh weights.
+    struct ModelCommand: ShellCommand {
+        static let name = "model"
+        static let summary = "show the model's cell, sizes and tensors; `model new` re-initialises it"
+        static let help = """
             Shows the cell, V (vocabulary), H (hidden), the layers, the parameter count, and each
             tensor with its lecture name (W_xh, W_hh, b_h, W_hy, b_y), its PyTorch name and shape.
             `model new` draws fresh weights from the settings (init, seed) and starts a fresh
             optimizer; the loss history is cleared and the cursor goes back to t = 0.
-            """,
-        complete: { _, previous, _ in previous.isEmpty ? ["new"] : [] },
-        run: { session, words in
-            switch words {
-            case []:
+            """
+        static let arguments: [Argument] = [.positional("new", .choice(["new"]), optional: true)]
+        /// Whether fresh weights were asked for (`model new`).
+        let isNew: Bool
+
+        init(_ arguments: ParsedArguments) { isNew = arguments.text("new") != nil }
+
+        func run(in session: Session) throws {
+            switch isNew {
+            case false:
                 session.output.line(session.modelSummary())
-            case ["new"]:
+            case true:
                 try session.requireIdle()
                 let model = Session.makeModel(
                     vocabulary: session.workspace.corpus.vocabulary, settings: session.workspace.settings)
@@ -166,10 +182,9 @@ extension Commands {
                 session.output.line(
                     "a new model from seed \(session.workspace.settings.seed) (\(session.workspace.settings.initialization.rawValue) init): "
                         + "\(model.parameterCount) parameters; optimizer state and loss history cleared; t = 0")
-            default:
-                throw CommandError.usage("model [new]")
             }
-        })
+        }
+    }
 }
 
 extension Session {
@@ -193,36 +208,50 @@ extension Session {
 // MARK: - set
 
 extension Commands {
-    static let set = Command(
-        name: "set", summary: "change a setting (learning rate, optimizer, sizes, sampling…)",
-        usage: "set [NAME [VALUE]]",
-        help: """
+    /// `set [NAME [VALUE]]`: lists the settings, explains one, or changes one.
+    struct SetCommand: ShellCommand {
+        static let name = "set"
+        static let summary = "change a setting (learning rate, optimizer, sizes, sampling…)"
+        static let help = """
             `set NAME VALUE` changes one setting; `set NAME` explains it; `set` alone lists them all
             (as `show settings`). A setting that reshapes the model (hidden, cell, layers)
             re-initialises it and says so; a new optimizer starts with a fresh state; seq and batch
             cut the text anew. While training runs in the background, `set lr` takes effect at its
             next iteration; settings that would change the model or the trainer must wait for `stop`.
-            """,
-        complete: { _, previous, _ in
+            """
+        static let usage = "set [NAME [VALUE]]"
+        static let arguments: [Argument] = [.positional("NAME", optional: true), .positional("VALUE", optional: true)]
+        /// The setting named; nil lists them all.
+        let name: String?
+        /// Its new value; nil explains the setting.
+        let value: String?
+
+        init(_ arguments: ParsedArguments) {
+            name = arguments.text("NAME")
+            value = arguments.text("VALUE")
+        }
+
+        /// Setting names, then the named setting's choices (if it has a few).
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             switch previous.count {
             case 0: return SettingSpec.all.map(\.name)
             case 1: return SettingSpec.all.first { $0.name == previous[0] }?.choices ?? []
             default: return []
             }
-        },
-        run: { session, words in
-            switch words.count {
-            case 0:
+        }
+
+        func run(in session: Session) throws {
+            switch (name, value) {
+            case (nil, _):
                 session.output.line(session.settingsTable())
-            case 1:
-                let spec = try SettingSpec.named(words[0])
+            case (let name?, nil):
+                let spec = try SettingSpec.named(name)
                 session.output.line("\(spec.name) = \(spec.value(session.workspace.settings))  (\(spec.range))  \(spec.doc)")
-            case 2:
-                try session.set(words[0], to: words[1])
-            default:
-                throw CommandError.usage("set [NAME [VALUE]]")
+            case (let name?, let value?):
+                try session.set(name, to: value)
             }
-        })
+        }
+    }
 }
 
 extension Session {
@@ -298,15 +327,29 @@ extension Session {
 // MARK: - help
 
 extension Commands {
-    static let help = Command(
-        name: "help", aliases: ["?"], summary: "list the commands, or explain one", usage: "help [COMMAND|settings]",
-        help:
-            "`help` lists every command with one line each; `help NAME` gives its usage and a longer explanation; `help settings` lists the settings.",
-        complete: { _, previous, _ in previous.isEmpty ? CommandRegistry.all.map(\.name) + ["settings"] : [] },
-        run: { session, words in
+    /// `help [COMMAND|settings]`: every command in one line each, or one explained, or the settings.
+    struct Help: ShellCommand {
+        static let name = "help"
+        static let aliases = ["?"]
+        static let summary = "list the commands, or explain one"
+        static let usage = "help [COMMAND|settings]"
+        static let help =
+            "`help` lists every command with one line each; `help NAME` gives its usage and a longer explanation; `help settings` lists the settings."
+        static let arguments: [Argument] = [.positional("COMMAND", optional: true)]
+        /// The command (or `settings`) to explain; nil lists them all.
+        let topic: String?
+
+        init(_ arguments: ParsedArguments) { topic = arguments.text("COMMAND") }
+
+        /// The command names and `settings`, for the one argument.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
+            previous.isEmpty ? CommandRegistry.all.map(\.name) + ["settings"] : []
+        }
+
+        func run(in session: Session) throws {
             let style = session.style
-            switch words.count {
-            case 0:
+            switch topic {
+            case nil:
                 var lines: [String] = []
                 let nameWidth = CommandRegistry.all.map { displayWidth($0.name) }.max() ?? 8
                 for group in CommandRegistry.groups {
@@ -319,23 +362,22 @@ extension Commands {
                 lines.append("help COMMAND explains one; help settings lists the settings. Tab completes names.")
                 lines.append("New here? Type lessons to start a guided lesson, or step to walk through \"hello\".")
                 session.output.line(lines.joined(separator: "\n"))
-            case 1 where words[0] == "settings":
+            case "settings":
                 session.output.line(session.settingsTable())
-            case 1:
-                guard let command = CommandRegistry.command(named: words[0]) else {
-                    let near = nearest(words[0], among: CommandRegistry.allNames)
+            case let name?:
+                guard let command = CommandRegistry.command(named: name) else {
+                    let near = nearest(name, among: CommandRegistry.allNames)
                     throw CommandError(
-                        "no command '\(shown(words[0]))'" + didYouMean(near) + (near.isEmpty ? " (help lists them)" : ""))
+                        "no command '\(shown(name))'" + didYouMean(near) + (near.isEmpty ? " (help lists them)" : ""))
                 }
                 var lines = [style.bold(command.name) + " — " + command.summary, "usage: " + command.usage]
                 if !command.aliases.isEmpty { lines.append("also: " + command.aliases.joined(separator: ", ")) }
                 // The longer help is written with hard line breaks: reflowed to the width.
                 if !command.help.isEmpty { lines.append(""); lines.append(reflow(command.help, width: session.width)) }
                 session.output.line(lines.joined(separator: "\n"))
-            default:
-                throw CommandError.usage("help [COMMAND|settings]")
             }
-        })
+        }
+    }
 }
 
 // MARK: - quit, run

@@ -158,40 +158,53 @@ extension Session {
 extension Commands {
     static let showWhat = ["settings", "x", "a", "h", "c", "y", "p", "loss", "grads", "optimizer"]
 
-    static let show = Command(
-        name: "show", summary: "show a value in full: settings, x a h c y p loss [t], a tensor, grads",
-        usage: "show settings|x|a|h|c|y|p|loss [t]|W_xh|W_hh|b_h|W_hy|b_y|grads|optimizer",
-        help: """
+    /// `show WHAT [t]`: one value in full (a step's quantity, a tensor, the gradients, the optimizer, the settings).
+    struct Show: ShellCommand {
+        static let name = "show"
+        static let summary = "show a value in full: settings, x a h c y p loss [t], a tensor, grads"
+        static let help = """
             show x|a|h|c|y|p [t]   one quantity of step t (default: the last step), in full
             show loss [t]          the loss of step t, or every step's loss and the total
             show W_xh … b_y        a parameter as a labelled matrix (a heat map when large)
             show grads             the gradients of the last backward (after clipping)
             show optimizer         the optimizer's state (Adagrad's memory, Adam's moments)
             show settings          every setting with its range and meaning
-            """,
-        complete: { _, previous, _ in
+            """
+        static let usage = "show settings|x|a|h|c|y|p|loss [t]|W_xh|W_hh|b_h|W_hy|b_y|grads|optimizer"
+        static let arguments: [Argument] = [.positional("WHAT"), .positional("t", optional: true)]
+        /// What to show: a quantity, a tensor's name, `grads`, `optimizer` or `settings`.
+        let what: String
+        /// The step of a quantity, as typed (checked against the steps taken when it runs).
+        let step: String?
+
+        init(_ arguments: ParsedArguments) {
+            what = arguments.text("WHAT") ?? ""
+            step = arguments.text("t")
+        }
+
+        /// What can be shown, for the first word.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             previous.isEmpty ? showWhat + ["W_xh", "W_hh", "b_h", "W_hy", "b_y"] : []
-        },
-        run: { session, words in
-            let usage = "show settings|x|a|h|c|y|p|loss [t]|W_xh|W_hh|b_h|W_hy|b_y|grads|optimizer"
-            guard let what = words.first, words.count <= 2 else { throw CommandError.usage(usage) }
+        }
+
+        func run(in session: Session) throws {
             switch what {
             case "settings":
-                guard words.count == 1 else { throw CommandError.usage("show settings") }
+                guard step == nil else { throw CommandError.usage("show settings") }
                 session.output.line(session.settingsTable())
             case "x", "a", "h", "c", "y", "p", "loss":
-                session.output.line(try session.showStepQuantity(what, words.count == 2 ? words[1] : nil))
+                session.output.line(try session.showStepQuantity(what, step))
             case "grads":
-                guard words.count == 1 else { throw CommandError.usage("show grads") }
+                guard step == nil else { throw CommandError.usage("show grads") }
                 guard let state = session.stepping.backwardState else {
                     throw CommandError("no gradients yet: step, then backward")
                 }
                 session.output.line(session.gradientsView(state))
             case "optimizer":
-                guard words.count == 1 else { throw CommandError.usage("show optimizer") }
+                guard step == nil else { throw CommandError.usage("show optimizer") }
                 session.output.line(session.optimizerView())
             default:
-                guard words.count == 1 else { throw CommandError.usage(usage) }
+                guard step == nil else { throw CommandError.usage(Self.usage) }
                 let model = session.model
                 guard let tensor = model.tensor(named: what) else {
                     let names = showWhat + model.parameters.map(\.mathName)
@@ -199,7 +212,8 @@ extension Commands {
                 }
                 session.output.line(session.render(tensor))
             }
-        })
+        }
+    }
 }
 
 extension Session {
