@@ -27,6 +27,8 @@ import Testing
         #expect(Commands.SetCommand.usage == "set [NAME [VALUE]]")
         #expect(Commands.Help.usage == "help [COMMAND|settings]")
         #expect(CommandRegistry.command(named: "show")?.usage == Commands.Show.usage)
+        let code = CommandRegistry.command(named: "code")?.usage
+        #expect(code == "code [forward | backward | train | rnn | lstm | gru] [forward | backward]")
     }
 
     @Test func aCommandsOwnUsageAndCompletionReachTheShell() {

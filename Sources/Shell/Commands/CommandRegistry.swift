@@ -25,11 +25,17 @@ enum CommandRegistry {
         ("Generating", [Commands.Sample.command, Commands.Predict.command]),
         (
             "Inside the network",
-            [Commands.Cells.command, Commands.Cell.command, Commands.GradFlow.command, Commands.Toy.command, Commands.code]
+            [
+                Commands.Cells.command, Commands.Cell.command, Commands.GradFlow.command, Commands.Toy.command,
+                Commands.Code.command,
+            ]
         ),
         (
             "Files and the shell",
-            [Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.Help.command, Commands.Quit.command]
+            [
+                Commands.Save.command, Commands.Load.command, Commands.RunScript.command, Commands.Help.command,
+                Commands.Quit.command,
+            ]
         ),
     ]
 

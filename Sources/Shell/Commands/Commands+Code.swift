@@ -8,10 +8,11 @@ extension Commands {
     /// The topics `code` takes as its first word.
     static let codeTopics = ["forward", "backward", "train"] + CellKind.allCases.map(\.rawValue)
 
-    static let code = Command(
-        name: "code", summary: "the reference model's source lines for what you are looking at",
-        usage: "code [forward | backward | train | rnn | lstm | gru] [forward | backward]",
-        help: """
+    /// `code [TOPIC] [forward|backward]`: the reference model's lines for what the learner is looking at.
+    struct Code: ShellCommand {
+        static let name = "code"
+        static let summary = "the reference model's source lines for what you are looking at"
+        static let help = """
             Prints lines of the reference model (Sources/CharRNN/Reference/: the same network in
             plain Swift, forward above backward, each equation in a comment above its line), with
             the file and the line numbers, read from the files charrnn was built from.
@@ -26,13 +27,22 @@ extension Commands {
 
             The fast engine computes the same numbers (the tests prove it); the reference is the
             one to read. Long lines are cut with › (a wider terminal shows them whole).
-            """,
-        complete: { _, previous, _ in
+            """
+        static let usage = "code [forward | backward | train | rnn | lstm | gru] [forward | backward]"
+        static let arguments: [Argument] = [.positional("TOPIC", optional: true), .positional("PASS", optional: true)]
+        /// The words after `code` (none, a topic, or a cell and a pass), chosen from in `Session.codeSelection`.
+        let words: [String]
+
+        init(_ arguments: ParsedArguments) { words = [arguments.text("TOPIC"), arguments.text("PASS")].compactMap { $0 } }
+
+        /// The topics, then `forward`/`backward` after a cell.
+        static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             if previous.isEmpty { return Commands.codeTopics }
             if previous.count == 1, CellKind(rawValue: previous[0]) != nil { return ["forward", "backward"] }
             return []
-        },
-        run: { session, words in
+        }
+
+        func run(in session: Session) throws {
             let (caption, names) = try session.codeSelection(words)
             var regions: [ReferenceSource.Region] = []
             for name in names {
@@ -43,11 +53,12 @@ extension Commands {
                 session.output.line()
                 session.output.line(session.codeView(region))
             }
-        })
+        }
+    }
 }
 
 extension Session {
-    /// The caption and the region names `code WORDS` shows (see `Commands.code`'s help).
+    /// The caption and the region names `code WORDS` shows (see `Commands.Code`'s help).
     func codeSelection(_ words: [String]) throws(CommandError) -> (caption: String, regions: [String]) {
         let cell = model.shape.cell
         let name = cell.rawValue.uppercased()
@@ -88,7 +99,7 @@ extension Session {
             return ("the \(chosen.rawValue.uppercased()) cell, one time step \(words[1]):", [chosen.rawValue + "." + words[1]])
         default: break
         }
-        throw CommandError.usage(Commands.code.usage)
+        throw CommandError.usage(Commands.Code.usage)
     }
 
     /// A region as the learner reads it: a heading with the file and its line range, then each line

@@ -13,8 +13,8 @@
 //       }
 //   }
 //
-// The registry holds ``Command`` values (`Commands.Step.command`), so commands still written as
-// closures (`Commands.corpus`) and typed ones sit side by side in `help` and completion.
+// The registry holds ``Command`` values (`Commands.Step.command`). A command whose usage line or
+// completion the declaration cannot say writes its own (`static let usage`, `static func complete`).
 
 /// A shell command declared as a type (see the top of this file).
 protocol ShellCommand {

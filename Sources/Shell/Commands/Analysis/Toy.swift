@@ -39,7 +39,9 @@ extension Commands {
         init(_ arguments: ParsedArguments) throws(CommandError) {
             let words = arguments.list("x1 x2 x3 …")
             guard words.count <= 30 else { throw CommandError("toy takes at most 30 inputs, not \(words.count)") }
-            let inputs = try words.enumerated().map { i, x throws(CommandError) in try parseNumber(x, "x_\(i + 1)", in: -100...100) }
+            let inputs = try words.enumerated().map { i, x throws(CommandError) in
+                try parseNumber(x, "x_\(i + 1)", in: -100...100)
+            }
             self.inputs = inputs.isEmpty ? [1, 0, 1] : inputs
             rnn = ToyRNN(
                 whh: arguments.number("whh") ?? 3, wxh: arguments.number("wxh") ?? 2, b: arguments.number("b") ?? 1,
