@@ -165,7 +165,27 @@ struct LayerBuffers {
     }
 }
 
-extension LayerTrace {
+/// A trace whose arrays are moved out into a list and back (swapped, never copied), so that one
+/// `borrow` lends them all at once: the trace stays their owner between passes.
+protocol ExchangeableArrays {
+    /// How many arrays ``exchangeArrays(with:)`` swaps.
+    static var arrayCount: Int { get }
+    /// Swaps the arrays with `arrays[0 ..< arrayCount]`, in the order the views expect.
+    mutating func exchangeArrays(with arrays: inout [[Float]])
+}
+
+extension ExchangeableArrays {
+    /// Runs `body` with mutable pointers to this trace's arrays and pointers to `reading`; the
+    /// arrays are back in the trace when it returns.
+    mutating func borrowingArrays<R>(reading: [[Float]], _ body: (ReadPointers, WritePointers) -> R) -> R {
+        var arrays = [[Float]](repeating: [], count: Self.arrayCount)
+        exchangeArrays(with: &arrays)
+        defer { exchangeArrays(with: &arrays) }
+        return borrow(reading: reading, writing: &arrays, body)
+    }
+}
+
+extension LayerTrace: ExchangeableArrays {
     /// Sizes the arrays for B streams and T steps (keeping their storage when it fits) and sets
     /// h_0 (and c_0) to the carried state.
     mutating func prepare(_ shape: ModelShape, B: Int, T: Int, h0: [Float], c0: [Float]) {
@@ -181,8 +201,10 @@ extension LayerTrace {
         if shape.cell == .lstm { for i in 0..<(B * H) { cell[i] = c0[i] } }
     }
 
+    static let arrayCount = 7
+
     /// Swaps the seven arrays with `arrays[0 ..< 7]` (moves, not copies), in `LayerBuffers`' order.
-    private mutating func exchangeArrays(with arrays: inout [[Float]]) {
+    mutating func exchangeArrays(with arrays: inout [[Float]]) {
         swap(&inputProjection, &arrays[0])
         swap(&recurrentProjection, &arrays[1])
         swap(&preactivation, &arrays[2])
@@ -197,10 +219,7 @@ extension LayerTrace {
         _ shape: ModelShape, B: Int, T: Int, reading: [[Float]],
         _ body: (LayerBuffers, ReadPointers) -> R
     ) -> R {
-        var arrays = [[Float]](repeating: [], count: 7)
-        exchangeArrays(with: &arrays)
-        defer { exchangeArrays(with: &arrays) }
-        return borrow(reading: reading, writing: &arrays) { read, write in
+        borrowingArrays(reading: reading) { read, write in
             body(LayerBuffers(write, B: B, T: T, H: shape.hiddenSize, G: shape.cell.gateCount), read)
         }
     }
@@ -275,7 +294,7 @@ struct LayerGradientBuffers {
     }
 }
 
-extension LayerBackwardTrace {
+extension LayerBackwardTrace: ExchangeableArrays {
     /// Sizes the arrays for B streams and T steps, keeping their storage when it fits.
     mutating func prepare(_ shape: ModelShape, B: Int, T: Int) {
         let H = shape.hiddenSize, GH = shape.cell.gateCount * H
@@ -287,8 +306,10 @@ extension LayerBackwardTrace {
         resize(&packedWeights, GH * H)
     }
 
+    static let arrayCount = 6
+
     /// Swaps the six arrays with `arrays[0 ..< 6]` (moves, not copies), in `LayerGradientBuffers`' order.
-    private mutating func exchangeArrays(with arrays: inout [[Float]]) {
+    mutating func exchangeArrays(with arrays: inout [[Float]]) {
         swap(&dHidden, &arrays[0])
         swap(&dPreactivation, &arrays[1])
         swap(&dRecurrent, &arrays[2])
@@ -302,10 +323,7 @@ extension LayerBackwardTrace {
         _ shape: ModelShape, B: Int, T: Int, reading: [[Float]],
         _ body: (LayerGradientBuffers, ReadPointers) -> R
     ) -> R {
-        var arrays = [[Float]](repeating: [], count: 6)
-        exchangeArrays(with: &arrays)
-        defer { exchangeArrays(with: &arrays) }
-        return borrow(reading: reading, writing: &arrays) { read, write in
+        borrowingArrays(reading: reading) { read, write in
             body(LayerGradientBuffers(write, B: B, T: T, H: shape.hiddenSize, G: shape.cell.gateCount), read)
         }
     }
