@@ -170,6 +170,7 @@ public final class Shell {
             job.stopRequested.store(true, ordering: .relaxed)
             session.adopt(job)
         }
+        session.saveLessonWorkspace(force: true)  // a lesson's workspace outlives the shell
         return status
     }
 

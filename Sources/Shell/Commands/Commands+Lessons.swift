@@ -126,7 +126,9 @@ extension Commands {
         static let summary = "leave the lesson (progress is kept; `lesson NAME` resumes)"
 
         func run(in session: Session) throws {
-            try session.requirePlayer().leave()
+            let player = try session.requirePlayer()
+            if player.isActive { try session.requireNoBackgroundTraining("leave") }
+            player.leave()
         }
     }
 
@@ -157,27 +159,28 @@ extension Session {
         return player
     }
 
-    /// Starts `lesson` over, or resumes it. Resuming past the first step in a session that has
-    /// not run a command yet (a new start of the shell) first replays, silently, the commands of
-    /// the steps before it (their `$` lines and solutions), so that the values the step shows
-    /// (`{{h 1}}`) exist again.
+    /// Starts `lesson` over, or resumes it, in its own workspace (see `Session+LessonWorkspace.swift`):
+    /// the learner's is set aside, and the lesson's saved one comes back on resume. Without one, the
+    /// commands of the steps before the resumed one run again, quietly, so that the values the step
+    /// shows (`{{h 1}}`) exist. Refused while training runs in the background.
     func startLesson(_ lesson: Lesson, restart: Bool) throws(CommandError) {
         let player = try requirePlayer()
-        if restart { return player.start(lesson) }
-        if !lessonContext.sessionUsed, let saved = player.progress?[lesson: lesson.name], !saved.finished,
-            saved.step > 1, saved.step <= lesson.steps.count
-        {
-            replay(lesson.steps.prefix(saved.step - 1), of: lesson)
-            output.note(
-                "(a new session: the commands of steps 1–\(saved.step - 1) ran again, quietly, to rebuild what they showed)")
+        try requireNoBackgroundTraining("lesson \(lesson.name)")
+        let saved = player.progress?[lesson: lesson.name]
+        let startsOver = restart || saved == nil || (saved!.finished && saved!.step >= lesson.steps.count)
+        let step = startsOver ? 1 : min(max(saved?.step ?? 1, 1), lesson.steps.count)
+        // The same lesson again goes on in the workspace it has (unless it starts over).
+        if startsOver || lessonContext.lessonWorkspace?.file != lesson.file {
+            enterLessonWorkspace(lesson, startsOver: startsOver, step: step)
         }
+        if restart { return player.start(lesson) }
         player.resume(lesson)
     }
 
     /// Runs the commands of `steps` with their output discarded: `$` lines, `do:` and `gate:` solutions.
     /// They are checked as when the lesson first ran them (see `Session+LessonSandbox.swift`);
     /// a refused one is not run, and its refusal is shown (not discarded with the output).
-    private func replay(_ steps: ArraySlice<Step>, of lesson: Lesson) {
+    func replay(_ steps: ArraySlice<Step>, of lesson: Lesson) {
         let console = output.console
         var refusals: [String] = []
         output.console = NullConsole()

@@ -29,15 +29,15 @@ final class LessonContext {
     var lastSample: String?
     /// The last foreground `train`: iterations done and seconds taken.
     var lastTraining: (iterations: Int, seconds: Double)?
-    /// Whether a command other than the lesson commands and `help` has run in this session.
-    var sessionUsed = false
     /// The best unit per corpus and feature, for the model it was found in (`{{best unit quote}}`).
     var cellSearchMemo: [String: (model: Model, score: CellScore)] = [:]
     /// The last recording of every unit over a text (`Session.record`), for the model it ran.
     var lastRecording: (model: Model, indices: [Int], recording: UnitRecording)?
-    /// `checkpoint-file` before a lesson's command changed it, and the value the lesson set: put
-    /// back when the lesson ends (``Session/restoreSettingsAfterLesson()``).
-    var checkpointFileBeforeLesson: (original: String, lessonValue: String, lesson: String)?
+    /// The lesson whose workspace is in the session, with the learner's own set aside (see
+    /// `Session+LessonWorkspace.swift`); nil outside a lesson.
+    var lessonWorkspace: LessonWorkspaceState?
+    /// Set while a lesson's workspace is brought in (its replayed commands do not end it).
+    var enteringLesson = false
 
     /// Loads (or reloads) the lesson files.
     func reload() {

@@ -10,7 +10,8 @@ import Lessons
 //   `checkpoints/`), or among the corpora, and must be regular files;
 // - absolute paths, `~`, `..`, `run FILE`, `quit`, and the lesson commands (a nested `lesson`)
 //   are refused, with one line naming the lesson file and line;
-// - `set checkpoint-file` points inside the work folder and is put back when the lesson ends.
+// - `set checkpoint-file` points inside the work folder; like every setting, it stays with the
+//   lesson's workspace when the lesson ends (`Session+LessonWorkspace.swift`).
 //
 // The learner's own commands, typed at the prompt inside a lesson, are not checked.
 
@@ -294,35 +295,14 @@ extension Session {
     }
 
     /// Runs a lesson's command after checking it; a refused one is reported in one line and fails.
-    /// A `set checkpoint-file` the lesson runs is remembered, to be put back when the lesson ends.
+    /// What it sets stays in the lesson's workspace (see `Session+LessonWorkspace.swift`).
     func executeSandboxed(_ command: String, at location: LessonLocation) -> Bool {
         let checked: String
         do { checked = try sandboxed(command, at: location) } catch {
             output.error(error.description)
             return false
         }
-        let file = location.file
-        restoreSettingsAfterLesson(unless: file)
-        let before = workspace.settings.checkpointFile
-        let ok = run(line: limitedForTest(checked))
-        if workspace.settings.checkpointFile != before {
-            let original = lessonContext.checkpointFileBeforeLesson?.original ?? before
-            lessonContext.checkpointFileBeforeLesson = (original, workspace.settings.checkpointFile, file)
-        }
-        return ok
-    }
-
-    /// Puts back a `checkpoint-file` a lesson set (unless the learner has changed it since) once
-    /// that lesson is no longer played: a lesson's settings that point at files do not outlive it.
-    /// `current`: the lesson file whose command is about to run (its own setting stays).
-    func restoreSettingsAfterLesson(unless current: String? = nil) {
-        guard let saved = lessonContext.checkpointFileBeforeLesson else { return }
-        let playing = current ?? (lessonContext.player?.isActive == true ? lessonContext.player?.lesson?.file : nil)
-        guard playing != saved.lesson else { return }
-        lessonContext.checkpointFileBeforeLesson = nil
-        guard workspace.settings.checkpointFile == saved.lessonValue else { return }
-        workspace.settings.checkpointFile = saved.original
-        output.note("(checkpoint-file is \(saved.original) again: the lesson's setting ended with it)")
+        return run(line: limitedForTest(checked))
     }
 }
 

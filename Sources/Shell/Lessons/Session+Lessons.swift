@@ -135,16 +135,6 @@ extension Session: LessonExecutor {
     }
 }
 
-// MARK: - Recording what lessons read
-
-extension Session {
-    /// Marks the session used once a command other than the lesson commands and `help` ran
-    /// (resuming a lesson then replays nothing).
-    func noteUsed(_ name: String) {
-        if !CommandRegistry.lessonCommandNames.contains(name), name != "help" { lessonContext.sessionUsed = true }
-    }
-}
-
 /// `text` without ANSI escape sequences.
 func withoutEscapes(_ text: String) -> String {
     var out = ""
@@ -174,7 +164,7 @@ extension Session {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty {
             player.next()
-            restoreSettingsAfterLesson()
+            syncLessonWorkspace()
             return true
         }
         let first = (try? tokenize(trimmed))?.first ?? String(trimmed.prefix { !$0.isWhitespace })
@@ -186,7 +176,6 @@ extension Session {
         if !CommandRegistry.lessonCommandNames.contains(first), player.isActive {
             player.observe(command: trimmed, succeeded: ok)
         }
-        restoreSettingsAfterLesson()
         return ok
     }
 

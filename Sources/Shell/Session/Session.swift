@@ -35,13 +35,7 @@ public final class Session {
         output = Output(console: console)
         self.library = library
         self.pathCompleter = pathCompleter
-        let settings = Settings()
-        let corpus = Session.helloCorpus()
-        let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: settings)
-        workspace = Workspace(
-            settings: settings, corpus: corpus,
-            trainer: try! Session.makeTrainer(model: model, settings: settings, corpus: corpus),
-            generator: SplitMix64(seed: settings.seed))
+        workspace = Workspace.fresh()
     }
 
     /// The lecture's text: "hello", vocabulary [h, e, l, o] in order of first appearance.
@@ -159,9 +153,9 @@ public final class Session {
                 "unknown command '\(shown(name))'" + didYouMean(near) + (near.isEmpty ? " (help lists the commands)" : ""))
             return false
         }
+        defer { syncLessonWorkspace() }  // a lesson's workspace is saved when it changed, given back when the lesson ended
         do {
             try command.run(self, Array(words.dropFirst()))
-            noteUsed(command.name)
             return true
         } catch let error as CommandError {
             output.error(error.message)

@@ -13,3 +13,16 @@ struct Workspace {
     /// Draws samples; seeded by the `seed` setting.
     var generator: SplitMix64
 }
+
+extension Workspace {
+    /// The workspace of a new session: the hello text, the default settings and a model from their seed.
+    static func fresh() -> Workspace {
+        let settings = Settings()
+        let corpus = Session.helloCorpus()
+        let model = Session.makeModel(vocabulary: corpus.vocabulary, settings: settings)
+        return Workspace(
+            settings: settings, corpus: corpus,
+            trainer: try! Session.makeTrainer(model: model, settings: settings, corpus: corpus),
+            generator: SplitMix64(seed: settings.seed))
+    }
+}
