@@ -80,7 +80,8 @@ extension Session {
     /// Applies `preset` to the current text with a fresh model; nothing changes if the text is
     /// too short for its batch and sequence length.
     func apply(_ preset: Preset) throws(CommandError) {
-        let new = Session.settings(workspace.settings, with: preset)
+        let old = workspace.settings
+        let new = Session.settings(old, with: preset)
         let model = Session.makeModel(vocabulary: workspace.corpus.vocabulary, settings: new)
         try replaceModel(model, settings: new, corpus: workspace.corpus)
         workspace.generator = SplitMix64(seed: new.seed)
@@ -93,5 +94,6 @@ extension Session {
             "the model was re-initialised: \(model.parameterCount) parameters from seed \(new.seed); optimizer and loss history cleared; t = 0"
                 + (library.names.contains(preset.name) && workspace.corpus.name != preset.name
                     ? " (this preset is made for the text \(preset.name); the current text is \(workspace.corpus.name))" : ""))
+        output.note(Settings.provenance(from: old, to: new, by: "preset \(preset.name)"))
     }
 }

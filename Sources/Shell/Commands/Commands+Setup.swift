@@ -40,6 +40,7 @@ extension Commands {
             }
             try session.requireIdle()
             let corpus = try session.loadCorpus(name)
+            let before = session.workspace.settings
             var settings = session.workspace.settings
             if corpus.name == "hello" && corpus.text == "hello" {
                 settings.hiddenSize = 3
@@ -56,6 +57,7 @@ extension Commands {
             session.output.note(
                 "new model: \(settings.cell.rawValue), V = \(model.shape.vocabularySize), H = \(settings.hiddenSize), "
                     + "seq \(settings.sequenceLength), \(model.parameterCount) parameters (seed \(settings.seed))")
+            session.output.note(Settings.provenance(from: before, to: settings, by: "corpus \(safeText(corpus.name))"))
             if let preset = Preset.named(corpus.name), corpus.name != "hello" {
                 session.output.note("for the lessons' setup type preset \(preset.name): \(preset.summary)")
             }
@@ -182,6 +184,8 @@ extension Commands {
                 session.output.line(
                     "a new model from seed \(session.workspace.settings.seed) (\(session.workspace.settings.initialization.rawValue) init): "
                         + "\(model.parameterCount) parameters; optimizer state and loss history cleared; t = 0")
+                let settings = session.workspace.settings
+                session.output.note(Settings.provenance(from: settings, to: settings, by: "model new"))
             }
         }
     }
