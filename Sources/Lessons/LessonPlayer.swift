@@ -73,8 +73,9 @@ public final class LessonPlayer {
     }
 
     /// Starts `lesson` where the learner left it, or at its first step (also when it was finished).
-    /// The step's commands run again, since the session may be new.
-    public func resume(_ lesson: Lesson) {
+    /// The step's commands run again (the session may be new) unless `runCommands` is false: the
+    /// shell has brought back the workspace as the learner left it, those commands' effects included.
+    public func resume(_ lesson: Lesson, runCommands: Bool = true) {
         guard let saved = progress?[lesson: lesson.name],
             !(saved.finished && saved.step >= lesson.steps.count)
         else { return start(lesson) }
@@ -82,10 +83,10 @@ public final class LessonPlayer {
         let step = min(max(saved.step, 1), count) - 1
         let reached = min(max(saved.reached, saved.step, 1), count) - 1
         if step > 0 { say("Resuming \(lesson.name) at step \(step + 1) of \(count).") }
-        begin(lesson, at: step, reached: reached)
+        begin(lesson, at: step, reached: reached, runCommands: runCommands)
     }
 
-    private func begin(_ lesson: Lesson, at index: Int, reached: Int) {
+    private func begin(_ lesson: Lesson, at index: Int, reached: Int, runCommands: Bool = true) {
         self.lesson = lesson
         self.reached = reached
         if index == 0 && reached == 0 {
@@ -93,7 +94,7 @@ public final class LessonPlayer {
                 "# \(lesson.title)\n\(lesson.summary)\n\(lesson.steps.count) steps. `next` (or Enter) goes on, "
                     + "`back` goes back, `hint`, `skip`, `where`, `leave`; any other command works as usual.")
         }
-        arrive(at: index, runCommands: true)
+        arrive(at: index, runCommands: runCommands)
     }
 
     /// Leaves the lesson; progress is kept.

@@ -112,12 +112,12 @@ private let refusals: [(Int, String)] = [
         #expect(text.contains("\(fixture.work)/runs/checkpoint.safetensors"))  // show settings, in the lesson
         // Nothing outside the work folder was written; nothing in the current directory either.
         #expect(fixture.files(under: fixture.outside) == outsideBefore)
-        #expect(fixture.files(under: fixture.work) == ["mine.safetensors", "runs"])
+        #expect(fixture.files(under: fixture.work) == ["mine.safetensors", "runs", "workspace.safetensors"])
         #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/mine.safetensors"))
         #expect(!FileManager.default.fileExists(atPath: NSHomeDirectory() + "/tilde.safetensors"))
         // The lesson's checkpoint-file ended with it.
         #expect(shell.session.workspace.settings.checkpointFile == checkpointBefore)
-        #expect(text.contains("(checkpoint-file is \(checkpointBefore) again: the lesson's setting ended with it)"))
+        #expect(text.contains("your settings again: checkpoint-file \(checkpointBefore)"))
     }
 
     @Test func aDemoOfAnEscapeFailsAtItsLine() {
@@ -198,7 +198,9 @@ private let refusals: [(Int, String)] = [
         }
         wideTranscript(fixture.shell(), ["lesson evil", "next", "leave"])
         try FileManager.default.removeItem(atPath: fixture.work + "/kept.safetensors")
-        // A new session resumes at step 2: step 1's commands run again, quietly, checked as before.
+        try FileManager.default.removeItem(atPath: fixture.work + "/workspace.safetensors")
+        // A new session without the lesson's saved workspace resumes at step 2: step 1's commands
+        // run again, quietly, checked as before.
         let text = wideTranscript(fixture.shell(), ["lesson evil"])
         #expect(text.contains("Resuming evil at step 2 of 2."))
         #expect(text.contains("error: \(fixture.lessons)/evil.md:5: a lesson may not write outside its work folder: save "))

@@ -169,12 +169,14 @@ extension Session {
         let saved = player.progress?[lesson: lesson.name]
         let startsOver = restart || saved == nil || (saved!.finished && saved!.step >= lesson.steps.count)
         let step = startsOver ? 1 : min(max(saved?.step ?? 1, 1), lesson.steps.count)
-        // The same lesson again goes on in the workspace it has (unless it starts over).
+        // The same lesson again goes on in the workspace it has (unless it starts over). A workspace
+        // as the learner left it already holds what the step's commands did: they are shown, not rerun.
+        var restored = true
         if startsOver || lessonContext.lessonWorkspace?.file != lesson.file {
-            enterLessonWorkspace(lesson, startsOver: startsOver, step: step)
+            restored = enterLessonWorkspace(lesson, startsOver: startsOver, step: step)
         }
         if restart { return player.start(lesson) }
-        player.resume(lesson)
+        player.resume(lesson, runCommands: !restored)
     }
 
     /// Runs the commands of `steps` with their output discarded: `$` lines, `do:` and `gate:` solutions.

@@ -74,7 +74,9 @@ extension Session {
     /// learner's back first) and brings in the lesson's: a fresh one when the lesson starts over,
     /// else the saved one. Without a saved one (or with one that cannot be read, said in one line)
     /// the commands of the steps before `step` (1-based) run again, quietly, on a fresh workspace.
-    func enterLessonWorkspace(_ lesson: Lesson, startsOver: Bool, step: Int) {
+    /// Returns whether the saved workspace came back.
+    @discardableResult
+    func enterLessonWorkspace(_ lesson: Lesson, startsOver: Bool, step: Int) -> Bool {
         lessonContext.enteringLesson = true
         defer { lessonContext.enteringLesson = false }
         leaveLessonWorkspace()
@@ -90,16 +92,18 @@ extension Session {
             output.note(
                 "(your workspace in \(lesson.name) is back: text \(safeText(saved.workspace.corpus.name)), "
                     + "iteration \(saved.workspace.trainer.iteration), t = \(saved.stepping.position))")
-        } else if !startsOver, step > 1 {
-            replay(lesson.steps.prefix(step - 1), of: lesson)
-            let rebuilt = "the commands of steps 1–\(step - 1) ran again, quietly, on a fresh workspace"
+        } else if !startsOver {
+            if step > 1 { replay(lesson.steps.prefix(step - 1), of: lesson) }
+            let rebuilt =
+                step > 1 ? "the commands of steps 1–\(step - 1) ran again, quietly, on a fresh workspace" : "a fresh workspace"
             if let problem {
                 output.note("warning: the saved workspace of \(lesson.name) cannot be read (\(problem)); " + rebuilt)
-            } else {
+            } else if step > 1 {
                 output.note("(no saved workspace for \(lesson.name): " + rebuilt + ")")
             }
         }
         saveLessonWorkspace()
+        return saved != nil
     }
 
     /// Saves the lesson's workspace and gives the learner's back, saying which settings are theirs
