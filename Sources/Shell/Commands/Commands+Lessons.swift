@@ -23,6 +23,9 @@ extension Commands {
             Progress is kept in ~/.charrnn/progress.json. The lessons are the installation's; charrnn
             --lessons DIR plays those of another folder. A lesson's commands write only in its work
             folder, ~/.charrnn/lessons/NAME/, and read only there, in the lessons folder and the corpora.
+            A lesson has its own workspace (text, model, settings, cursor, loss history), saved in its
+            work folder: `lesson NAME` sets yours aside and brings the lesson's back as you left it,
+            and leaving gives yours back. Stop background training (`stop`) before entering or leaving.
 
             """ + "\n" + LessonTerm.helpText
 
@@ -35,7 +38,8 @@ extension Commands {
         static let name = "lesson"
         static let summary = "start or resume a lesson (--restart starts it over)"
         static let help =
-            "Starts the lesson NAME where you left it (or at its first step); --restart starts it over. `lessons` lists them."
+            "Starts the lesson NAME where you left it, in its own workspace as you left it (yours is set aside until you leave), "
+            + "or at its first step; --restart starts it over with a fresh workspace. `lessons` lists them."
         static let arguments: [Argument] = [.positional("NAME", .lesson), .flag("restart")]
         /// The lesson's name as typed.
         let name: String
