@@ -133,11 +133,13 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
         #expect(shell.session.stepping.position == 4)  // step 2's `step` and step 5's `step 3`
         #expect(text.contains("The model predicts e, l, l, l."))
         // Without it, the commands of the earlier steps rebuild it; the learner's own cursor is set aside meanwhile.
-        let saved = URL(fileURLWithPath: fixture.progress).deletingLastPathComponent().path + "/lessons/wiring/workspace.safetensors"
+        let folder = URL(fileURLWithPath: fixture.progress).deletingLastPathComponent().path
+        let saved = folder + "/lessons/wiring/workspace.safetensors"
         try? FileManager.default.removeItem(atPath: saved)
         let used = lessonShell(fixture)
         let second = transcript(used, ["step", "lesson wiring"])
-        #expect(second.contains("(no saved workspace for wiring: the commands of steps 1–5 ran again, quietly, on a fresh workspace)"))
+        #expect(
+            second.contains("(no saved workspace for wiring: the commands of steps 1–5 ran again, quietly, on a fresh workspace)"))
         #expect(used.session.stepping.position == 4 && second.contains("The model predicts e, l, l, l."))
         transcript(used, ["leave"])
         #expect(used.session.stepping.position == 1)

@@ -16,7 +16,9 @@ private struct WorkspaceFixture {
     let progress = temporaryDirectory() + "/progress.json"
     var saved: String { URL(fileURLWithPath: progress).deletingLastPathComponent().path + "/lessons/hello/workspace.safetensors" }
 
-    func shell() -> Shell { Shell(corporaDirectory: corporaDirectory, lessonsDirectory: lessonsDirectory, progressPath: progress) }
+    func shell() -> Shell {
+        Shell(corporaDirectory: corporaDirectory, lessonsDirectory: lessonsDirectory, progressPath: progress)
+    }
 }
 
 /// A transcript on a console so wide that no message is wrapped.
@@ -66,7 +68,9 @@ private func line(after prefix: String, in text: String) -> String? {
 
         // After `leave` the learner's workspace is theirs, exactly.
         let again = wide(shell, ["leave"])
-        #expect(again.contains("(your own workspace is back: text shakespeare, iteration 0; your settings again: hidden 100, seq 25)"))
+        #expect(
+            again.contains("(your own workspace is back: text shakespeare, iteration 0; your settings again: hidden 100, seq 25)")
+        )
         #expect(session.workspace.corpus.name == "shakespeare")
         #expect(session.workspace.trainer == learnersTrainer)
     }
@@ -177,8 +181,10 @@ private func line(after prefix: String, in text: String) -> String? {
         let text = wide(shell, ["lesson hello", "set lr 0.5", "leave", "corpus shakespeare"])
         #expect(text.contains("(your own workspace is back: text hello, iteration 0; your settings again: lr 0.1)"))
         #expect(session.workspace.settings.learningRate == 0.1)
-        #expect(text.contains("kept: lr 0.1, optimizer adagrad, clip 5, seed 42, cell rnn, layers 1; "
-            + "changed by corpus shakespeare: hidden 3 → 100, seq 4 → 25"))
+        #expect(
+            text.contains(
+                "kept: lr 0.1, optimizer adagrad, clip 5, seed 42, cell rnn, layers 1; "
+                    + "changed by corpus shakespeare: hidden 3 → 100, seq 4 → 25"))
         // The lesson keeps its own.
         wide(shell, ["lesson hello"])
         #expect(session.workspace.settings.learningRate == 0.5)
@@ -188,10 +194,16 @@ private func line(after prefix: String, in text: String) -> String? {
     @Test func settingsSayWhereTheyComeFrom() {
         let shell = makeShell()
         let text = wide(shell, ["set lr 0.5", "set temperature 0.7", "corpus shakespeare", "preset shakespeare", "model new"])
-        #expect(text.contains("kept: lr 0.5, optimizer adagrad, clip 5, temperature 0.7, seed 42, cell rnn, layers 1; "
-            + "changed by corpus shakespeare: hidden 3 → 100, seq 4 → 25"))
-        #expect(text.contains("kept: clip 5, temperature 0.7, seed 42, layers 1; changed by preset shakespeare: lr 0.5 → 0.006, "
-            + "optimizer adagrad → adam, hidden 100 → 256, seq 25 → 128, batch 1 → 16, init gaussian → pytorch, cell rnn → lstm"))
+        #expect(
+            text.contains(
+                "kept: lr 0.5, optimizer adagrad, clip 5, temperature 0.7, seed 42, cell rnn, layers 1; "
+                    + "changed by corpus shakespeare: hidden 3 → 100, seq 4 → 25"))
+        #expect(
+            text.contains(
+                "kept: clip 5, temperature 0.7, seed 42, layers 1; changed by preset shakespeare: lr 0.5 → 0.006, "
+                    + "optimizer adagrad → adam, hidden 100 → 256, seq 25 → 128, batch 1 → 16, "
+                    + "init gaussian → pytorch, cell rnn → lstm"
+            ))
         #expect(text.contains("model new changes no setting"))
     }
 
@@ -204,7 +216,11 @@ private func line(after prefix: String, in text: String) -> String? {
         #expect(output(of: "train --background", in: shell).ok)
         #expect(waitUntil { session.currentTrainer.iteration >= 5 })
         let entering = output(of: "lesson hello", in: shell)
-        #expect(!entering.ok && entering.text == "error: training runs in the background: `stop` it first, then lesson hello (a lesson has its own model)\n")
+        #expect(
+            !entering.ok
+                && entering.text
+                    == "error: training runs in the background: `stop` it first, then lesson hello (a lesson has its own model)\n"
+        )
         #expect(!shell.player.isActive && session.lessonContext.lessonWorkspace == nil && session.training.job != nil)
         #expect(output(of: "stop", in: shell).ok)
         let learners = session.workspace.trainer
@@ -223,5 +239,28 @@ private func line(after prefix: String, in text: String) -> String? {
         #expect(session.workspace.trainer == learners)
         #expect(output(of: "lesson hello", in: shell).ok)
         #expect(session.workspace.trainer == lessons)
+    }
+
+    /// A lesson that finishes while its training runs in the background: the training stops and
+    /// its result is saved with the lesson; the learner's own model comes back untouched.
+    @Test func finishingALessonKeepsItsBackgroundTrainingWithIt() throws {
+        let root = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: root + "/lessons", withIntermediateDirectories: true)
+        let file = root + "/lessons/tiny.md"
+        try "# Tiny\nTwo steps.\n\n## One\nText.\n\n## Two\nMore text.\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let shell = Shell(
+            corporaDirectory: corporaDirectory, lessonsDirectory: root + "/lessons", progressPath: root + "/progress.json")
+        let session = shell.session
+        #expect(output(of: "lesson tiny", in: shell).ok)
+        #expect(output(of: "train --background", in: shell).ok)
+        #expect(waitUntil { session.currentTrainer.iteration >= 3 })
+        #expect(output(of: "next", in: shell).ok)
+        let finished = output(of: "next", in: shell)
+        #expect(finished.text.contains("tiny is finished"))
+        #expect(finished.text.contains("(the training in the background stopped at iteration "))
+        #expect(!shell.player.isActive && session.training.job == nil && session.lessonContext.lessonWorkspace == nil)
+        #expect(session.workspace.trainer.iteration == 0)
+        let saved = try #require(try session.readLessonWorkspace(for: file))
+        #expect(saved.workspace.trainer.iteration >= 3)
     }
 }

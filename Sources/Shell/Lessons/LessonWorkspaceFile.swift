@@ -140,7 +140,9 @@ extension Session {
             LessonSandbox.isInside(folder, work)
         {
             for name in ["checkpoint-file", "checkpoint-every"] {
-                if let text = checkpoint.extra["charrnn.setting.\(name)"], let spec = SettingSpec.all.first(where: { $0.name == name }) {
+                if let text = checkpoint.extra["charrnn.setting.\(name)"],
+                    let spec = SettingSpec.all.first(where: { $0.name == name })
+                {
                     try? spec.apply(text, &settings)
                 }
             }

@@ -114,7 +114,9 @@ extension Session {
         if let job = training.job {
             job.stopRequested.store(true, ordering: .relaxed)
             adopt(job)
-            output.note("(the training in the background stopped at iteration \(workspace.trainer.iteration); it is kept with the lesson)")
+            output.note(
+                "(the training in the background stopped at iteration \(workspace.trainer.iteration); it is kept with the lesson)"
+            )
         }
         saveLessonWorkspace(force: true)
         let lessonSettings = workspace.settings
