@@ -130,7 +130,10 @@ private func line(after prefix: String, in text: String) -> String? {
 
     /// A saved workspace that is corrupt, huge or crafted is refused in one line, and the lesson
     /// rebuilds what it showed by replaying the earlier steps; a missing one says so too.
-    @Test(arguments: ["truncated", "huge header", "bad record", "cursor outside", "missing"])
+    @Test(arguments: [
+        "truncated", "huge header", "bad record", "huge record", "cursor outside", "long history", "ragged history",
+        "unknown text", "missing",
+    ])
     func anUnreadableSavedWorkspaceFallsBackToReplay(damage: String) throws {
         let fixture = WorkspaceFixture()
         wide(fixture.shell(), ["lesson hello"] + skips(4))
@@ -143,16 +146,22 @@ private func line(after prefix: String, in text: String) -> String? {
             var bytes = Data([0, 0, 0, 0, 0, 0, 0, 0x10])  // a header of 2^60 bytes
             bytes.append(good.dropFirst(8))
             try bytes.write(to: URL(fileURLWithPath: path))
-        case "bad record", "cursor outside":
+        case "bad record", "huge record", "cursor outside", "long history", "ragged history", "unknown text":
             let checkpoint = try Checkpoint.read(path: path)
             var extra = checkpoint.extra
-            if damage == "bad record" {
-                extra["charrnn.workspace"] = "!!not base64!!"
-            } else {
-                let json = Data(base64Encoded: extra["charrnn.workspace"]!)!
-                var record = try JSONDecoder().decode(LessonWorkspaceRecord.self, from: json)
-                record.position = 1_000_000_000
-                extra["charrnn.workspace"] = try JSONEncoder().encode(record).base64EncodedString()
+            let json = Data(base64Encoded: extra["charrnn.workspace"]!)!
+            var record = try LessonWorkspaceRecord.decoder.decode(LessonWorkspaceRecord.self, from: json)
+            switch damage {
+            case "cursor outside": record.position = 1_000_000_000
+            case "long history": record.history = Array(repeating: 1, count: 3 * LessonWorkspaceRecord.maximumHistory + 3)
+            case "ragged history": record.history = [1, 2, 3, 4]
+            case "unknown text": record.corpusName = "no-such-corpus"
+            default: break
+            }
+            extra["charrnn.workspace"] = try LessonWorkspaceRecord.encoder.encode(record).base64EncodedString()
+            if damage == "bad record" { extra["charrnn.workspace"] = "!!not base64!!" }
+            if damage == "huge record" {
+                extra["charrnn.workspace"] = String(repeating: "A", count: LessonWorkspaceRecord.maximumEncoded + 4)
             }
             try Checkpoint(model: checkpoint.model, training: checkpoint.training, extra: extra).write(path: path, force: true)
         default:

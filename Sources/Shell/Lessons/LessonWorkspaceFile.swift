@@ -20,8 +20,8 @@ struct LessonWorkspaceRecord: Codable {
     var corpusText: String?
     /// The step cursor's t.
     var position: Int
-    /// The loss history: iteration, loss, and the validation loss when measured.
-    var history: [[Double?]]
+    /// The loss history, flat: iteration, loss and validation loss (−1: not measured) per point.
+    var history: [Double]
     /// The last `sample`'s text.
     var lastSample: String?
     /// The last `update`: loss before, after, and its steps.
@@ -32,13 +32,28 @@ struct LessonWorkspaceRecord: Codable {
     /// The current format.
     static let currentVersion = 1
     /// The most history points kept (the oldest are dropped when saving).
-    static let maximumHistory = 200_000
+    static let maximumHistory = 100_000
     /// The longest text kept in the record (a longer one is not saved: resuming then replays).
-    static let maximumText = 8 << 20
-    /// The longest `charrnn.workspace` value read (base64).
-    static let maximumEncoded = 64 << 20
+    static let maximumText = 4 << 20
+    /// The longest `charrnn.workspace` value written or read (base64), checked before it is decoded.
+    static let maximumEncoded = 16 << 20
     /// The largest workspace file read.
     static let maximumFileSize = 1 << 30
+
+    /// JSON with infinite and NaN losses written as strings (a blow-up is part of the history).
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+    /// Reads what ``encoder`` writes.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
 }
 
 /// Why a saved workspace cannot be used (one line).
@@ -65,15 +80,19 @@ extension Session {
         let context = lessonContext
         let record = LessonWorkspaceRecord(
             corpusName: corpus.name, corpusText: named ? nil : corpus.text, position: stepping.position,
-            history: training.history.suffix(LessonWorkspaceRecord.maximumHistory).map {
-                [Double($0.iteration), $0.loss, $0.validation]
+            history: training.history.suffix(LessonWorkspaceRecord.maximumHistory).flatMap {
+                [Double($0.iteration), $0.loss, $0.validation ?? -1]
             },
             lastSample: context.lastSample, lastUpdate: context.lastUpdate.map { [$0.before, $0.after, Double($0.steps)] },
             lastTraining: context.lastTraining.map { [Double($0.iterations), $0.seconds] })
         let json: Data
-        do { json = try JSONEncoder().encode(record) } catch { throw LessonWorkspaceError("\(error)") }
+        do { json = try LessonWorkspaceRecord.encoder.encode(record) } catch { throw LessonWorkspaceError("\(error)") }
+        let encoded = json.base64EncodedString()
+        guard encoded.utf8.count <= LessonWorkspaceRecord.maximumEncoded else {
+            throw LessonWorkspaceError("the text and history of \(corpus.name) are too long to keep with the lesson")
+        }
         var extra = checkpointMetadata()
-        extra["charrnn.workspace"] = json.base64EncodedString()
+        extra["charrnn.workspace"] = encoded
         let checkpoint = Checkpoint(
             model: workspace.trainer.model, training: TrainingState(trainer: workspace.trainer, generator: workspace.generator),
             extra: extra)
@@ -95,12 +114,12 @@ extension Session {
         guard let training = checkpoint.training else { throw LessonWorkspaceError("\(path) has no training state") }
         guard let encoded = checkpoint.extra["charrnn.workspace"], encoded.utf8.count <= LessonWorkspaceRecord.maximumEncoded,
             let json = Data(base64Encoded: encoded),
-            let record = try? JSONDecoder().decode(LessonWorkspaceRecord.self, from: json)
+            let record = try? LessonWorkspaceRecord.decoder.decode(LessonWorkspaceRecord.self, from: json)
         else { throw LessonWorkspaceError("\(path) has no readable workspace record") }
         guard record.version == LessonWorkspaceRecord.currentVersion else {
             throw LessonWorkspaceError("\(path) is of another format (\(record.version))")
         }
-        guard record.history.count <= LessonWorkspaceRecord.maximumHistory,
+        guard record.history.count <= 3 * LessonWorkspaceRecord.maximumHistory, record.history.count % 3 == 0,
             (record.corpusText?.utf8.count ?? 0) <= LessonWorkspaceRecord.maximumText,
             (record.lastSample?.utf8.count ?? 0) <= LessonWorkspaceRecord.maximumText
         else { throw LessonWorkspaceError("\(path) holds more than a workspace keeps") }
@@ -167,11 +186,13 @@ extension Session {
             throw LessonWorkspaceError("its step cursor t = \(record.position) is outside its text")
         }
         var history: [LossPoint] = []
-        history.reserveCapacity(record.history.count)
-        for point in record.history {
-            guard point.count == 3, let iteration = point[0], let loss = point[1], iteration.isFinite, abs(iteration) < 1e15
-            else { throw LessonWorkspaceError("its loss history is not readable") }
-            history.append(LossPoint(iteration: Int(iteration), loss: loss, validation: point[2]))
+        history.reserveCapacity(record.history.count / 3)
+        for start in stride(from: 0, to: record.history.count, by: 3) {
+            let iteration = record.history[start], loss = record.history[start + 1], validation = record.history[start + 2]
+            guard iteration.isFinite, abs(iteration) < 1e15 else {
+                throw LessonWorkspaceError("its loss history is not readable")
+            }
+            history.append(LossPoint(iteration: Int(iteration), loss: loss, validation: validation >= 0 ? validation : nil))
         }
         var cursor = StepCursor()
         cursor.position = record.position
