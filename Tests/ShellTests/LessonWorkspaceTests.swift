@@ -119,6 +119,7 @@ private func line(after prefix: String, in text: String) -> String? {
 
         let second = fixture.shell()
         #expect(second.session.workspace.trainer.iteration == 0)
+        #expect(wide(second, ["lessons"]).contains("at step 15 of 19, its workspace saved"))
         let resumed = wide(second, ["lesson hello"])
         #expect(resumed.contains("(your workspace in hello is back: text hello, iteration 100, t = "))
         #expect(resumed.contains("Resuming hello at step 15 of 19."))

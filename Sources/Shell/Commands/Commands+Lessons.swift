@@ -236,7 +236,12 @@ extension Session {
             let state: String
             if let saved = progress?[lesson: lesson.name] {
                 let step = min(max(saved.step, 0), lesson.steps.count)  // the file may say more
-                state = saved.finished ? "finished ✓" : "at step \(step) of \(lesson.steps.count)"
+                state =
+                    saved.finished
+                    ? "finished ✓"
+                    : "at step \(step) of \(lesson.steps.count)"
+                        + (FileManager.default.fileExists(atPath: lessonWorkspacePath(for: lesson.file))
+                            ? ", its workspace saved" : "")
             } else {
                 state = "\(lesson.steps.count) steps"
             }
