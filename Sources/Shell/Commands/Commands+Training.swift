@@ -74,12 +74,14 @@ extension Commands {
             session.collectFinishedJob()
             guard let job = session.training.job else { throw CommandError("no training is running in the background") }
             job.stopRequested.store(true, ordering: .relaxed)
-            let status = job.currentStatus
             session.adopt(job)
+            // The loss of the last kept iteration, read after the job ended (as `status` reads it):
+            // the job's status, read before, missed the iteration that was running.
             let done = session.workspace.trainer.iteration - job.startIteration
+            let last = done > 0 ? session.training.history.last : nil
             session.output.line(
                 "stopped at iteration \(session.workspace.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
-                    + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : ""))
+                    + (last.map { ", loss \(String(format: "%.4f", $0.loss))" } ?? ""))
         }
     }
 
