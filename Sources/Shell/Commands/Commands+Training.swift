@@ -174,7 +174,7 @@ extension Session {
                 switch event {
                 case .guardFired(let stop):
                     if interactive && done > 0 { output.write("\n") }
-                    output.line(style.yellow(stop.description))
+                    output.line(style.yellow(guardMessage(stop)))
                 case .iteration(let step):
                     done += 1
                     if firstLoss.isNaN { firstLoss = step.report.loss }
@@ -243,8 +243,10 @@ extension Session {
     /// Starts training on its own thread.
     func startBackground(iterations: Int?, seconds: Double? = nil) {
         let loop = makeTrainingLoop(iterations: iterations, seconds: seconds)
+        let (memory, key) = (training.guardMemory, guardKey)
         let job = TrainingJob(
-            trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds)
+            trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds,
+            explainGuard: { memory.explain($0, key: key, startingAgain: "`model new`") })
         self.training.job = job
         job.start(loop, checkpoints: CheckpointWriter(session: self), console: PostBox(console: output.console), style: style)
         let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }
