@@ -45,6 +45,21 @@ import TestSupport
         #expect((shell.session.training.history.last?.loss ?? 99) < log(65.0))
     }
 
+    /// With a usable checkpoint saved in the session, the guard offers it before `model new`.
+    @Test func theGuardOffersTheLastGoodCheckpoint() {
+        let shell = makeShell()
+        let path = temporaryDirectory("guard") + "/good.safetensors"
+        for line in ["corpus shakespeare", "set lr 0.01", "train 50", "save \(path)", "set lr 0.5"] {
+            #expect(output(of: line, in: shell).ok, "\(line)")
+        }
+        let run = output(of: "train 300", in: shell)
+        #expect(!run.ok)
+        #expect(run.text.contains("Start again with `load \(path)` (your checkpoint at iteration 50, loss "), "\(run.text)")
+        #expect(run.text.contains(") or `model new`, then train at the lower rate."))
+        #expect(output(of: "load \(path)", in: shell).ok)
+        #expect(shell.session.workspace.trainer.iteration == 50)
+    }
+
     /// Background training remembers the failed rates too.
     @Test func theBackgroundGuardKnowsTheFailedRates() {
         let shell = makeShell()
@@ -95,7 +110,6 @@ import TestSupport
         #expect(console.output.contains("saved to \(path) (`load \(path)` goes on from there)"), "\(console.output)")
         let checkpoint = try Checkpoint.read(path: path)
         #expect(checkpoint.training?.trainer.iteration == shell.session.workspace.trainer.iteration)
-        #expect(shell.session.workspace.trainer.iteration > 0)
     }
 
     /// At a terminal `quit` asks: an unclear answer asks again, `n` keeps training, `save` saves and quits.

@@ -194,7 +194,15 @@ extension Session {
                     if step.sample != nil || step.checkpointDue {
                         if interactive { output.write("\n") }
                         if let sample = step.sample { output.line(sampleBlock(sample, step: step)) }
-                        if step.checkpointDue { output.note(checkpoints.write(loop)) }
+                        if step.checkpointDue {
+                            let note = checkpoints.write(loop)
+                            output.note(note)
+                            if note.hasPrefix("checkpoint: wrote") {
+                                training.guardMemory.checkpointWritten(
+                                    path: checkpoints.path, iteration: loop.trainer.iteration, loss: step.report.loss,
+                                    vocabularySize: loop.trainer.model.shape.vocabularySize, key: guardKey)
+                            }
+                        }
                     }
                 }
             })
@@ -246,7 +254,7 @@ extension Session {
         let (memory, key) = (training.guardMemory, guardKey)
         let job = TrainingJob(
             trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds,
-            explainGuard: { memory.explain($0, key: key, startingAgain: "`model new`") })
+            explainGuard: { memory.explain($0, key: key) })
         self.training.job = job
         job.start(loop, checkpoints: CheckpointWriter(session: self), console: PostBox(console: output.console), style: style)
         let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }

@@ -24,8 +24,10 @@ extension Session {
         let position =
             "iteration \(job.startIteration + status.iterations)"
             + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : "")
-        output.line("Training is running in the background (\(position)).")
-        let question = "Stop it and quit? y: quit without saving, n: keep training, save: save it, then quit [y/n/save] "
+        output.line(
+            "Training is running in the background (\(position)). y: stop it and quit without saving; n: keep training; "
+                + "save: stop, save it under ~/.charrnn/saved/ and quit.")
+        let question = "Quit? [y/n/save] "
         while true {
             guard let reply = output.console.readLine(prompt: question) else {
                 // The input ended again (Ctrl-D): nobody is left to answer, so keep the work.
