@@ -185,7 +185,8 @@ public struct ArithmeticExpression: Sendable, Equatable {
                 if j == index { j = index + 1 }
                 var name = String(characters[index..<j]).lowercased()
                 if name == "log" {
-                    for base in ["10", "2"] where digits(from: j) == base.count && String(characters[j..<j + base.count]) == base {
+                    for base in ["10", "2"] where digits(from: j) == base.count && String(characters[j..<j + base.count]) == base
+                    {
                         name += base
                         j += base.count
                         break

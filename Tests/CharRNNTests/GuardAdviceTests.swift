@@ -32,7 +32,8 @@ import Testing
         #expect(stop.suggestedLearningRate() == 0.05)
         #expect(stop.suggestedLearningRate(failedRates: [0.05]) == 0.005)
         #expect(stop.suggestedLearningRate(failedRates: [1]) == 0.05)
-        let text = stop.explanation(settingLearningRate: { "set lr \($0)" }, turningClippingOn: "set clip 5", failedRates: [0.05, 0.1])
+        let text = stop.explanation(
+            settingLearningRate: { "set lr \($0)" }, turningClippingOn: "set clip 5", failedRates: [0.05, 0.1])
         #expect(text.contains("try set lr 0.005 (0.1 and 0.05 blew up too)"), "\(text)")
         let nonFinite = TrainingStop.nonFinite(.nonFinite(iteration: 3, what: "loss", learningRate: 10, clipping: .none))
         #expect(nonFinite.learningRate == 10)

@@ -24,7 +24,9 @@ import Testing
     @Test(arguments: forms) func readsForm(_ form: String, _ expected: Double?) {
         let read = ExpectedAnswer.number(in: form)
         if let expected {
-            #expect(read.map { abs($0 - expected) <= 1e-12 * max(1, abs(expected)) } == true, "\(form) read as \(String(describing: read))")
+            #expect(
+                read.map { abs($0 - expected) <= 1e-12 * max(1, abs(expected)) } == true,
+                "\(form) read as \(String(describing: read))")
         } else {
             #expect(read == nil, "\(form) read as \(String(describing: read))")
         }

@@ -30,7 +30,8 @@ import TestSupport
             #expect(!run.ok, "lr \(rate): the guard did not fire")
             failed.append(rate)
             #expect(run.text.contains("the learning rate \(rate) is too high"), "\(run.text)")
-            #expect(run.text.contains("far above ln V = 4.174") && run.text.contains("Start again with `model new`"), "\(run.text)")
+            #expect(
+                run.text.contains("far above ln V = 4.174") && run.text.contains("Start again with `model new`"), "\(run.text)")
             guard let advised = Self.advisedRate(run.text) else {
                 Issue.record("no advice in \(run.text)")
                 continue
@@ -70,7 +71,8 @@ import TestSupport
         #expect(shell.session.run(line: "train 50 --background"))
         guard let job = shell.session.training.job else { Issue.record("no job"); return }
         #expect(waitUntil { job.isFinished })
-        #expect(console.output.contains("the learning rate 0.1 is too high: try set lr 0.01 (0.5 blew up too)"), "\(console.output)")
+        #expect(
+            console.output.contains("the learning rate 0.1 is too high: try set lr 0.01 (0.5 blew up too)"), "\(console.output)")
         #expect(console.output.contains("Start again with `model new`"))
     }
 
@@ -157,7 +159,10 @@ import TestSupport
     @Test func gotoTheLastStepSaysTheTextEnds() {
         let shell = makeShell()
         let text = output(of: "goto 4", in: shell).text
-        #expect(text.contains("t = 4: the last input was 'l', its target 'o' ends the text (5 characters): there is no step after it"), "\(text)")
+        #expect(
+            text.contains(
+                "t = 4: the last input was 'l', its target 'o' ends the text (5 characters): there is no step after it"),
+            "\(text)")
         #expect(output(of: "goto 3", in: shell).text.contains("the next step reads 'l'"))
     }
 }

@@ -115,27 +115,27 @@ public enum TrainingStop: Error, Sendable, Equatable, CustomStringConvertible {
     ) -> String {
         let suggestion = suggestedLearningRate(failedRates: failedRates)
         let earlier = Set(failedRates.filter { $0 != learningRate }).sorted(by: >).map(shortNumber)
-        let failedBefore =
-            earlier.isEmpty ? "" : " (\(earlier.joined(separator: " and ")) blew up too)"
+        let failedBefore = earlier.isEmpty ? "" : " (\(earlier.joined(separator: " and ")) blew up too)"
+        /// `the learning rate 0.5 is too high: try set lr 0.05`, and clipping when it is off.
+        func advice(_ clipping: Clipping) -> String {
+            "the learning rate \(shortNumber(learningRate)) is too high: try "
+                + settingLearningRate(shortNumber(suggestion)) + failedBefore
+                + (clipping == .none ? ", and turn clipping on (\(turningClippingOn))" : "")
+        }
         switch self {
-        case .nonFinite(.nonFinite(let iteration, let what, let lr, let clipping)):
-            var advice =
-                "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(suggestion)))\(failedBefore)"
-            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
-            return "guard: iteration \(iteration): the \(what) became NaN or infinite — \(advice); "
+        case .nonFinite(.nonFinite(let iteration, let what, _, let clipping)):
+            return "guard: iteration \(iteration): the \(what) became NaN or infinite — \(advice(clipping)); "
                 + "the weights and optimizer state are as they were before this iteration"
-        case .diverged(let iteration, let loss, let limit, let lr, let clipping, let restoredTo, let restoredLoss):
-            var advice =
-                "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(suggestion)))\(failedBefore)"
-            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
+        case .diverged(let iteration, let loss, let limit, _, let clipping, let restoredTo, let restoredLoss):
             var text =
                 "guard: at iteration \(iteration) the loss jumped to \(String(format: "%.3f", loss)), above 3 × ln V = "
-                + "\(String(format: "%.3f", limit)) (far worse than guessing): the last update blew the weights up — \(advice). "
-                + "The weights and optimizer state are back at iteration \(restoredTo), before that update."
+                + "\(String(format: "%.3f", limit)) (far worse than guessing): the last update blew the weights up — "
+                + "\(advice(clipping)). The weights and optimizer state are back at iteration \(restoredTo), before that update."
             if restoredIsBroken, let restoredLoss {
                 text +=
                     " But those weights are broken too: their loss was \(String(format: "%.3f", restoredLoss)), far above "
-                    + "ln V = \(String(format: "%.3f", limit / 3)), what guessing scores; training on from them will not recover. "
+                    + "ln V = \(String(format: "%.3f", limit / 3)), what guessing scores; training on from them will not "
+                    + "recover. "
                     + (startingAgain.map { "Start again with \($0), then train at the lower rate." }
                         ?? "Start again from a new model at the lower rate.")
             }
