@@ -46,6 +46,7 @@ public struct ArithmeticExpression: Sendable, Equatable {
         for prefix in ["≈", "~", "="] where trimmed.hasPrefix(prefix) {
             trimmed = String(trimmed.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
         }
+        while trimmed.count > 1, trimmed.hasSuffix(".") { trimmed.removeLast() }  // a sentence's full stop: `1.39.`
         guard !trimmed.isEmpty else { return .failure(Failure(description: "nothing was typed")) }
         guard trimmed.count <= maximumLength else {
             return .failure(Failure(description: "longer than \(maximumLength) characters"))
@@ -226,7 +227,13 @@ public struct ArithmeticExpression: Sendable, Equatable {
                 index += 1
                 continue
             default:
-                throw Failure(description: "“\(character)” is not part of a number")
+                // A character that would not show (a control or format character) is named by its code.
+                let visible = character.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) }
+                let shown =
+                    visible
+                    ? String(character)
+                    : character.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
+                throw Failure(description: "“\(shown)” is not part of a number")
             }
             tokens.append(Token(kind: kind, text: String(characters[index..<index + length])))
             index += length

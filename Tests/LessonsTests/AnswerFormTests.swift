@@ -55,6 +55,8 @@ import Testing
         let garbage = loss.numericFeedback(on: "banana") ?? ""
         #expect(garbage.hasPrefix("Not a number: “banana”") && !garbage.contains("\n"))
         #expect(loss.numericFeedback(on: "1,5")?.contains("decimals take a point") == true)
+        #expect(loss.numericFeedback(on: "1.39.") == nil)  // a full stop ends the sentence
+        #expect(loss.numericFeedback(on: "1\u{1B}[31m") == "Not a number: “U+1B” is not part of a number.")
         #expect(ExpectedAnswer.choice("b").numericFeedback(on: "a") == nil)
         #expect(ExpectedAnswer.text(["f_t"]).numericFeedback(on: "3") == nil)
     }
