@@ -166,3 +166,40 @@ import TestSupport
         #expect(output(of: "goto 3", in: shell).text.contains("the next step reads 'l'"))
     }
 }
+
+/// The built executable: a real pipe that ends while training runs in the background, and batch
+/// `charrnn train` whose guard restores weights far worse than guessing.
+@Suite struct GuardAndQuitExecutableTests {
+    @Test func aPipeThatEndsSavesBackgroundTrainingUnderHome() throws {
+        guard let executable = requireCharrnn() else { return }
+        let home = temporaryDirectory("pipe-home")
+        let text = finish(
+            try startCharrnn(
+                executable, in: home, environment: ["HOME": home, "COLUMNS": "10000"], input: "train --background\nstatus\n"))
+        let saved = (try? FileManager.default.contentsOfDirectory(atPath: home + "/.charrnn/saved")) ?? []
+        #expect(saved.count == 1, "\(text)")
+        #expect(text.contains("saved to \(home)/.charrnn/saved/hello-iteration-"), "\(text)")
+    }
+
+    @Test func batchTrainSaysTheRestoredWeightsAreBroken() throws {
+        guard let executable = requireCharrnn() else { return }
+        let directory = temporaryDirectory("batch-guard")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "train", "--text", corporaDirectory + "/shakespeare.txt", "--lr", "0.5", "--steps", "100", "--save",
+            directory + "/m.safetensors",
+        ]
+        process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": directory, "COLUMNS": "10000"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("try --lr 0.05") && text.contains("far above ln V = 4.174"), "\(text)")
+        #expect(text.contains("Start again from a new model at the lower rate."))
+        #expect(text.contains("far worse than guessing: do not resume from them"))
+    }
+}
