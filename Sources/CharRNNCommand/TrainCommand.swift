@@ -251,8 +251,12 @@ struct TrainCommand: ParsableCommand {
             )
         }
         if writeFailed { throw ExitCode.failure }
-        if case .guardStopped = outcome {
-            StandardStreams.error("error: the guard stopped training; the last good weights were saved to \(save)")
+        if case .guardStopped(let stop) = outcome {
+            StandardStreams.error(
+                stop.restoredIsBroken
+                    ? "error: the guard stopped training; the weights before the blow-up were saved to \(save), but they are far "
+                        + "worse than guessing: do not resume from them"
+                    : "error: the guard stopped training; the last good weights were saved to \(save)")
             throw ExitCode.failure
         }
         if outcome == .stopped, signal == SIGTERM || signal == SIGHUP { throw ExitCode(128 + signal) }

@@ -6,7 +6,8 @@ public enum ExpectedAnswer: Sendable, Equatable {
     /// (`answer: ln 4 | log 4`).
     case text([String])
     /// A number within a tolerance (`answer: 1.386 ± 0.05`; `+-` and `+/-` work too; a bare
-    /// number has tolerance 0).
+    /// number has tolerance 0). The learner may write it as arithmetic (`ln 4`, `1/1024`): see
+    /// ``ArithmeticExpression``.
     case number(Double, tolerance: Double)
     /// The letter of a choice (`answer: b` under a question with `a)`, `b)`, ... lines).
     case choice(Character)
@@ -56,14 +57,30 @@ public enum ExpectedAnswer: Sendable, Equatable {
         return result
     }
 
-    /// A number typed by the learner: `1.39`, `~1.39`, `≈ 1.39`, `-0.5`, `1e-3`.
+    /// A number typed by the learner: `1.39`, `~1.39`, `≈ 1.39`, `-0.5`, `1e-3`, or arithmetic
+    /// (`ln 4`, `0.5^10`, `10,000`, `four`: see ``ArithmeticExpression``).
     static func number(in text: String) -> Double? {
-        var trimmed = text.trimmingCharacters(in: .whitespaces)
-        for prefix in ["≈", "~", "="] where trimmed.hasPrefix(prefix) {
-            trimmed = String(trimmed.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+        guard case .success(let expression) = ArithmeticExpression.evaluate(text) else { return nil }
+        return expression.value
+    }
+
+    /// Why a wrong answer to a numeric question is wrong, in one line without the ✗: `2 is too
+    /// high`, `ln 5 = 1.609 is too high`, `not a number: “abc” is not a function …`. Nil for a
+    /// right answer and for questions that do not take a number.
+    public func numericFeedback(on answer: String) -> String? {
+        guard case .number(let value, _) = self else { return nil }
+        switch ArithmeticExpression.evaluate(answer) {
+        case .failure(let failure):
+            return "Not a number: \(failure.description)."
+        case .success(let expression):
+            guard !accepts(answer) else { return nil }
+            let typed = String(
+                answer.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.filter {
+                    !CharacterSet.controlCharacters.contains($0)
+                })
+            let shown = expression.isArithmetic ? "\(typed) = \(ArithmeticExpression.shortText(expression.value))" : typed
+            return "\(shown) is too \(expression.value > value ? "high" : "low")."
         }
-        guard let value = Double(trimmed), value.isFinite else { return nil }
-        return value
     }
 
     /// The letter a learner picked: `b`, `B`, `b)`, `(b)`, or the full text of a choice.

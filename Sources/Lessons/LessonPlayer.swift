@@ -286,10 +286,7 @@ public final class LessonPlayer {
             }
             return true
         }
-        var reply = "✗ Not quite."
-        if case .number = question.expected, ExpectedAnswer.number(in: text) == nil {
-            reply += " The answer is a number."
-        }
+        var reply = "✗ " + (question.expected.numericFeedback(on: text) ?? "Not quite.")
         if let hint = question.hint {
             reply += " Hint: " + interpolate(hint, line: question.line)
         } else {

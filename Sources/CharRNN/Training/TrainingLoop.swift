@@ -70,8 +70,11 @@ public struct TrainingStep: Sendable {
 public enum TrainingStop: Error, Sendable, Equatable, CustomStringConvertible {
     /// The loss, a gradient or a weight became NaN or infinite (the trainer's own check).
     case nonFinite(TrainingError)
-    /// The loss jumped far above chance: the previous update blew the weights up.
-    case diverged(iteration: Int, loss: Double, limit: Double, learningRate: Double, clipping: Clipping, restoredTo: Int)
+    /// The loss jumped far above chance: the previous update blew the weights up. `restoredLoss` is
+    /// the training loss of the weights restored (measured by the iteration that started from them).
+    case diverged(
+        iteration: Int, loss: Double, limit: Double, learningRate: Double, clipping: Clipping, restoredTo: Int,
+        restoredLoss: Double? = nil)
 
     /// The message with the shell's advice (`try set lr 0.1`).
     public var description: String {
@@ -79,21 +82,64 @@ public enum TrainingStop: Error, Sendable, Equatable, CustomStringConvertible {
         return explanation(settingLearningRate: { "set lr \($0)" }, turningClippingOn: "set clip 5")
     }
 
+    /// The learning rate that blew up.
+    public var learningRate: Double {
+        switch self {
+        case .nonFinite(.nonFinite(_, _, let lr, _)): return lr
+        case .diverged(_, _, _, let lr, _, _, _): return lr
+        }
+    }
+
+    /// True when the weights the guard restored are themselves far worse than guessing: their loss
+    /// is above 1.5 × ln V (ln V is what a model that gives every character 1/V scores). Training on
+    /// from them does not recover; a fresh model (or an earlier checkpoint) does.
+    public var restoredIsBroken: Bool {
+        guard case .diverged(_, _, let limit, _, _, _, let restoredLoss?) = self else { return false }
+        return restoredLoss > 1.5 * (limit / 3)
+    }
+
+    /// The rate to advise: a tenth of the lowest rate that blew up, this one or one in `failedRates`
+    /// (so the advice never repeats a rate that already failed).
+    public func suggestedLearningRate(failedRates: [Double] = []) -> Double {
+        ((failedRates + [learningRate]).min() ?? learningRate) / 10
+    }
+
     /// The message, with the advice phrased by the caller: `settingLearningRate` turns a rate
     /// (already written short) into what to type; `turningClippingOn` is what to type to clip.
-    public func explanation(settingLearningRate: (String) -> String, turningClippingOn: String) -> String {
+    /// `failedRates` are rates that blew up before for this model (the advice goes below the
+    /// lowest); `startingAgain` is what to type to start from a usable model (`model new`), said
+    /// when the restored weights are far worse than guessing (``restoredIsBroken``).
+    public func explanation(
+        settingLearningRate: (String) -> String, turningClippingOn: String, failedRates: [Double] = [],
+        startingAgain: String? = nil
+    ) -> String {
+        let suggestion = suggestedLearningRate(failedRates: failedRates)
+        let earlier = Set(failedRates.filter { $0 != learningRate }).sorted(by: >).map(shortNumber)
+        let failedBefore = earlier.isEmpty ? "" : " (\(earlier.joined(separator: " and ")) blew up too)"
+        /// `the learning rate 0.5 is too high: try set lr 0.05`, and clipping when it is off.
+        func advice(_ clipping: Clipping) -> String {
+            "the learning rate \(shortNumber(learningRate)) is too high: try "
+                + settingLearningRate(shortNumber(suggestion)) + failedBefore
+                + (clipping == .none ? ", and turn clipping on (\(turningClippingOn))" : "")
+        }
         switch self {
-        case .nonFinite(.nonFinite(let iteration, let what, let lr, let clipping)):
-            var advice = "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(lr / 10)))"
-            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
-            return "guard: iteration \(iteration): the \(what) became NaN or infinite — \(advice); "
+        case .nonFinite(.nonFinite(let iteration, let what, _, let clipping)):
+            return "guard: iteration \(iteration): the \(what) became NaN or infinite — \(advice(clipping)); "
                 + "the weights and optimizer state are as they were before this iteration"
-        case .diverged(let iteration, let loss, let limit, let lr, let clipping, let restoredTo):
-            var advice = "the learning rate \(shortNumber(lr)) is too high: try \(settingLearningRate(shortNumber(lr / 10)))"
-            if clipping == .none { advice += ", and turn clipping on (\(turningClippingOn))" }
-            return "guard: at iteration \(iteration) the loss jumped to \(String(format: "%.3f", loss)), above 3 × ln V = "
-                + "\(String(format: "%.3f", limit)) (far worse than guessing): the last update blew the weights up — \(advice). "
-                + "The weights and optimizer state are back at iteration \(restoredTo), before that update."
+        case .diverged(let iteration, let loss, let limit, _, let clipping, let restoredTo, let restoredLoss):
+            var text =
+                "guard: at iteration \(iteration) the loss jumped to \(String(format: "%.3f", loss)), above 3 × ln V = "
+                + "\(String(format: "%.3f", limit)) (far worse than guessing): the last update blew the weights up — "
+                + "\(advice(clipping)). The weights and optimizer state are back at iteration \(restoredTo), before that update."
+            if restoredIsBroken, let restoredLoss {
+                text +=
+                    " But those weights are broken too: their loss was \(String(format: "%.3f", restoredLoss)), far above "
+                    + "ln V = \(String(format: "%.3f", limit / 3)), what guessing scores; training on from them will not "
+                    + "recover. "
+                    + (startingAgain.map { "Start again with \($0), then train at the lower rate." }
+                        ?? "Start again from a new model at the lower rate.")
+            }
+            return text
         }
     }
 }
@@ -140,6 +186,8 @@ public struct TrainingLoop: Sendable {
     /// The trainer as it was at the start of the previous iteration: what the guard restores when
     /// an update blew the weights up (the loss shows it one iteration later).
     var previousStart: Trainer? = nil
+    /// The training loss measured with `previousStart`'s weights (the guard says whether they are usable).
+    var previousLoss: Double? = nil
 
     /// A loop over `data` (and `validation`), continuing `trainer`.
     public init(
@@ -205,9 +253,10 @@ public struct TrainingLoop: Sendable {
             self.previousStart = nil
             throw .diverged(
                 iteration: report.iteration, loss: report.loss, limit: divergenceLimit, learningRate: learningRate,
-                clipping: trainer.configuration.clipping, restoredTo: trainer.iteration)
+                clipping: trainer.configuration.clipping, restoredTo: trainer.iteration, restoredLoss: previousLoss)
         }
         previousStart = before
+        previousLoss = report.loss
         completed = completed == .max ? .max : completed + 1
         var step = TrainingStep(report: report, validation: nil, sample: nil, checkpointDue: false)
         if schedule.validates(at: report.iteration), let loss = validationLoss() {

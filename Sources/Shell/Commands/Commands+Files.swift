@@ -40,6 +40,7 @@ extension Commands {
                 training: modelOnly ? nil : TrainingState(trainer: trainer, generator: session.workspace.generator),
                 extra: session.checkpointMetadata())
             do { try checkpoint.write(path: path, force: force) } catch { throw CommandError(String(describing: error)) }
+            session.checkpointWritten(path: path, trainer: trainer)  // the guard may offer it (GuardMemory.swift)
             session.output.line(
                 "saved \(trainer.model.shape.cell.rawValue) H = \(trainer.model.shape.hiddenSize), iteration \(trainer.iteration), to \(path)"
                     + (modelOnly ? " (the model only)" : ""))

@@ -9,25 +9,21 @@ extension Commands {
         static let name = "lessons"
         static let summary = "list the lessons, with your progress"
         static let help = """
-            Lists the lessons in lessons/ with their summaries and how far you got in each.
-            `lesson NAME` starts or resumes one. Inside a lesson:
-              next (or Enter)   go on (a step that waits says what it waits for)
-              back              go back one lesson step (`back N` and `unstep` move the step cursor)
-              again             show the current step again
-              hint              a hint for what the step waits for
-              skip              do it for me (run the step's solution) and go on
-              where             where am I, and what does the step wait for
-              leave             leave the lesson (your progress is kept)
-              answer TEXT       answer the question (or type the answer alone on the line)
-            Any other command works as usual; the prompt shows the lesson and step (hello 3/14>).
-            Progress is kept in ~/.charrnn/progress.json. The lessons are the installation's; charrnn
-            --lessons DIR plays those of another folder. A lesson's commands write only in its work
-            folder, ~/.charrnn/lessons/NAME/, and read only there, in the lessons folder and the corpora.
-            A lesson has its own workspace (text, model, settings, cursor, loss history), saved in its
-            work folder: `lesson NAME` sets yours aside and brings the lesson's back as you left it,
-            and leaving gives yours back. Stop background training (`stop`) before entering or leaving.
-
-            """ + "\n" + LessonTerm.helpText
+            Lists the lessons with how far you got in each. `lesson NAME` starts or resumes one.
+            Inside a lesson:
+                next (or Enter)   go on (a step that waits says what it waits for)
+                back              go back one lesson step (`back N` and `unstep` move the step cursor)
+                again             show the current step again
+                hint              a hint for what the step waits for
+                skip              do it for me (run the step's solution) and go on
+                where             where am I, and what does the step wait for
+                leave             leave the lesson (your progress is kept)
+                answer TEXT       answer the question (or type the answer alone on the line)
+            Numbers may be written as arithmetic: ln 4, 1/1024, 0.5^10, 10,000, four (log is ln). Any other
+            command works as usual; the prompt shows the lesson and the step (NAME STEP/STEPS>). Progress
+            is kept in ~/.charrnn/progress.json. A lesson has its own workspace (text, model, settings),
+            saved in ~/.charrnn/lessons/NAME/; leaving gives yours back. Writing lessons: lessons/README.md.
+            """
 
         func run(in session: Session) throws {
             session.output.line(try session.lessonList())

@@ -390,13 +390,16 @@ extension Commands {
     struct Quit: ArgumentlessCommand {
         static let name = "quit"
         static let aliases = ["exit"]
-        static let summary = "leave the shell (stops background training)"
+        static let summary = "leave the shell (asks first while training runs in the background)"
+        static let help = """
+            While training runs in the background, quit (and Ctrl-D) asks at a terminal: y quits without
+            saving, n keeps training, save saves the model and its training state under ~/.charrnn/saved/
+            and quits. Without a terminal (a script, a pipe) the training is stopped and saved there, and
+            the file is named.
+            """
 
         func run(in session: Session) throws {
-            if let job = session.training.job {
-                job.stopRequested.store(true, ordering: .relaxed)
-                session.adopt(job)
-            }
+            guard session.leaveBackgroundTraining() else { return }  // Session+Quitting.swift
             session.quitRequested = true
         }
     }

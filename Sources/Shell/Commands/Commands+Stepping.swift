@@ -122,9 +122,13 @@ extension Session {
             output.line("t = 0: h_0 = 0; the next step reads \(quoted(workspace.corpus.indices[0]))")
         } else {
             let cache = stepping.stepCache!
-            output.line(
-                "t = \(t): the last input was \(quoted(cache.inputs[t - 1])), the next step reads \(quoted(workspace.corpus.indices[t]))"
-            )
+            // The last character is only a target: at t = maximumPosition there is no step after.
+            let next =
+                t < maximumPosition
+                ? "the next step reads \(quoted(workspace.corpus.indices[t]))"
+                : "its target \(quoted(workspace.corpus.indices[t])) ends the text (\(workspace.corpus.indices.count) characters): "
+                    + "there is no step after it"
+            output.line("t = \(t): the last input was \(quoted(cache.inputs[t - 1])), \(next)")
             output.line(vector("h_\(t)", cache.hidden(layer: model.shape.layers - 1, step: t - 1)))
         }
     }

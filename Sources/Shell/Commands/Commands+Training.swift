@@ -74,12 +74,14 @@ extension Commands {
             session.collectFinishedJob()
             guard let job = session.training.job else { throw CommandError("no training is running in the background") }
             job.stopRequested.store(true, ordering: .relaxed)
-            let status = job.currentStatus
             session.adopt(job)
+            // The loss of the last kept iteration, read after the job ended (as `status` reads it):
+            // the job's status, read before, missed the iteration that was running.
             let done = session.workspace.trainer.iteration - job.startIteration
+            let last = done > 0 ? session.training.history.last : nil
             session.output.line(
                 "stopped at iteration \(session.workspace.trainer.iteration) after \(done) iteration\(done == 1 ? "" : "s") in the background"
-                    + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : ""))
+                    + (last.map { ", loss \(String(format: "%.4f", $0.loss))" } ?? ""))
         }
     }
 
@@ -172,7 +174,7 @@ extension Session {
                 switch event {
                 case .guardFired(let stop):
                     if interactive && done > 0 { output.write("\n") }
-                    output.line(style.yellow(stop.description))
+                    output.line(style.yellow(guardMessage(stop)))
                 case .iteration(let step):
                     done += 1
                     if firstLoss.isNaN { firstLoss = step.report.loss }
@@ -192,7 +194,15 @@ extension Session {
                     if step.sample != nil || step.checkpointDue {
                         if interactive { output.write("\n") }
                         if let sample = step.sample { output.line(sampleBlock(sample, step: step)) }
-                        if step.checkpointDue { output.note(checkpoints.write(loop)) }
+                        if step.checkpointDue {
+                            let note = checkpoints.write(loop)
+                            output.note(note)
+                            if note.hasPrefix("checkpoint: wrote") {
+                                training.guardMemory.checkpointWritten(
+                                    path: checkpoints.path, iteration: loop.trainer.iteration, loss: step.report.loss,
+                                    vocabularySize: loop.trainer.model.shape.vocabularySize, key: guardKey)
+                            }
+                        }
                     }
                 }
             })
@@ -241,8 +251,10 @@ extension Session {
     /// Starts training on its own thread.
     func startBackground(iterations: Int?, seconds: Double? = nil) {
         let loop = makeTrainingLoop(iterations: iterations, seconds: seconds)
+        let (memory, key) = (training.guardMemory, guardKey)
         let job = TrainingJob(
-            trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds)
+            trainer: workspace.trainer, learningRate: workspace.settings.learningRate, target: iterations, seconds: seconds,
+            explainGuard: { memory.explain($0, key: key) })
         self.training.job = job
         job.start(loop, checkpoints: CheckpointWriter(session: self), console: PostBox(console: output.console), style: style)
         let budget = [iterations.map { "\($0) iterations" }, seconds.map { "\(formatPlain($0)) s" }].compactMap { $0 }

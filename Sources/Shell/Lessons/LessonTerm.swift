@@ -5,7 +5,7 @@ import Rendering
 
 // The session as a lesson's executor: it runs the lesson's commands, evaluates its gate
 // conditions and gives the values its prose shows (`{{loss 1}}`), all from the learner's own
-// state. The conditions and values are declared once, in `LessonTerm.all`; `help lessons`
+// state. The conditions and values are declared once, in `LessonTerm.all`; `lessons/README.md`
 // lists them from there.
 
 // MARK: - Conditions and values
@@ -37,7 +37,7 @@ struct LessonTerm: Sendable {
     /// The words that name it: `["loss", "before", "update"]`.
     let words: [String]
     let arity: Arity
-    /// How it is written in `help lessons`: `loss t`.
+    /// How it is written in `lessons/README.md`: `loss t`.
     let usage: String
     let doc: String
     /// The condition's truth (as "true"/"false") or the value's text.
@@ -78,12 +78,12 @@ struct LessonTerm: Sendable {
         let what = kind == .condition ? "condition" : "value"
         let near = nearest(text, among: candidates.map(\.usage))
         throw LessonTermError(
-            "unknown \(what) \"\(text)\"" + didYouMean(near) + " (help lessons lists the \(what)s)")
+            "unknown \(what) \"\(text)\"" + didYouMean(near) + " (lessons/README.md lists the \(what)s)")
     }
 }
 
 extension LessonTerm {
-    /// Every condition and value, in the order `help lessons` lists them.
+    /// Every condition and value, in the order `lessons/README.md` lists them.
     static let all: [LessonTerm] =
         [
             // Conditions
@@ -291,7 +291,8 @@ extension LessonTerm {
             },
         ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
 
-    /// `help lessons`: the conditions and values, one per line.
+    /// The conditions and values, one per line: the authoring reference that `lessons/README.md`
+    /// holds verbatim (a test keeps the two the same).
     static var helpText: String {
         func section(_ kind: Kind) -> [String] {
             let terms = all.filter { $0.kind == kind }
@@ -299,7 +300,7 @@ extension LessonTerm {
             return terms.map { "  " + padded($0.usage, to: width) + "  " + $0.doc }
         }
         return
-            (["Conditions a lesson's gate: can wait for:"] + section(.condition)
+            (["Conditions a lesson's `gate:` can wait for:"] + section(.condition)
             + ["", "Values a lesson's text can show as {{value}} (numbers from your session):"] + section(.value))
             .joined(separator: "\n")
     }

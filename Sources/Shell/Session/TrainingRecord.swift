@@ -7,6 +7,8 @@ struct TrainingRecord {
     var history: [LossPoint] = []
     /// Training in the background, if any.
     var job: TrainingJob?
+    /// The learning rates that blew up, for the guard's advice (`GuardMemory.swift`).
+    var guardMemory = GuardMemory()
 }
 
 /// One point of the loss history: the training loss of an iteration and, when it was measured,

@@ -108,7 +108,14 @@ final class TrainingJob: Sendable {
         var outcome: String? = nil
     }
 
-    init(trainer: Trainer, learningRate: Double, target: Int?, seconds: Double? = nil) {
+    /// The guard's message, as the session phrases it (`Session.guardMessage`).
+    let explainGuard: @Sendable (TrainingStop) -> String
+
+    init(
+        trainer: Trainer, learningRate: Double, target: Int?, seconds: Double? = nil,
+        explainGuard: @escaping @Sendable (TrainingStop) -> String = { $0.description }
+    ) {
+        self.explainGuard = explainGuard
         self.learningRate = Atomic(learningRate)
         latest = Mutex(trainer)
         self.target = target
@@ -145,7 +152,7 @@ final class TrainingJob: Sendable {
             observe: { event, loop in
                 switch event {
                 case .guardFired(let stop):
-                    console.post(stop.description)
+                    console.post(explainGuard(stop))
                 case .iteration(let step):
                     latest.withLock { $0 = loop.trainer }
                     recorded.withLock {
