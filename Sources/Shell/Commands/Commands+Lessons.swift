@@ -12,7 +12,7 @@ extension Commands {
             Lists the lessons with how far you got in each. `lesson NAME` starts or resumes one.
             Inside a lesson:
                 next (or Enter)   go on (a step that waits says what it waits for)
-                back              go back one lesson step (`back N` and `unstep` move the step cursor)
+                back              go back one lesson step (`unstep` moves the step cursor)
                 again             show the current step again
                 hint              a hint for what the step waits for
                 skip              do it for me (run the step's solution) and go on
@@ -20,9 +20,8 @@ extension Commands {
                 leave             leave the lesson (your progress is kept)
                 answer TEXT       answer the question (or type the answer alone on the line)
             Numbers may be written as arithmetic: ln 4, 1/1024, 0.5^10, 10,000, four (log is ln). Any other
-            command works as usual; the prompt shows the lesson and the step (NAME STEP/STEPS>). Progress
-            is kept in ~/.charrnn/progress.json. A lesson has its own workspace (text, model, settings),
-            saved in ~/.charrnn/lessons/NAME/; leaving gives yours back. Writing lessons: lessons/README.md.
+            command works as usual. A lesson has its own workspace (text, model, settings), saved with your
+            progress under ~/.charrnn/; leaving gives yours back. Writing lessons: lessons/README.md.
             """
 
         func run(in session: Session) throws {
