@@ -18,6 +18,7 @@ for seed in 1 2 3 4 5; do
     log="$home/shakespeare-$seed.txt"
     if ! HOME="$home" COLUMNS=200 CHARRNN_LESSON_TRAIN_UNTIL="$cap" "$binary" lesson shakespeare --demo --seed "$seed" \
         > "$log" 2>&1; then
+        grep -E -B2 -A14 "── sample at iteration" "$log" | tail -80
         grep -E "failed|error:" "$log" | head -5
         echo "lesson shakespeare --demo --seed $seed failed (log above)"
         exit 1

@@ -134,8 +134,7 @@ extension Commands {
 /// first character when there is none).
 func sampleOrigin(prime: String, vocabulary: Vocabulary) -> String {
     if prime.isEmpty, let first = vocabulary.characters.first {
-        return "── sample from h_0 = 0 after \"\(safeText(visible(String(first))))\" (the vocabulary's first character; "
-            + "--prime TEXT starts after a text) ──"
+        return "── sample from h_0 = 0, after \"\(safeText(visible(String(first))))\" (the vocabulary's first character) ──"
     }
     return "── sample from h_0 = 0, primed with \"\(safeText(visible(prime)))\" ──"
 }

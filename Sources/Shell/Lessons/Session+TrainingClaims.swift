@@ -10,7 +10,8 @@ extension Session {
     /// so). Throws when there is no such sample otherwise.
     func trainingSample(at iteration: Int) throws(LessonTermError) -> String? {
         if let sample = lessonContext.trainingSamples[iteration] { return sample }
-        let underTest = lessonContext.trainingLimit != nil || lessonContext.trainingSeconds != nil
+        let underTest =
+            lessonContext.trainingLimit != nil || lessonContext.trainingSeconds != nil || lessonContext.trainingUntil != nil
         if underTest, currentTrainer.iteration < iteration {
             output.note(
                 "(under test: no sample at iteration \(iteration): training was cut at iteration "
@@ -29,7 +30,7 @@ extension Session {
         var loop = makeTrainingLoop(iterations: nil, seconds: nil)
         loop.schedule = TrainingSchedule(iterations: nil, validationLimit: Session.validationLimit)
         loop.trainer = currentTrainer
-        let timed = 3
+        let timed = 2
         var perIteration = 0.0
         for index in 0...timed {  // the first one (allocations) is not counted
             let start = Date()
@@ -38,10 +39,14 @@ extension Session {
         }
         var seconds = perIteration * Double(remaining)
         let validateEvery = workspace.settings.validateEvery
-        if validateEvery > 0 {
+        let validationCount = min(loop.validation.count, Session.validationLimit)
+        if validateEvery > 0, validationCount >= 16 {
+            // A tenth of a validation pass, timed and scaled (it reads at most `validationLimit` characters).
+            let part = max(16, validationCount / 10)
             let start = Date()
-            _ = loop.validationLoss()
-            seconds += Date().timeIntervalSince(start) * Double(remaining / validateEvery + 1)
+            _ = loop.trainer.model.validationLoss(loop.validation, limit: part)
+            let perValidation = Date().timeIntervalSince(start) * Double(validationCount) / Double(part)
+            seconds += perValidation * Double(remaining / validateEvery + 1)
         }
         return seconds
     }
