@@ -207,7 +207,19 @@ extension Model {
     ) throws(VocabularyError) -> String {
         var indices = try vocabulary.encode(prime)
         if indices.isEmpty { indices = [0] }
-        var stepper = Stepper(model: self)
+        return sample(feeding: indices, from: nil, length: length, options: options, using: &generator, onCharacter: onCharacter)
+    }
+
+    /// Writes `length` characters after feeding `indices` (vocabulary indices, at least one)
+    /// starting from `state` (batch 1; nil: h_0 = 0): how a sample continues a training stream
+    /// from its carried state, fed the character the stream reads next.
+    public func sample(
+        feeding indices: [Int], from state: RecurrentState?, length: Int, options: SamplingOptions = .init(),
+        using generator: inout some RandomNumberGenerator,
+        onCharacter: (Character) -> Bool = { _ in true }
+    ) -> String {
+        precondition(!indices.isEmpty, "a sample starts by feeding at least one character")
+        var stepper = Stepper(model: self, state: state)
         for i in indices { stepper.advance(i) }
         var text = ""
         var p: [Double] = []

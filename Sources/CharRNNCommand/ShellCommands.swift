@@ -72,12 +72,19 @@ struct LessonCommand: ParsableCommand {
         commandName: "lesson", abstract: "Open the shell in a lesson (--demo plays it to the end by itself).")
     @Argument(help: "The lesson's name (the shell's 'lessons' lists them).") var name: String
     @Flag(help: "Play the whole lesson without a learner, running each step's solution; exit 0 at the end.") var demo = false
+    @Option(help: "With --demo: the seed setting (set seed N) before the lesson's first command.") var seed: UInt64?
     @OptionGroup var options: ShellOptions
+
+    func validate() throws {
+        if seed != nil && !demo { throw ValidationError("--seed goes with --demo (in a lesson, type set seed N)") }
+        if let seed, seed > UInt64(Int.max) { throw ValidationError("--seed must be at most 2^63 − 1") }
+    }
 
     func run() throws {
         let shell = options.makeShell()
         let console = options.makeConsole(shell: shell)
-        let status = demo ? shell.playDemo(lesson: name, console: console) : shell.run(console: console, lesson: name)
+        let status =
+            demo ? shell.playDemo(lesson: name, console: console, seed: seed) : shell.run(console: console, lesson: name)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -79,6 +79,9 @@ public enum Block: Sendable, Equatable {
     case prose(String, line: Int)
     /// A command run for the learner, shown as if typed at the prompt (`$ command` in the file).
     case run(String, line: Int)
+    /// A condition the demo checks at this point of the step (`check: CONDITION` in the file),
+    /// shown to nobody: it backs a claim the prose makes about what the learner sees.
+    case check(String, line: Int)
 }
 
 /// What a step waits for.

@@ -310,6 +310,16 @@ private struct Reader {
                 current = nil
                 continue
             }
+            if let (word, value) = Reader.fieldLine(raw), word == "check" {
+                if let interactionWord {
+                    throw error(number, .contentAfterInteraction(kind: interactionWord))
+                }
+                guard !value.isEmpty else { throw error(number, .emptyValue("check:")) }
+                flushProse()
+                content.append(.check(value, line: number))
+                current = nil
+                continue
+            }
             if let (word, value) = Reader.fieldLine(raw) {
                 if kindWords.contains(word) {
                     if let interactionWord {

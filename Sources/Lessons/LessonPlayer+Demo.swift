@@ -39,7 +39,10 @@ extension LessonPlayer {
     /// (a command that fails, a value that cannot be shown, a gate that does not hold) or when
     /// `shouldStop` returns true (Ctrl-C). Progress is not touched; a lesson being played is
     /// left and taken up again afterwards.
-    public func playDemo(_ lesson: Lesson, shouldStop: () -> Bool = { false }) -> DemoResult {
+    ///
+    /// `setup` commands run first, before the lesson's first command (`set seed 3` for
+    /// `charrnn lesson NAME --demo --seed 3`); one that fails fails the demo.
+    public func playDemo(_ lesson: Lesson, setup: [String] = [], shouldStop: () -> Bool = { false }) -> DemoResult {
         let saved = (self.lesson, stepIndex, reached, satisfied)
         defer { (self.lesson, stepIndex, reached, satisfied) = saved }
         demo = DemoState()
@@ -48,6 +51,10 @@ extension LessonPlayer {
         self.lesson = lesson
         reached = 0
         say("Demo of \(lesson.name): \(lesson.title)")
+        for command in setup {
+            say("\(promptLabel ?? "")> \(command)")
+            if !executor.execute(command) { fail(line: 0, "the setup command `\(command)` failed") }
+        }
         arrive(at: 0, runCommands: true)
         while demo?.failure == nil, let step = currentStep {
             if shouldStop() {
@@ -90,6 +97,17 @@ extension LessonPlayer {
             say("Demo of \(lesson.name): all \(lesson.steps.count) steps played, every gate held.")
         }
         return DemoResult(lesson: lesson.name, transcript: demo?.transcript ?? "", failure: failure)
+    }
+
+    /// A `check:` line: in a demo, the condition must hold here (else the demo fails with the
+    /// file and line); outside a demo nothing is checked or shown.
+    func checkDemoCondition(_ condition: String, line: Int) {
+        guard demo != nil, demo?.failure == nil else { return }
+        do {
+            if try !executor.check(condition) { fail(line: line, "the check \"\(condition)\" does not hold") }
+        } catch {
+            fail(line: line, "the check \"\(condition)\" cannot be evaluated: \(error)")
+        }
     }
 
     /// Records a demo failure (the first one counts); does nothing outside a demo.

@@ -343,6 +343,8 @@ public final class LessonPlayer {
                 } else {
                     say("\(label)> \(command)   # not run again; type it to run it")
                 }
+            case .check(let condition, let line):
+                if runCommands { checkDemoCondition(condition, line: line) }
             }
         }
         let done = index < reached || satisfied

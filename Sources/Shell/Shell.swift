@@ -51,6 +51,7 @@ public final class Shell {
             ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_SECONDS"].flatMap { Double($0) }.flatMap {
                 $0 > 0 ? $0 : nil
             }
+        lessons.trainingUntil = ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_UNTIL"].flatMap { Int($0) }
         var (store, warning) = ProgressStore.load(path: progressPath ?? LessonContext.defaultProgressPath)
         store.clamp(stepCounts: lessons.catalog.stepCounts)  // a step past the last is shown as the last
         lessons.progressWarning = warning
@@ -97,7 +98,8 @@ public final class Shell {
     /// Plays `lesson` by itself (``LessonPlayer/playDemo(_:shouldStop:)``), writing its transcript
     /// to the console; Ctrl-C stops it. Returns 0 when every step played and every gate held, 1
     /// otherwise (the failure is shown as `FILE:LINE: message`).
-    public func playDemo(lesson name: String, console: any Console) -> Int32 {
+    /// With `seed`, the session's seed setting is that (`set seed N`) before the lesson's first command.
+    public func playDemo(lesson name: String, console: any Console, seed: UInt64? = nil) -> Int32 {
         session.output.console = console
         let lesson: Lesson
         do { lesson = try session.findLesson(name) } catch {
@@ -105,7 +107,8 @@ public final class Shell {
             return 1
         }
         interruptRequested.store(false, ordering: .relaxed)
-        let result = player.playDemo(lesson) { interruptRequested.load(ordering: .relaxed) }
+        let setup = seed.map { ["set seed \($0)"] } ?? []
+        let result = player.playDemo(lesson, setup: setup) { interruptRequested.load(ordering: .relaxed) }
         if let job = session.training.job {
             job.stopRequested.store(true, ordering: .relaxed)
             session.adopt(job)

@@ -14,7 +14,7 @@ import Testing
     ]
 
     @Test func theUsageLineIsMadeFromTheDeclaration() {
-        #expect(Commands.Train.usage == "train [N] [--seconds S] [--background]")
+        #expect(Commands.Train.usage == "train [N] [--until N] [--seconds S] [--background]")
         #expect(Commands.Plot.usage == "plot loss [--log] [--all]")
         #expect(Commands.StartLesson.usage == "lesson NAME [--restart]")
         #expect(Commands.Answer.usage == "answer TEXT")

@@ -62,8 +62,56 @@ public struct TrainingStep: Sendable {
     public var validation: Double?
     /// A sample drawn after this iteration, if the schedule asked for one.
     public var sample: String?
+    /// Where that sample starts: the training stream it continues.
+    public var sampleStart: SampleStart? = nil
     /// True when a checkpoint falls due now: the observer writes the loop's `trainer` and `generator`.
     public var checkpointDue: Bool
+}
+
+/// Where a sample drawn during training starts: it continues one training stream from the hidden
+/// state that stream carries after the iteration, fed the character the stream reads next.
+public struct SampleStart: Sendable, Equatable {
+    /// The stream samples continue: the first (b = 0), which reads the text from its start; with
+    /// B = 1 it is min-char-rnn's only stream.
+    public static let sampledStream = 0
+    /// The stream (0-based; b of B).
+    public var stream: Int
+    /// The iteration whose carried state the sample continues.
+    public var iteration: Int
+    /// The last characters the stream read, as vocabulary indices, ending with the character fed
+    /// first (the one the stream reads next): at most ``contextLength``.
+    public var context: [Int]
+    /// How many characters of context are kept.
+    public static let contextLength = 24
+
+    public init(stream: Int, iteration: Int, context: [Int]) {
+        self.stream = stream
+        self.iteration = iteration
+        self.context = context
+    }
+}
+
+extension Trainer {
+    /// Stream `b`'s carried hidden state (a copy, batch 1), the index of the character it reads
+    /// next in `data`, and where a sample from there starts.
+    public func continuation<Data: RandomAccessCollection<Int>>(stream b: Int, of data: Data)
+        -> (state: RecurrentState, next: Int, start: SampleStart) where Data.Index == Int
+    {
+        precondition(b >= 0 && b < state.batchSize, "no stream \(b)")
+        let H = model.shape.hiddenSize
+        var one = RecurrentState.zero(model.shape, batchSize: 1)
+        for k in 0..<model.shape.layers {
+            one.hidden[k] = Array(state.hidden[k][(b * H)..<((b + 1) * H)])
+            if state.cell[k].count == state.batchSize * H { one.cell[k] = Array(state.cell[k][(b * H)..<((b + 1) * H)]) }
+        }
+        let streamStart = data.startIndex + b * cursor.streamLength
+        let position = streamStart + min(max(cursor.position, 0), cursor.streamLength - 1)
+        let contextStart = max(streamStart, position - SampleStart.contextLength + 1)
+        return (
+            one, data[position],
+            SampleStart(stream: b, iteration: iteration, context: Array(data[contextStart...position]))
+        )
+    }
 }
 
 /// Why the guard stopped training. Either way the trainer holds the last good weights and optimizer state.
@@ -264,8 +312,13 @@ public struct TrainingLoop: Sendable {
             lastValidation = (report.iteration, loss)
         }
         if schedule.samples(at: report.iteration) {
-            step.sample = try? trainer.model.sample(
-                prime: "", length: schedule.sampleLength, options: sampling, using: &generator)
+            // As min-char-rnn samples from hprev: the carried state of one stream (a copy: training
+            // goes on untouched), fed the character that stream reads next.
+            let start = trainer.continuation(stream: SampleStart.sampledStream, of: data)
+            step.sample = trainer.model.sample(
+                feeding: [start.next], from: start.state, length: schedule.sampleLength, options: sampling,
+                using: &generator)
+            step.sampleStart = start.start
         }
         step.checkpointDue = schedule.checkpoints(at: report.iteration)
         return step

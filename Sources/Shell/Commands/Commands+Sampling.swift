@@ -8,8 +8,8 @@ extension Commands {
         static let summary = "generate N characters, each drawn from p and fed back in"
         static let help = """
             The prediction at one step becomes the next step's input, so the model writes text of
-            any length (default 200). --prime warms the hidden state with a text first (default: the
-            vocabulary's first character); --temperature divides the logits (below 1 sharper);
+            any length (default 200). It starts from h_0 = 0 (its first line says so): --prime warms the
+            hidden state with a text first (default: the vocabulary's first character); --temperature divides the logits (below 1 sharper);
             --top-k draws only among the k most likely; --argmax always takes the most likely;
             --seed draws from a generator of its own (the same seed gives the same text).
             Without options, the temperature and topk settings apply. Ctrl-C stops it.
@@ -55,6 +55,7 @@ extension Commands {
             // Lines longer than the terminal are broken before its last column, with a dim `›`.
             var wrap = StreamingWrap(width: session.width)
             let style = session.style
+            session.output.line(style.dim(sampleOrigin(prime: prime, vocabulary: model.vocabulary)))
             var written = style.dim(wrap.wrap(safeText(prime), style: .plain))
             session.output.write(written)
             let interrupted = session.interrupted
@@ -127,4 +128,13 @@ extension Commands {
             if !changed { session.output.note("set temperature (or topk) to see the distribution sample draws from beside it") }
         }
     }
+}
+
+/// The first line of `sample`: what it starts from (h_0 = 0 and the prime, or the vocabulary's
+/// first character when there is none).
+func sampleOrigin(prime: String, vocabulary: Vocabulary) -> String {
+    if prime.isEmpty, let first = vocabulary.characters.first {
+        return "── sample from h_0 = 0, after \"\(safeText(visible(String(first))))\" (the vocabulary's first character) ──"
+    }
+    return "── sample from h_0 = 0, primed with \"\(safeText(visible(prime)))\" ──"
 }

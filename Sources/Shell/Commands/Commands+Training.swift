@@ -5,13 +5,15 @@ import Rendering
 extension Commands {
     struct Train: ShellCommand {
         static let name = "train"
-        static let summary = "train N iterations (default 1000), for S seconds, or in the background"
+        static let summary = "train N more iterations (default 1000), --until iteration N, for S seconds, or in the background"
         static let help = """
             Each iteration reads the next B × T characters (batch × seq), runs forward and
             backpropagation through time, clips and updates; the hidden state is carried from chunk
             to chunk. A progress line shows the iteration, the loss, the validation loss (on the
             held-out text, every `val-every` iterations and once at the end), the learning rate,
-            characters per second and the time left. --seconds S stops after S seconds (with N:
+            characters per second and the time left. `train N` trains N more iterations; `train
+            --until N` trains until the model is at iteration N (an absolute target: after a Ctrl-C
+            the same command goes on to the same N). --seconds S stops after S seconds (with N:
             whichever comes first). Ctrl-C stops cleanly after the current iteration (every
             completed one is kept). If the loss or the weights become NaN or infinite, the guard
             stops training and restores the last good weights and optimizer state.
@@ -30,10 +32,13 @@ extension Commands {
             """
         static let arguments: [Argument] = [
             .positional("N", .integer(TrainingLimits.iterations), optional: true),
+            .option("until", "N", .integer(TrainingLimits.iterations), called: "the target iteration"),
             .option("seconds", "S", .number(TrainingLimits.seconds)), .flag("background"),
         ]
         /// Iterations to run, if given.
         let count: Int?
+        /// The iteration to train until (absolute), if given.
+        let until: Int?
         /// Seconds to run for, if given.
         let seconds: Double?
         /// Whether to train in the background.
@@ -41,12 +46,25 @@ extension Commands {
 
         init(_ arguments: ParsedArguments) {
             count = arguments.integer("N")
+            until = arguments.integer("until")
             seconds = arguments.number("seconds")
             background = arguments.flag("background")
         }
 
         func run(in session: Session) throws {
             try session.requireIdle()
+            var count = self.count
+            if let until {
+                guard count == nil else {
+                    throw CommandError("train: give N (iterations more) or --until N (the iteration to reach), not both")
+                }
+                let now = session.workspace.trainer.iteration
+                guard until > now else {
+                    session.output.line("the model is at iteration \(now) already (--until \(until)): nothing to train")
+                    return
+                }
+                count = until - now
+            }
             try session.checkTrainingMemory()
             if background {
                 session.startBackground(iterations: count, seconds: seconds)
@@ -142,9 +160,10 @@ extension Session {
             let speed = elapsed > 0 ? Double(characters) / elapsed : 0
             let f = fraction(done)
             let left = f > 0 ? elapsed / f * (1 - f) : 0
+            // Dropped from the end when the line is too wide: the time left goes last.
             let optional = [
-                loop.lastValidation.map { "val \(String(format: "%.4f", $0.loss))" } ?? "", "\(Int(speed)) chars/s",
-                "\(formatDuration(left)) left", "lr \(formatPlain(learningRate))",
+                "\(formatDuration(left)) left", loop.lastValidation.map { "val \(String(format: "%.4f", $0.loss))" } ?? "",
+                "\(Int(speed)) chars/s", "lr \(formatPlain(learningRate))",
             ].filter { !$0.isEmpty }
             let loss = "loss \(String(format: "%.4f", lastLoss))"
             // Fitted to the width less 3 columns, so a redraw never wraps and Ctrl-C's `^C` fits after it;
@@ -193,7 +212,10 @@ extension Session {
                     }
                     if step.sample != nil || step.checkpointDue {
                         if interactive { output.write("\n") }
-                        if let sample = step.sample { output.line(sampleBlock(sample, step: step)) }
+                        if let sample = step.sample {
+                            output.line(sampleBlock(sample, step: step))
+                            report(.trainingSample(iteration: step.report.iteration, text: sample))
+                        }
                         if step.checkpointDue {
                             let note = checkpoints.write(loop)
                             output.note(note)
@@ -245,7 +267,7 @@ extension Session {
 
     /// A sample printed during training, framed, with the iteration and the losses.
     func sampleBlock(_ sample: String, step: TrainingStep) -> String {
-        trainingSampleBlock(sample, step: step, style: style)
+        trainingSampleBlock(sample, step: step, vocabulary: model.vocabulary, style: style)
     }
 
     /// Starts training on its own thread.
@@ -287,12 +309,21 @@ extension Session {
 
 /// A sample printed during training (foreground or background), framed, with the iteration
 /// and the losses: what the learner watches take shape.
-func trainingSampleBlock(_ sample: String, step: TrainingStep, style: Style) -> String {
+func trainingSampleBlock(_ sample: String, step: TrainingStep, vocabulary: Vocabulary, style: Style) -> String {
     let losses =
         "loss \(String(format: "%.2f", step.report.loss))"
         + (step.validation.map { ", validation \(String(format: "%.2f", $0))" } ?? "")
-    return [style.dim("── sample at iteration \(step.report.iteration) (\(losses)) ──"), sample, style.dim("──")]
+    let start = step.sampleStart.map { ", " + sampleStartDescription($0, vocabulary: vocabulary) } ?? ""
+    return [style.dim("── sample at iteration \(step.report.iteration) (\(losses))\(start) ──"), sample, style.dim("──")]
         .joined(separator: "\n")
+}
+
+/// `continuing stream 1 after "…the kin↵"`: what a sample during training starts from (the
+/// stream's carried state, after the characters it read last; new lines shown as ↵).
+func sampleStartDescription(_ start: SampleStart, vocabulary: Vocabulary) -> String {
+    let characters = start.context.compactMap { vocabulary.characters.indices.contains($0) ? vocabulary.characters[$0] : nil }
+    let text = safeText(visible(String(characters)))
+    return "continuing stream \(start.stream + 1) after \"…\(text)\""
 }
 
 /// `1m 05s`, `12s`, `0.3s`.

@@ -23,12 +23,17 @@ final class LessonContext {
     /// The test-time time budget: `train` run by a lesson stops after this many seconds (nil: as
     /// written). Big models then train briefly under test whatever N says.
     var trainingSeconds: Double?
+    /// The test-time cap on iterations (`$CHARRNN_LESSON_TRAIN_UNTIL`): no `train` a lesson runs
+    /// goes past this iteration (nil: as written). `.ci/lesson-samples` uses it.
+    var trainingUntil: Int?
     /// The summed loss of the stepped text before and after the last `update`, and its steps.
     var lastUpdate: (before: Double, after: Double, steps: Int)?
     /// The text the last `sample` wrote (the prime and what was drawn), without colour.
     var lastSample: String?
     /// The last foreground `train`: iterations done and seconds taken.
     var lastTraining: (iterations: Int, seconds: Double)?
+    /// The samples foreground `train` printed, by iteration (the latest at each iteration).
+    var trainingSamples: [Int: String] = [:]
     /// The best unit per corpus and feature, for the model it was found in (`{{best unit quote}}`).
     var cellSearchMemo: [String: (model: Model, score: CellScore)] = [:]
     /// The last recording of every unit over a text (`Session.record`), for the model it ran.

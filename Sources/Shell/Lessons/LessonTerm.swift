@@ -265,6 +265,39 @@ extension LessonTerm {
                 let text = arguments.joined(separator: " ").replacingOccurrences(of: "\\n", with: "\n")
                 return session.lessonContext.lastSample?.contains(text) ?? false
             },
+            .condition(
+                "sample at N contains TEXT", .many,
+                "the sample `train` printed after iteration N contains TEXT (\\n: a new line, \\s: a space); "
+                    + "`sample at N matches PATTERN`: a line of it matches the regular expression PATTERN; "
+                    + "`sample at 300,500 …`: one of those samples does"
+            ) { session, arguments throws(LessonTermError) in
+                guard arguments.count >= 3, arguments[1] == "contains" || arguments[1] == "matches" else {
+                    throw LessonTermError("write: sample at N contains TEXT, or sample at N matches PATTERN")
+                }
+                var samples: [String] = []  // those printed (a sample past where a test cut training is skipped)
+                for word in arguments[0].split(separator: ",", omittingEmptySubsequences: false) {
+                    if let sample = try session.trainingSample(at: try lessonInteger(String(word), "N")) { samples.append(sample) }
+                }
+                let rest = arguments.dropFirst(2).joined(separator: " ")
+                let holds: (String) -> Bool
+                if arguments[1] == "contains" {
+                    let text = rest.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\s", with: " ")
+                    holds = { $0.contains(text) }
+                } else {
+                    guard let expression = try? NSRegularExpression(pattern: rest, options: [.anchorsMatchLines]) else {
+                        throw LessonTermError("PATTERN is not a regular expression: \(rest)")
+                    }
+                    holds = { expression.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+                }
+                return samples.isEmpty || samples.contains(where: holds)
+            },
+            .value(
+                "time to iteration N", .one,
+                "how long training from the current iteration to iteration N takes here, from a few iterations timed now: `about {{time to iteration 700}}`"
+            ) { session, arguments throws(LessonTermError) in
+                let target = try lessonInteger(arguments[0], "N")
+                return formatDuration(session.estimatedTrainingSeconds(until: target))
+            },
             .value(
                 "val loss", .none,
                 "the latest validation loss: nats per character on the held-out text (train measures it every val-every iterations and at the end)"

@@ -28,9 +28,13 @@ struct LessonWorkspaceRecord: Codable {
     var lastUpdate: [Double]?
     /// The last foreground `train`: iterations and seconds.
     var lastTraining: [Double]?
+    /// The samples foreground `train` printed, by iteration (at most ``maximumSamples``).
+    var trainingSamples: [Int: String]?
 
     /// The current format.
     static let currentVersion = 1
+    /// The most training samples kept (the latest iterations).
+    static let maximumSamples = 64
     /// The most history points kept (the oldest are dropped when saving).
     static let maximumHistory = 100_000
     /// The longest text kept in the record (a longer one is not saved: resuming then replays).
@@ -84,7 +88,10 @@ extension Session {
                 [Double($0.iteration), $0.loss, $0.validation ?? -1]
             },
             lastSample: context.lastSample, lastUpdate: context.lastUpdate.map { [$0.before, $0.after, Double($0.steps)] },
-            lastTraining: context.lastTraining.map { [Double($0.iterations), $0.seconds] })
+            lastTraining: context.lastTraining.map { [Double($0.iterations), $0.seconds] },
+            trainingSamples: Dictionary(
+                uniqueKeysWithValues: context.trainingSamples.sorted { $0.key < $1.key }
+                    .suffix(LessonWorkspaceRecord.maximumSamples).filter { $0.value.utf8.count <= 1 << 16 }))
         let json: Data
         do { json = try LessonWorkspaceRecord.encoder.encode(record) } catch { throw LessonWorkspaceError("\(error)") }
         let encoded = json.base64EncodedString()
@@ -121,7 +128,9 @@ extension Session {
         }
         guard record.history.count <= 3 * LessonWorkspaceRecord.maximumHistory, record.history.count % 3 == 0,
             (record.corpusText?.utf8.count ?? 0) <= LessonWorkspaceRecord.maximumText,
-            (record.lastSample?.utf8.count ?? 0) <= LessonWorkspaceRecord.maximumText
+            (record.lastSample?.utf8.count ?? 0) <= LessonWorkspaceRecord.maximumText,
+            (record.trainingSamples?.count ?? 0) <= LessonWorkspaceRecord.maximumSamples,
+            record.trainingSamples?.values.allSatisfy({ $0.utf8.count <= 1 << 16 }) ?? true
         else { throw LessonWorkspaceError("\(path) holds more than a workspace keeps") }
 
         // The text: the model's vocabulary must cover it (as for `load`).
@@ -206,6 +215,7 @@ extension Session {
             workspace: Workspace(
                 settings: settings, corpus: corpus, trainer: trainer,
                 generator: training.generator ?? SplitMix64(seed: settings.seed)),
-            stepping: cursor, history: history, lastUpdate: update, lastSample: record.lastSample, lastTraining: lastTraining)
+            stepping: cursor, history: history, lastUpdate: update, lastSample: record.lastSample, lastTraining: lastTraining,
+            trainingSamples: record.trainingSamples ?? [:])
     }
 }

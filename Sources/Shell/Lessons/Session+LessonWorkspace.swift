@@ -19,6 +19,8 @@ struct SetAsideWorkspace {
     var lastUpdate: (before: Double, after: Double, steps: Int)?
     var lastSample: String?
     var lastTraining: (iterations: Int, seconds: Double)?
+    /// The samples foreground `train` printed, by iteration (what a lesson's `check:` reads).
+    var trainingSamples: [Int: String] = [:]
 
     /// The workspace of a new session, with nothing done in it.
     static func fresh() -> SetAsideWorkspace {
@@ -46,7 +48,8 @@ extension Session {
     func setAsideWorkspace() -> SetAsideWorkspace {
         SetAsideWorkspace(
             workspace: workspace, stepping: stepping, history: training.history, lastUpdate: lessonContext.lastUpdate,
-            lastSample: lessonContext.lastSample, lastTraining: lessonContext.lastTraining)
+            lastSample: lessonContext.lastSample, lastTraining: lessonContext.lastTraining,
+            trainingSamples: lessonContext.trainingSamples)
     }
 
     /// Puts `saved` in place. A cursor without its forward pass (read from a file) gets it again.
@@ -57,6 +60,7 @@ extension Session {
         lessonContext.lastUpdate = saved.lastUpdate
         lessonContext.lastSample = saved.lastSample
         lessonContext.lastTraining = saved.lastTraining
+        lessonContext.trainingSamples = saved.trainingSamples
         lessonContext.lastRecording = nil
         if stepping.position > 0, stepping.stepCache == nil { stepping.stepCache = forward(steps: stepping.position) }
     }
@@ -169,6 +173,7 @@ extension Session {
         hasher.combine(training.history.count)
         hasher.combine(training.history.last?.loss)
         hasher.combine(lessonContext.lastSample)
+        hasher.combine(lessonContext.trainingSamples.count)
         hasher.combine(lessonContext.lastUpdate?.after)
         hasher.combine(lessonContext.lastTraining?.seconds)
         for tensor in workspace.trainer.model.parameters {

@@ -93,19 +93,28 @@ extension Session: LessonExecutor {
     /// `command` with the test-time limits applied when it is a `train` and they are set, and a
     /// note saying what changed; otherwise `command` itself.
     func limitedForTest(_ command: String) -> String {
-        let limit = lessonContext.trainingLimit, budget = lessonContext.trainingSeconds
+        let budget = lessonContext.trainingSeconds, cap = lessonContext.trainingUntil
+        let limit = [lessonContext.trainingLimit, cap.map { max(0, $0 - workspace.trainer.iteration) }].compactMap { $0 }.min()
         guard limit != nil || budget != nil, let words = try? tokenize(command), words.first == "train",
-            let arguments = try? Arguments(Array(words.dropFirst()), options: ["seconds"], flags: ["background"]),
+            let arguments = try? Arguments(Array(words.dropFirst()), options: ["seconds", "until"], flags: ["background"]),
             arguments.positional.count <= 1
         else { return command }
-        let count = arguments.positional.first.flatMap { Int($0) }
+        let until = arguments.options["until"].flatMap { Int($0) }  // train --until N: N − the current iteration more
+        let now = workspace.trainer.iteration
+        if let until, until <= now { return command }  // nothing to train: `train` says so
+        let count = until.map { max(1, $0 - now) } ?? arguments.positional.first.flatMap { Int($0) }
         let seconds = arguments.options["seconds"].flatMap { Double($0) }
         var newCount = count, newSeconds = seconds
         if let limit, (count ?? (seconds == nil ? 1000 : .max)) > limit { newCount = limit }
+        if newCount == 0 {  // at the test-time cap already: nothing to train
+            let line = "train --until \(now)"
+            output.note("(under test: \(line) instead of \(command))")
+            return line
+        }
         if let budget, (seconds ?? .infinity) > budget { newSeconds = budget }
         guard newCount != count || newSeconds != seconds else { return command }
         let line =
-            (["train"] + [newCount.map(String.init)].compactMap { $0 }
+            (["train"] + (until != nil ? ["--until", String(now + (newCount ?? 0))] : [newCount.map(String.init)].compactMap { $0 })
             + (newSeconds.map { ["--seconds", formatPlain($0)] } ?? [])
             + (arguments.flags.contains("background") ? ["--background"] : [])).joined(separator: " ")
         output.note("(under test: \(line) instead of \(command))")

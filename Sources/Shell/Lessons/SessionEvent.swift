@@ -16,6 +16,8 @@ enum SessionEvent: Sendable, Equatable {
     case sampled(text: String)
     /// A foreground `train` ran `iterations` iterations in `seconds`.
     case trained(iterations: Int, seconds: Double)
+    /// A foreground `train` printed `text`, the sample drawn after `iteration`.
+    case trainingSample(iteration: Int, text: String)
 }
 
 extension LessonContext {
@@ -25,6 +27,7 @@ extension LessonContext {
         case .updated(let before, let after, let steps): lastUpdate = (before, after, steps)
         case .sampled(let text): lastSample = text
         case .trained(let iterations, let seconds): lastTraining = (iterations, seconds)
+        case .trainingSample(let iteration, let text): trainingSamples[iteration] = text
         }
     }
 }

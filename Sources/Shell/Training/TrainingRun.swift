@@ -167,7 +167,8 @@ final class TrainingJob: Sendable {
                         if let v = step.validation { $0.validation = v }
                     }
                     if let sample = step.sample {
-                        console.post(trainingSampleBlock(sample, step: step, style: style))
+                        console.post(
+                            trainingSampleBlock(sample, step: step, vocabulary: loop.trainer.model.vocabulary, style: style))
                     }
                     if step.checkpointDue { console.post(checkpoints.write(loop)) }
                     if Date().timeIntervalSince(lastPost) >= 3 {
