@@ -60,7 +60,9 @@ private func line(after prefix: String, in text: String) -> String? {
         // The step's commands are shown, not rerun (the workspace is as the learner left it);
         // the lesson's `sample 20 --argmax` draws from the hello model, not Shakespeare's.
         #expect(resumed.contains("hello 17/19> sample 20 --argmax # not run again; type it to run it"))
-        let sample = line(after: "hello 17/19> sample 20 --argmax", in: resumed)
+        // The line after the sample's header (`── sample from h_0 = 0, … ──`).
+        let sample = resumed.components(separatedBy: "hello 17/19> sample 20 --argmax\n").last?
+            .split(separator: "\n").map(String.init).first { !$0.hasPrefix("──") }
         #expect(sample?.count == 20 && sample?.allSatisfy { "helo".contains($0) } == true, "\(sample ?? "none")")
         // The prose of the step before shows the learner's numbers.
         #expect(resumed.contains("Over 300 iterations at lr 0.1 the loss per"))
