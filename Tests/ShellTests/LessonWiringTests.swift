@@ -215,7 +215,10 @@ func lessonShell(_ fixture: (lessons: String, progress: String)) -> Shell {
         let failure = console.output.split(separator: "\n").first { $0.contains("failed:") }
         #expect(status == 0, "\(failure ?? "")")
         #expect(!console.output.contains("error:"), "\(console.output)")
-        #expect(Date().timeIntervalSince(start) < 60)
+        // A coarse guard against a `train` the test-time limits did not cut (uncut, shakespeare's
+        // trains take minutes): about 20 s each on idle cores, 84 s seen with two cores shared by
+        // eight builds, hence the margin. The cuts themselves are tested in TrainingTargetTests.
+        #expect(Date().timeIntervalSince(start) < 150)
         // A demo leaves progress alone.
         #expect(!FileManager.default.fileExists(atPath: directory + "/progress.json"))
     }
