@@ -108,7 +108,8 @@ struct PyTorchInteropTests {
         #expect(evals.count == 2 && evals[1] < evals[0])  // before and after: it learned
 
         let checkpoint = try Checkpoint.read(path: directory + "/torch.safetensors")
-        #expect(checkpoint.model.shape == ModelShape(cell: .lstm, vocabularySize: checkpoint.model.vocabulary.count, hiddenSize: 16, layers: 2))
+        let V = checkpoint.model.vocabulary.count
+        #expect(checkpoint.model.shape == ModelShape(cell: .lstm, vocabularySize: V, hiddenSize: 16, layers: 2))
         #expect(abs(try Self.charrnnEval(checkpoint.model, text) - pytorchEval) < 1e-5)
         let corpus = try Corpus(name: "small", text: text, vocabulary: checkpoint.model.vocabulary)
         #expect(abs(checkpoint.model.validationLoss(corpus.validation) - pytorchValidation) < 1e-5)
@@ -151,13 +152,17 @@ struct PyTorchInteropTests {
         var workspace = TrainingWorkspace(shape: model.shape)
         for _ in 0..<5 { try trainer.step(on: corpus.training, workspace: &workspace) }
         let checkpointPath = directory + "/charrnn.safetensors"
-        try Checkpoint(model: trainer.model, training: TrainingState(trainer: trainer, generator: nil)).write(path: checkpointPath)
+        let training = TrainingState(trainer: trainer, generator: nil)
+        try Checkpoint(model: trainer.model, training: training).write(path: checkpointPath)
         let charrnnStart = try Self.charrnnEval(trainer.model, text)
         var next = trainer
         let nextReport = try next.step(on: corpus.training, workspace: &workspace)
 
         let lines = try PyTorchInterop.train(
-            ["--text", path, "--resume", checkpointPath, "--save", "continued.safetensors", "--steps", "1", "--every", "1", "--eval"],
+            [
+                "--text", path, "--resume", checkpointPath, "--save", "continued.safetensors", "--steps", "1", "--every", "1",
+                "--eval",
+            ],
             in: directory)
         let evals = lines.compactMap { $0["eval_loss"] as? Double }
         let step = try #require(lines.first { $0["iteration"] as? Int == 6 && $0["loss"] != nil })

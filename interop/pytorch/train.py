@@ -273,6 +273,8 @@ def load_checkpoint(path, device):
     vocabulary = json.loads(meta["vocabulary"])
     if any(len(c) != 1 for c in vocabulary):
         fail("%s: a vocabulary entry is not one code point (e.g. CR LF): this script reads code points" % path)
+    if "rnn.weight_hh_l0" not in tensors or "decoder.weight" not in tensors:
+        fail("%s: not a charrnn model (no rnn.weight_hh_l0 or decoder.weight)" % path)
     hidden = tensors["rnn.weight_hh_l0"].shape[1]
     layers = sum(1 for name in tensors if name.startswith("rnn.weight_ih_l"))
     cell = meta.get("cell") or {g: c for c, g in GATES.items()}[tensors["rnn.weight_hh_l0"].shape[0] // hidden]
@@ -283,9 +285,12 @@ def load_checkpoint(path, device):
             k = name[-1]
             b = tensors["rnn.bias_ih_l" + k] + tensors.get("rnn.bias_hh_l" + k, 0)
             weights[name] = b if "_ih_" in name else torch.zeros_like(b)
-        else:
+        elif name in tensors:
             weights[name] = tensors[name]
-    model.load_state_dict(weights, strict=True)
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as e:
+        fail("%s: %s" % (path, str(e).splitlines()[-1].strip()))
     return model, vocabulary, meta, tensors
 
 
@@ -338,6 +343,9 @@ def parse_arguments():
     p.add_argument("--decay", type=float, help="multiply the learning rate by this ...")
     p.add_argument("--decay-every", type=int, help="... every this many iterations (0: never)")
     p.add_argument("--dropout", type=float, help="p of dropout between stacked layers")
+    p.add_argument("--warmup", type=float, default=0.0, help="warm the rate up from 0 over this share of the run")
+    p.add_argument("--anneal", choices=["constant", "linear", "cosine"], default="constant",
+                   help="anneal the rate to 0 by the end of the run (its steps or --seconds)")
     p.add_argument("--steps", type=int, help="iterations to train (default 1000 unless --seconds)")
     p.add_argument("--seconds", type=float, help="a time budget instead of (or as well as) --steps")
     p.add_argument("--every", type=int, default=100, help="print progress every K iterations")
@@ -368,6 +376,16 @@ def settings_from(arguments, meta):
     clip = settings["clip"].lower()
     settings["clip"] = "none" if clip in ("none", "off") else clip if ":" in clip else "value:" + clip
     return settings
+
+
+def budget_factor(spent, warmup, anneal):
+    """charrnn train's --warmup/--anneal (BudgetSchedule): the factor on the rate when the share
+    `spent` of the run is spent: a linear warm-up from 0, then linear or half-cosine down to 0."""
+    p = min(max(spent, 0.0), 1.0)
+    if p < warmup:
+        return p / warmup
+    q = (p - warmup) / (1 - warmup) if warmup < 1 else 1.0
+    return {"constant": 1.0, "linear": 1 - q, "cosine": (1 + math.cos(math.pi * q)) / 2}[anneal]
 
 
 def clip_gradients(parameters, clip):
@@ -443,7 +461,9 @@ def main():
         state = (h, torch.stack([tensors["state.c_l%d" % k][mine] for k in range(model.rnn.num_layers)]).to(device)) \
             if model.cell == "lstm" else h
 
-    network = nn.parallel.DistributedDataParallel(model) if distributed else model
+    network = model
+    if distributed:  # gradients are averaged over the processes during backward()
+        network = nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if device.type == "cuda" else None)
     parameters = [p for _, p in trained_parameters(model)]
     optimizer = make_optimizer(settings["optimizer"], parameters, settings["lr"])
     if resumed_training and meta.get("optimizer") == settings["optimizer"] != "sgd":  # its state goes on
@@ -477,16 +497,21 @@ def main():
     started = window_started = time.time()
     window_characters, done, reported = 0, 0, False
     while steps is None or done < steps:
-        if arguments.seconds is not None:  # every process stops at the same iteration: rank 0 decides
-            stop = torch.tensor([float(time.time() - started >= arguments.seconds)], device=device)
+        # The share of the run spent after this iteration (of its steps or seconds, whichever ends
+        # first). With a time budget rank 0's clock decides, for every process: when to stop, the rate.
+        spent = (done + 1) / steps if steps else 0.0
+        if arguments.seconds is not None:
+            clock = torch.tensor([time.time() - started], dtype=torch.float64, device=device)
             if distributed:
-                dist.broadcast(stop, 0)
-            if stop.item():
+                dist.broadcast(clock, 0)
+            if clock.item() >= arguments.seconds:
                 break
+            spent = max(spent, clock.item() / arguments.seconds)
         x, y, restarted = cursor.next(training, mine)
         if restarted:
             state = zero_state(model, len(mine), device)
         lr = settings["lr"] * (settings["decay"] ** (iteration // settings["decay_every"]) if settings["decay_every"] else 1)
+        lr *= budget_factor(spent, arguments.warmup, arguments.anneal)
         for group in optimizer.param_groups:
             group["lr"] = lr
         logits, state = network(x.to(device), state)
