@@ -17,12 +17,17 @@ import Testing
         return rates
     }
 
-    @Test func warmUpThenLinearAnnealingOverTheSteps() throws {
+    /// A scratch folder with a text, or nil (and an issue recorded) when `charrnn` is not built.
+    static func scratch() throws -> BatchCommandTests.Scratch? {
         guard BatchCommandTests.executable != nil else {
             Issue.record("the charrnn executable is not built: swift build first")
-            return
+            return nil
         }
-        let scratch = try BatchCommandTests.Scratch()
+        return try BatchCommandTests.Scratch()
+    }
+
+    @Test func warmUpThenLinearAnnealingOverTheSteps() throws {
+        guard let scratch = try Self.scratch() else { return }
         defer { scratch.remove() }
         let save = scratch.path("s.safetensors")
         let result = try BatchCommandTests.run(
@@ -43,11 +48,7 @@ import Testing
     }
 
     @Test func badScheduleValuesAreRefusedInOneLine() throws {
-        guard BatchCommandTests.executable != nil else {
-            Issue.record("the charrnn executable is not built: swift build first")
-            return
-        }
-        let scratch = try BatchCommandTests.Scratch()
+        guard let scratch = try Self.scratch() else { return }
         defer { scratch.remove() }
         for (option, value, message) in [
             ("--anneal", "steep", "--anneal must be linear, cosine or constant, not 'steep'"),
