@@ -174,5 +174,6 @@ struct PyTorchInteropTests {
         let continued = try Checkpoint.read(path: directory + "/continued.safetensors")
         #expect(abs(try Self.charrnnEval(continued.model, text) - evals[1]) < 1e-5, "\(cell): loaded back")
         #expect(continued.training?.trainer.iteration == 6 && continued.training?.trainer.optimizer.step == 6)
+        #expect(continued.training?.trainer.cursor.position == next.cursor.position, "\(cell): where the text goes on")
     }
 }
