@@ -36,6 +36,10 @@ struct TrainCommand: ParsableCommand {
     var decay: String?
     @Option(parsing: .unconditional, help: "Iterations between learning-rate decays (0: never).") var decayEvery: String?
     @Option(parsing: .unconditional, help: "p of dropout between stacked layers while training (0: none).") var dropout: String?
+    @Option(parsing: .unconditional, help: "Warm the learning rate up from 0 over this share of the run (0–0.5).")
+    var warmup: String?
+    @Option(help: "Anneal the learning rate to 0 by the end of the run (its steps or --seconds): linear, cosine or constant.")
+    var anneal: String?
     @Option(parsing: .unconditional, help: "Iterations to train (default 1000 unless --seconds is given).") var steps: String?
     @Option(parsing: .unconditional, help: "A time budget in seconds instead of (or as well as) a step count.")
     var seconds: String?
@@ -70,6 +74,8 @@ struct TrainCommand: ParsableCommand {
         var checkpointEvery: Int
         var seed: UInt64
         var budget: MemoryBudget
+        /// The learning rate's warm-up and annealing over this run (`--warmup`, `--anneal`).
+        var budgetSchedule: BudgetSchedule = .constant
     }
 
     /// Every option checked and combined with the preset.
@@ -118,12 +124,23 @@ struct TrainCommand: ParsableCommand {
         let every = try BatchSettings.wholeNumber(every, option: "every", in: TrainingLimits.iterations)
         let fraction = try BatchSettings.number(valFraction, option: "val-fraction", in: 0...0.9)
         let seed = UInt64(try BatchSettings.wholeNumber(seed, option: "seed", in: 0...Int.max))
-        return Plan(
+        var budgetSchedule = BudgetSchedule.constant
+        if let warmup { budgetSchedule.warmup = try BatchSettings.number(warmup, option: "warmup", in: 0...0.5) }
+        if let anneal {
+            guard let annealing = BudgetSchedule.Annealing(rawValue: anneal) else {
+                throw BatchOptionError("--anneal must be linear, cosine or constant, not '\(anneal)'")
+            }
+            budgetSchedule.annealing = annealing
+            budgetSchedule.floor = annealing == .constant ? 1 : 0
+        }
+        var plan = Plan(
             base: base, configuration: configuration, cell: cell == nil ? base.cell : s.cell,
             hiddenSize: hidden == nil ? base.hiddenSize : s.hiddenSize, layers: layers == nil ? base.layers : s.layers,
             initialization: initialization == nil ? base.initialization : s.initialization,
             steps: steps ?? (seconds == nil ? 1000 : nil), seconds: seconds, every: every, validateEvery: s.validateEvery,
             validationFraction: fraction, checkpointEvery: s.checkpointEvery, seed: seed, budget: s.memoryBudget)
+        plan.budgetSchedule = budgetSchedule
+        return plan
     }
 
     func validate() throws {
@@ -207,8 +224,15 @@ struct TrainCommand: ParsableCommand {
                 StandardStreams.line(line)
             }
         }
+        var iterationsDone = 0
+        /// The share of this run spent after the coming iteration: of its steps or its seconds, whichever ends first.
+        func spent() -> Double {
+            let byTime = plan.seconds.map { Date().timeIntervalSince(start) / $0 } ?? 0
+            let bySteps = plan.steps.map { Double(iterationsDone + 1) / Double(max($0, 1)) } ?? 0
+            return max(byTime, bySteps)
+        }
         let outcome = loop.run(
-            learningRate: { configuration.learningRate },
+            learningRate: { configuration.learningRate * plan.budgetSchedule.factor(progress: spent()) },
             shouldStop: { interruptRequested.load(ordering: .relaxed) || writeFailed },
             observe: { event, loop in
                 switch event {
@@ -218,6 +242,7 @@ struct TrainCommand: ParsableCommand {
                     let report = step.report
                     windowCharacters += report.characters
                     totalCharacters += report.characters
+                    iterationsDone += 1
                     lastReport = report
                     if report.iteration % plan.every == 0 || loop.schedule.validates(at: report.iteration) {
                         let speed = Double(windowCharacters) / max(Date().timeIntervalSince(windowStart), 1e-9)
@@ -226,7 +251,9 @@ struct TrainCommand: ParsableCommand {
                         windowCharacters = 0
                     }
                     if step.checkpointDue {
-                        do { try write(loop.trainer, generator: loop.generator) } catch { writeFailed = true }
+                        do {
+                            try write(loop.trainer, generator: loop.generator, learningRate: configuration.learningRate)
+                        } catch { writeFailed = true }
                     }
                 }
             })
@@ -244,7 +271,7 @@ struct TrainCommand: ParsableCommand {
                 lastReport, speed: Double(totalCharacters) / max(Date().timeIntervalSince(start), 1e-9),
                 validationLoss: loop.validationLoss())
         }
-        try write(trainer, generator: generator)
+        try write(trainer, generator: generator, learningRate: configuration.learningRate)
         if !json {
             StandardStreams.line(
                 "saved \(save) after \(trainer.iteration) iterations in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
@@ -267,7 +294,10 @@ struct TrainCommand: ParsableCommand {
         try fail { try budget.check(MemoryEstimate.training(shape, configuration: configuration), for: "training") }
     }
 
-    private func write(_ trainer: Trainer, generator: SplitMix64) throws {
+    /// Writes the checkpoint; `learningRate` is the rate asked for (not the warm-up's or annealing's of the moment).
+    private func write(_ trainer: Trainer, generator: SplitMix64, learningRate: Double) throws {
+        var trainer = trainer
+        trainer.configuration.learningRate = learningRate
         let checkpoint = Checkpoint(
             model: trainer.model, training: TrainingState(trainer: trainer, generator: generator),
             extra: ["seed": seed, "charrnn.corpus": text])

@@ -287,3 +287,52 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
         return base * pow(factor, Double(iteration / every))
     }
 }
+
+/// The learning rate's shape over one run's budget (its iterations, or its seconds), for
+/// `charrnn train --warmup --anneal`: a linear warm-up from 0 over the first `warmup` of the budget,
+/// then the full rate, annealed (linearly or along half a cosine) to `floor` × the rate at the
+/// budget's end. A factor on the rate, from the share of the budget spent, p ∈ [0, 1]:
+///
+///   warm-up   f(p) = p / warmup                                   while p < warmup
+///   constant  f(p) = 1
+///   linear    f(p) = floor + (1 − floor) · (1 − q)                q = (p − warmup) / (1 − warmup)
+///   cosine    f(p) = floor + (1 − floor) · (1 + cos(π q)) / 2
+///
+/// It multiplies the rate the trainer is given (after `LearningRateSchedule`), so a time budget
+/// can shape it: the share spent is only known while the run goes, and is not saved.
+public struct BudgetSchedule: Sendable, Equatable {
+    /// How the rate falls after the warm-up.
+    public enum Annealing: String, Sendable, CaseIterable {
+        case constant, linear, cosine
+    }
+
+    /// The share of the budget spent warming up, in [0, 1).
+    public var warmup: Double
+    /// How the rate falls from the end of the warm-up to the end of the budget.
+    public var annealing: Annealing
+    /// The share of the rate left at the end, in [0, 1].
+    public var floor: Double
+
+    /// No warm-up, no annealing: the factor is always 1.
+    public static let constant = BudgetSchedule(warmup: 0, annealing: .constant, floor: 1)
+
+    public init(warmup: Double = 0, annealing: Annealing = .constant, floor: Double = 0) {
+        self.warmup = warmup
+        self.annealing = annealing
+        self.floor = floor
+    }
+
+    /// The factor on the learning rate when `progress` of the budget is spent (clamped to [0, 1]).
+    /// Never 0 during the warm-up's first iteration: the caller passes the share spent *after* the
+    /// iteration it sets the rate for, or a small positive share.
+    public func factor(progress: Double) -> Double {
+        let p = min(max(progress, 0), 1)
+        if p < warmup { return p / warmup }
+        let q = warmup < 1 ? (p - warmup) / (1 - warmup) : 1
+        switch annealing {
+        case .constant: return 1
+        case .linear: return floor + (1 - floor) * (1 - q)
+        case .cosine: return floor + (1 - floor) * (1 + cos(Double.pi * q)) / 2
+        }
+    }
+}
