@@ -24,6 +24,10 @@ public protocol LessonExecutor: AnyObject {
     /// Shows lesson text (prose, questions, feedback) where command output goes, so that the
     /// two interleave in order. The text is whole lines, each ending with a newline; write it as is.
     func present(_ text: String)
+    /// Whether `command` only shows (a sample, a plot, a value) and changes nothing the lesson
+    /// keeps: such commands run again when a lesson resumes on the workspace the learner left,
+    /// where the others are only shown. By default: no command.
+    func onlyShows(_ command: String) -> Bool
 }
 
 extension LessonExecutor {
@@ -31,6 +35,8 @@ extension LessonExecutor {
     public func execute(_ command: String, from location: LessonLocation) -> Bool { execute(command) }
     /// Evaluates the expression as ``value(of:)`` does.
     public func value(of expression: String, from location: LessonLocation) throws -> String { try value(of: expression) }
+    /// No command is known to only show.
+    public func onlyShows(_ command: String) -> Bool { false }
 }
 
 /// Where a command or value is written in a lesson file: `lessons/05-bptt.md:83`.

@@ -30,6 +30,9 @@ public final class LessonPlayer {
     var skipRefused = false
     /// Whether a failed save was reported (reported once).
     var saveFailureReported = false
+    /// While a lesson resumes on the workspace the learner left: the step's commands that only
+    /// show (``LessonExecutor/onlyShows(_:)``) run again; the others are only shown.
+    var rerunOnlyShowingCommands = false
     /// Set while a demo plays: the transcript and the first failure.
     var demo: DemoState?
 
@@ -94,7 +97,9 @@ public final class LessonPlayer {
                 "# \(lesson.title)\n\(lesson.summary)\n\(lesson.steps.count) steps. `next` (or Enter) goes on, "
                     + "`back` goes back, `hint`, `skip`, `where`, `leave`; any other command works as usual.")
         }
+        rerunOnlyShowingCommands = !runCommands
         arrive(at: index, runCommands: runCommands)
+        rerunOnlyShowingCommands = false
     }
 
     /// Leaves the lesson; progress is kept.
@@ -334,7 +339,7 @@ public final class LessonPlayer {
             case .prose(let text, let line):
                 say(interpolate(text, line: line))
             case .run(let command, let line):
-                if runCommands {
+                if runCommands || (rerunOnlyShowingCommands && executor.onlyShows(command)) {
                     say("\(label)> \(command)")
                     if !executor.execute(command, from: location(line)) {
                         fail(line: line, "the command `\(command)` failed")

@@ -37,6 +37,24 @@ private func line(after prefix: String, in text: String) -> String? {
 }
 
 @Suite struct LessonWorkspaceTests {
+    /// On a restored workspace a step's command that changes it (`corpus hello`) is shown, not run
+    /// again; one that only shows (`model`, `show W_xh`) runs again.
+    @Test func aResumedStepRerunsOnlyWhatOnlyShows() {
+        let fixture = WorkspaceFixture()
+        let shell = fixture.shell()
+        _ = wide(shell, ["lesson hello", "next", "step", "leave"])
+        let session = shell.session
+        _ = wide(shell, ["lesson hello", "back", "leave"])
+        let resumedAtOne = wide(shell, ["lesson hello"])
+        #expect(resumedAtOne.contains("hello 1/19> corpus hello # not run again; type it to run it"))
+        #expect(session.stepping.position == 1)  // `corpus hello` would have reset the cursor
+        _ = wide(shell, ["next", "skip", "leave"])  // step 2 asks a question
+        let resumedAtTwo = wide(shell, ["lesson hello"])
+        #expect(resumedAtTwo.contains("hello 3/19> model\n"))
+        #expect(resumedAtTwo.contains("hello 3/19> show W_xh\n"))
+        #expect(!resumedAtTwo.contains("not run again"))
+    }
+
     /// The newcomer of issue 12: hello to step 17, `leave`, `corpus shakespeare`, `lesson hello`.
     @Test func aResumedLessonHasItsTextAndModelBackAndTheLearnersIsTheirs() {
         let fixture = WorkspaceFixture()
@@ -57,9 +75,9 @@ private func line(after prefix: String, in text: String) -> String? {
         #expect(resumed.contains("Resuming hello at step 17 of 19."))
         #expect(session.workspace.corpus.name == "hello" && session.workspace.corpus.text == "hello")
         #expect(session.workspace.trainer == lessonTrainer)  // weights, optimizer state, iteration
-        // The step's commands are shown, not rerun (the workspace is as the learner left it);
-        // the lesson's `sample 20 --argmax` draws from the hello model, not Shakespeare's.
-        #expect(resumed.contains("hello 17/19> sample 20 --argmax # not run again; type it to run it"))
+        // The step's `sample 20 --argmax` only shows, so it runs again, and draws from the hello
+        // model, not Shakespeare's (a command that changes the workspace is only shown: below).
+        #expect(resumed.components(separatedBy: "hello 17/19> sample 20 --argmax\n").count == 3)
         // The line after the sample's header (`── sample from h_0 = 0, … ──`).
         let sample = resumed.components(separatedBy: "hello 17/19> sample 20 --argmax\n").last?
             .split(separator: "\n").map(String.init).first { !$0.hasPrefix("──") }

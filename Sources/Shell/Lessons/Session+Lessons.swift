@@ -121,6 +121,17 @@ extension Session: LessonExecutor {
         return line
     }
 
+    /// Whether `command` only shows: it runs again when a lesson resumes on the learner's saved
+    /// workspace. `sample` and `predict` draw from the generator but change no weight or setting.
+    public func onlyShows(_ command: String) -> Bool {
+        guard let words = try? tokenize(command), let name = words.first else { return false }
+        let showing: Set<String> = [
+            "show", "trace", "status", "plot", "sample", "predict", "cells", "cell", "gradflow", "toy", "code", "help",
+        ]
+        if showing.contains(name) { return true }
+        return (name == "model" || name == "corpus") && words.count == 1
+    }
+
     /// Evaluates a gate condition; unknown conditions throw with the nearest known ones.
     public func check(_ condition: String) throws -> Bool {
         try evaluateCondition(condition)
