@@ -101,14 +101,7 @@ public enum Kernels {
         multiplyAddRows(M, N, K, A, rowStride: K, columnStride: 1, B, C)
     }
 
-    /// C (M, N) += Aᵀ · B with A stored as (K, M) and B as (K, N): a sum of K outer products.
-    /// The weight gradients: dW_hh += da_tᵀ · h_{t-1}, dW_hy += dyᵀ · h.
-    public static func multiplyAddTransposedA(
-        _ M: Int, _ N: Int, _ K: Int,
-        _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
-    ) {
-        multiplyAddRows(M, N, K, A, rowStride: 1, columnStride: M, B, C)
-    }
+    // C (M, N) += Aᵀ · B, the weight gradients: `multiplyAddTransposedA`, Kernels+WeightGradient.swift.
 
     /// c (N) += Bᵀ a: a (K) against each row of B (N, K), four rows at a time sharing a's loads.
     /// The sampler's matrix × vector product.
@@ -283,13 +276,16 @@ public enum Kernels {
         }
     }
 
+    /// The block of k every product sums in registers before adding to C: C += Σ_{k in block} …,
+    /// block by block (the rows of B in use stay in cache). Part of the order of summation.
+    static let kBlock = 256
+
     /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
     /// stay in cache), each 32-column panel, each 4-row tile. B is (K, N) row-major, or packed.
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
         _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>
     ) {
-        let kBlock = 256
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)

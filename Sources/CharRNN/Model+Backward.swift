@@ -99,12 +99,15 @@ extension Model {
         trace.fromAbove.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         trace.dLogits.withUnsafeBufferPointer { dy in
             top.withUnsafeBufferPointer { h in
-                gradients[wy].values.withUnsafeMutableBufferPointer { dWhy in
-                    Kernels.multiplyAddTransposedA(V, H, T * B, dy.baseAddress!, h.baseAddress! + B * H, dWhy.baseAddress!)
+                var decoder = [gradients[wy].values, gradients[by].values]  // moved out to be written
+                gradients[wy].values = []
+                gradients[by].values = []
+                defer { (gradients[wy].values, gradients[by].values) = (decoder[0], decoder[1]) }
+                borrow(reading: [], writing: &decoder) { _, write in  // dW_hy += Σ dy_tᵀ h_t, db_y += Σ dy_t
+                    Kernels.multiplyAddTransposedA(
+                        V, H, T * B, dy.baseAddress!, h.baseAddress! + B * H, write[0].baseAddress!,
+                        sums: write[1].baseAddress!)
                 }
-            }
-            gradients[by].values.withUnsafeMutableBufferPointer { dby in
-                Kernels.addRowSums(T * B, V, dy.baseAddress!, dby.baseAddress!)
             }
             parameters[wy].values.withUnsafeBufferPointer { Why in
                 trace.fromAbove.withUnsafeMutableBufferPointer { dh in
@@ -184,34 +187,40 @@ extension Model {
             }
         }
 
-        // The weight gradients, all steps at once.
-        trace.dRecurrent.withUnsafeBufferPointer { dr in
-            forward.hidden.withUnsafeBufferPointer { h in
-                gradients[wh].values.withUnsafeMutableBufferPointer { dWhh in  // dW_hh += Σ_t da_tᵀ h_{t-1}
-                    Kernels.multiplyAddTransposedA(GH, H, T * B, dr.baseAddress!, h.baseAddress!, dWhh.baseAddress!)
+        // The weight gradients, all steps at once; each bias gradient is summed while its product
+        // reads da (`sums`).
+        var weights = [gradients[wh].values, gradients[wi].values, gradients[bi].values, bh.map { gradients[$0].values } ?? []]
+        gradients[wh].values = []  // moved out to be written, back below
+        gradients[wi].values = []
+        gradients[bi].values = []
+        if let bh { gradients[bh].values = [] }
+        defer {
+            gradients[wh].values = weights[0]
+            gradients[wi].values = weights[1]
+            gradients[bi].values = weights[2]
+            if let bh { gradients[bh].values = weights[3] }
+        }
+        borrow(reading: [trace.dRecurrent, trace.dPreactivation, forward.hidden, below], writing: &weights) { read, write in
+            let dr = read[0].baseAddress!, da = read[1].baseAddress!, h = read[2].baseAddress!
+            let dWhh = write[0].baseAddress!, dWih = write[1].baseAddress!, dbih = write[2].baseAddress!
+            let dbhh = bh == nil ? nil : write[3].baseAddress
+            // dW_hh += Σ_t da_tᵀ h_{t-1} with db_hh += Σ_t da_t (recurrent side); the RNN's one
+            // bias b_h takes the sum (its recurrent side is da itself).
+            Kernels.multiplyAddTransposedA(GH, H, T * B, dr, h, dWhh, sums: dbhh ?? dbih)
+            // db_ih += Σ_t da_t: the LSTM's da is its recurrent side's, so the same sums (both
+            // started from zero: the same bits as adding them again); the GRU's differs in n.
+            let inputSums: UnsafeMutablePointer<Float>? = cell == .gru ? dbih : nil
+            if cell == .lstm, let dbhh { dbih.update(from: dbhh, count: GH) }
+            if k == 0 {  // dW_xh[:, x_t] += da_t: the one-hot gather's gradient is a scatter
+                inputs.withUnsafeBufferPointer { x in
+                    Kernels.scatterAddColumns(T * B, GH, In, x.baseAddress!, da, dWih)
                 }
-            }
-            if let bh {  // db_hh += Σ_t da_t (recurrent side)
-                gradients[bh].values.withUnsafeMutableBufferPointer { db in
-                    Kernels.addRowSums(T * B, GH, dr.baseAddress!, db.baseAddress!)
-                }
+                if let inputSums { Kernels.addRowSums(T * B, GH, da, inputSums) }
+            } else {  // dW_xh += Σ_t da_tᵀ x_t, with x_t the layer below's h_t
+                Kernels.multiplyAddTransposedA(GH, In, T * B, da, read[3].baseAddress! + B * H, dWih, sums: inputSums)
             }
         }
         trace.dPreactivation.withUnsafeBufferPointer { da in
-            gradients[bi].values.withUnsafeMutableBufferPointer { db in  // db_h (db_ih) += Σ_t da_t
-                Kernels.addRowSums(T * B, GH, da.baseAddress!, db.baseAddress!)
-            }
-            gradients[wi].values.withUnsafeMutableBufferPointer { dWih in
-                if k == 0 {  // dW_xh[:, x_t] += da_t: the one-hot gather's gradient is a scatter
-                    inputs.withUnsafeBufferPointer { x in
-                        Kernels.scatterAddColumns(T * B, GH, In, x.baseAddress!, da.baseAddress!, dWih.baseAddress!)
-                    }
-                } else {  // dW_xh += Σ_t da_tᵀ x_t, with x_t the layer below's h_t
-                    below.withUnsafeBufferPointer { x in
-                        Kernels.multiplyAddTransposedA(GH, In, T * B, da.baseAddress!, x.baseAddress! + B * H, dWih.baseAddress!)
-                    }
-                }
-            }
             if k > 0 {  // dx_t = W_xhᵀ da_t, for the layer below
                 parameters[wi].values.withUnsafeBufferPointer { Wih in
                     dInput.withUnsafeMutableBufferPointer { dx in
