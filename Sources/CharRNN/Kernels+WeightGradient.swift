@@ -6,12 +6,12 @@
 // Same micro-kernels and the same order of summation as `multiplyAddRows` (k in blocks of
 // `kBlock`, each block summed in registers then added to C; 8-row tiles, a 4-row tile, single
 // rows; the same tile for the same row), so the same bits — only the memory traffic differs:
-// - A, read down its columns (element (m, k) at A[k·M + m]), is copied a strip of 8 columns at a
-//   time into a small contiguous (kc, 8) block that stays in L1 while every panel of B uses it
-//   (instead of 8 floats from each of kc rows, 4 KB apart, once per panel);
+// - A, whose columns the tiles read (element (m, k) at A[k·M + m]), is copied block by block of k,
+//   row by row (sequential reads), into strips of 8 columns: contiguous (kc, 8) blocks, each in L1
+//   while every panel of B uses it (instead of 8 floats from each of kc rows, 4 KB apart, per panel);
 // - the rows of C are split over both cores (B, packed once, is shared), so each core reads only
 //   its half of A — the largest operand (T·B × G·H);
-// - the strip copy also adds A's columns into `sums`, k in order: the bias gradient at no extra
+// - the copy also adds A's rows into `sums`, k in order: the bias gradient at no extra
 //   pass over A, the same additions in the same order as `addRowSums`.
 
 extension Kernels {
@@ -36,28 +36,28 @@ extension Kernels {
             let rowsPerChunk = parallel ? ((M + parallelChunks - 1) / parallelChunks + 7) & ~7 : M
             Kernels.parallel((M + rowsPerChunk - 1) / rowsPerChunk) { chunk in
                 let m0 = chunk * rowsPerChunk, m1 = min(M, m0 + rowsPerChunk)
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 8) { strip in
-                    multiplyAddTransposedARows(m0, m1, M, N, K, A, P, C, sums, strip: strip.baseAddress!)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * (m1 - m0)) { strips in
+                    multiplyAddTransposedARows(m0, m1, M, N, K, A, P, C, sums, strips: strips.baseAddress!)
                 }
             }
         }
     }
 
     /// Rows m0 ..< m1 of `multiplyAddTransposedA` (m0 a multiple of 8), B packed. For each block
-    /// of k, each strip of 8 rows (then 4, then 1 past the last multiple of 8 of m1): copy A's
-    /// strip (kc, r) into `strip` (adding it into `sums`), then multiply it by every panel.
+    /// of k: copy A's columns m0 ..< m1 into strips (`copyStrips`), then multiply each strip by
+    /// every panel of B — strips of 8 rows, then 4, then 1 past the last multiple of 8 of m1.
     static func multiplyAddTransposedARows(
         _ m0: Int, _ m1: Int, _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, _ P: UnsafePointer<Float>,
-        _ C: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>?, strip: UnsafeMutablePointer<Float>
+        _ C: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>?, strips: UnsafeMutablePointer<Float>
     ) {
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)
-            let Ak = A + k0 * M
+            copyStrips(kc, m0, m1, A + k0 * M, M, into: strips, sums: sums)
             var m = m0
             while m < m1 {
-                let r = m + 8 <= m1 ? 8 : m + 4 <= m1 ? 4 : 1  // the serial kernel's tile for row m
-                copyStrip(kc, r, Ak + m, M, into: strip, sums: sums.map { $0 + m })
+                let r = stripHeight(m, m1)
+                let strip = strips + (m - m0) * kc  // the strips before it hold m − m0 rows × kc
                 var n = 0
                 while n < N {
                     let w = min(2 * width, N - n)
@@ -80,25 +80,33 @@ extension Kernels {
         }
     }
 
-    /// strip[k·r + i] = a[k·M + i] for k < kc, i < r: r columns of A as a contiguous (kc, r) block;
-    /// with `sums`, also sums[i] += a[k·M + i], k in order.
+    /// The rows of the tile starting at row m of m ..< m1: the serial kernel's choice (8, then 4, then 1).
     @inline(__always)
-    static func copyStrip(
-        _ kc: Int, _ r: Int, _ a: UnsafePointer<Float>, _ M: Int, into strip: UnsafeMutablePointer<Float>,
+    static func stripHeight(_ m: Int, _ m1: Int) -> Int { m + 8 <= m1 ? 8 : m + 4 <= m1 ? 4 : 1 }
+
+    /// Copies columns m0 ..< m1 of the block a (kc rows of A, M apart) into strips: the strip of rows
+    /// m ..< m + r (r = `stripHeight`) is a contiguous (kc, r) block at strips + (m − m0)·kc. Reads A
+    /// row by row (sequentially); with `sums`, also sums[m] += a[k·M + m], k in order.
+    static func copyStrips(
+        _ kc: Int, _ m0: Int, _ m1: Int, _ a: UnsafePointer<Float>, _ M: Int, into strips: UnsafeMutablePointer<Float>,
         sums: UnsafeMutablePointer<Float>?
     ) {
-        if r == 8 {
-            typealias Eight = SIMD8<Float>
-            var s = sums.map { UnsafeRawPointer($0).loadUnaligned(as: Eight.self) } ?? Eight()
-            for k in 0..<kc {
-                let v = UnsafeRawPointer(a + k * M).loadUnaligned(as: Eight.self)
-                UnsafeMutableRawPointer(strip + k * 8).storeBytes(of: v, as: Eight.self)
-                s += v
+        typealias Eight = SIMD8<Float>
+        let full = m0 + (m1 - m0) / 8 * 8  // rows in strips of 8
+        for k in 0..<kc {
+            let row = a + k * M
+            var m = m0
+            while m < full {
+                let v = UnsafeRawPointer(row + m).loadUnaligned(as: Eight.self)
+                UnsafeMutableRawPointer(strips + (m - m0) * kc + k * 8).storeBytes(of: v, as: Eight.self)
+                m += 8
             }
-            if let sums { UnsafeMutableRawPointer(sums).storeBytes(of: s, as: Eight.self) }
-        } else {
-            for k in 0..<kc { for i in 0..<r { strip[k * r + i] = a[k * M + i] } }
-            if let sums { for k in 0..<kc { for i in 0..<r { sums[i] += a[k * M + i] } } }
+            while m < m1 {
+                let r = stripHeight(m, m1)
+                for i in 0..<r { strips[(m - m0) * kc + k * r + i] = row[m + i] }
+                m += r
+            }
+            if let sums { axpy(1, row + m0, sums + m0, m1 - m0) }  // addRowSums' additions, k in order
         }
     }
 }

@@ -101,6 +101,16 @@ public enum Kernels {
         multiplyAddRows(M, N, K, A, rowStride: K, columnStride: 1, B, C)
     }
 
+    /// C (M, N) = A (M, K) · B (K, N): `multiplyAdd` into a C whose old values are ignored (written,
+    /// not read: no zeroing pass first; the same bits as `multiplyAdd` into zeros, but that the sign
+    /// of a zero sum is its own). The backward products into fresh arrays: dh = dy · W_hy, dx = da · W_xh.
+    public static func multiply(
+        _ M: Int, _ N: Int, _ K: Int,
+        _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        multiplyAddRows(M, N, K, A, rowStride: K, columnStride: 1, B, C, accumulate: false)
+    }
+
     // C (M, N) += Aᵀ · B, the weight gradients: `multiplyAddTransposedA`, Kernels+WeightGradient.swift.
 
     /// c (N) += Bᵀ a: a (K) against each row of B (N, K), four rows at a time sharing a's loads.
@@ -191,19 +201,27 @@ public enum Kernels {
     /// C (M, N) += A · B with A's element (m, k) at A[m·rowStride + k·columnStride] and B (K, N):
     /// the three products' common core. With four rows or more, B is first packed into panels
     /// (see `pack`); a row or three read B in place.
+    /// `accumulate: false` writes C = A · B instead (C's old values are not read).
     static func multiplyAddRows(
         _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
-        _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+        _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>, accumulate: Bool = true
     ) {
-        guard M > 0, N > 0, K > 0 else { return }
+        guard M > 0, N > 0 else { return }
+        guard K > 0 else {
+            if !accumulate { C.update(repeating: 0, count: M * N) }  // an empty sum
+            return
+        }
         if M < 4 {
-            split(M, N, K) { n0, n1 in multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, B, packed: false, C) }
+            split(M, N, K) { n0, n1 in
+                multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, B, packed: false, C, accumulate: accumulate)
+            }
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
             split(M, N, K) { n0, n1 in  // each range of panels packs its own columns, then multiplies
                 packColumns(n0, n1, K, N, B, transposed: false, into: P.baseAddress!)
-                multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P.baseAddress!, packed: true, C)
+                multiplyAddPanel(
+                    M, n0, n1, N, K, A, rowStride, columnStride, P.baseAddress!, packed: true, C, accumulate: accumulate)
             }
         }
     }
@@ -216,6 +234,19 @@ public enum Kernels {
     ) {
         guard M > 0, N > 0, K > 0 else { return }
         split(M, N, K) { n0, n1 in multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P, packed: true, C) }
+    }
+
+    /// C (M, N) = A · B with B packed: `multiplyAddPacked` into a C whose old values are ignored
+    /// (see `multiply`). The recurrence's products into fresh rows: W_hh h_{t-1}, W_hhᵀ da_t.
+    public static func multiplyPacked(
+        _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+        _ P: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        guard M > 0, N > 0 else { return }
+        guard K > 0 else { return C.update(repeating: 0, count: M * N) }
+        split(M, N, K) { n0, n1 in
+            multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P, packed: true, C, accumulate: false)
+        }
     }
 
     /// Packs B (K, N) — or, `transposed`, Bᵀ with B stored (N, K) — into column panels of 32: panel
@@ -282,13 +313,16 @@ public enum Kernels {
 
     /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
     /// stay in cache), each 32-column panel, each 4-row tile. B is (K, N) row-major, or packed.
+    /// With `accumulate: false` the first block of k writes C instead of adding to it.
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
-        _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>
+        _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>,
+        accumulate: Bool = true
     ) {
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)
+            let add = accumulate || k0 > 0
             let Ak = A + k0 * cs
             var n = n0
             while n < n1 {
@@ -299,19 +333,19 @@ public enum Kernels {
                 if w == 2 * width {
                     var m = 0
                     while m + 8 <= M {
-                        tile8x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N)
+                        tile8x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
                         m += 8
                     }
                     if m + 4 <= M {
-                        tile4x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N)
+                        tile4x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
                         m += 4
                     }
                     while m < M {
-                        tile1x32(kc, Ak + m * rs, cs, b, ldb, C + m * N + n)
+                        tile1x32(kc, Ak + m * rs, cs, b, ldb, C + m * N + n, add)
                         m += 1
                     }
                 } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
-                    for m in 0..<M { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n) }
+                    for m in 0..<M { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n, add) }
                 }
                 n += w
             }
@@ -319,11 +353,12 @@ public enum Kernels {
         }
     }
 
-    /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators.
+    /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators
+    /// (`add` false: C = Σ_k …, C not read — as every tile below).
     @inline(__always)
     static func tile8x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true
     ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -362,25 +397,25 @@ public enum Kernels {
             pa4 += cs
             pb += ldb
         }
-        @inline(__always) func add(_ v0: Vector, _ v1: Vector, _ r: UnsafeMutablePointer<Float>) {
-            store(load(r) + v0, r)
-            store(load(r + width) + v1, r + width)
+        @inline(__always) func write(_ v0: Vector, _ v1: Vector, _ r: UnsafeMutablePointer<Float>) {
+            update(r, v0, add)
+            update(r + width, v1, add)
         }
-        add(c00, c01, c)
-        add(c10, c11, c + ldc)
-        add(c20, c21, c + 2 * ldc)
-        add(c30, c31, c + 3 * ldc)
-        add(c40, c41, c + 4 * ldc)
-        add(c50, c51, c + 5 * ldc)
-        add(c60, c61, c + 6 * ldc)
-        add(c70, c71, c + 7 * ldc)
+        write(c00, c01, c)
+        write(c10, c11, c + ldc)
+        write(c20, c21, c + 2 * ldc)
+        write(c30, c31, c + 3 * ldc)
+        write(c40, c41, c + 4 * ldc)
+        write(c50, c51, c + 5 * ldc)
+        write(c60, c61, c + 6 * ldc)
+        write(c70, c71, c + 7 * ldc)
     }
 
     /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.
     @inline(__always)
     static func tile4x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true
     ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -401,14 +436,14 @@ public enum Kernels {
             pb += ldb
         }
         let r0 = c, r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc
-        store(load(r0) + c00, r0)
-        store(load(r0 + width) + c01, r0 + width)
-        store(load(r1) + c10, r1)
-        store(load(r1 + width) + c11, r1 + width)
-        store(load(r2) + c20, r2)
-        store(load(r2 + width) + c21, r2 + width)
-        store(load(r3) + c30, r3)
-        store(load(r3 + width) + c31, r3 + width)
+        update(r0, c00, add)
+        update(r0 + width, c01, add)
+        update(r1, c10, add)
+        update(r1 + width, c11, add)
+        update(r2, c20, add)
+        update(r2 + width, c21, add)
+        update(r3, c30, add)
+        update(r3 + width, c31, add)
     }
 
     /// One row of C, 32 columns: C[0..<32] += Σ_k A[k] · B[k, 0..<32], even and odd k in
@@ -416,7 +451,7 @@ public enum Kernels {
     @inline(__always)
     static func tile1x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>
+        _ c: UnsafeMutablePointer<Float>, _ add: Bool = true
     ) {
         var c0 = Vector(), c1 = Vector(), d0 = Vector(), d1 = Vector()
         var pa = a, pb = b
@@ -436,27 +471,33 @@ public enum Kernels {
             multiplyAccumulate(&c0, av, load(pb))
             multiplyAccumulate(&c1, av, load(pb + width))
         }
-        store(load(c) + (c0 + d0), c)
-        store(load(c + width) + (c1 + d1), c + width)
+        update(c, c0 + d0, add)
+        update(c + width, c1 + d1, add)
+    }
+
+    /// c[0 ..< 16] += v, or with `add` false c[0 ..< 16] = v: a tile's result into C.
+    @inline(__always)
+    static func update(_ c: UnsafeMutablePointer<Float>, _ v: Vector, _ add: Bool) {
+        store(add ? load(c) + v : v, c)
     }
 
     /// The first w columns (fewer than 32) of one row of C += Σ_k A[k] · B[k, 0 ..< w].
     @inline(__always)
     static func rowTail(
         _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ w: Int,
-        _ c: UnsafeMutablePointer<Float>
+        _ c: UnsafeMutablePointer<Float>, _ add: Bool = true
     ) {
         var n = 0
         if width <= w {
             var acc = Vector()
             for k in 0..<K { multiplyAccumulate(&acc, Vector(repeating: a[k * cs]), load(b + k * ldb)) }
-            store(load(c) + acc, c)
+            update(c, acc, add)
             n = width
         }
         while n < w {
             var s: Float = 0
             for k in 0..<K { s += a[k * cs] * b[k * ldb + n] }
-            c[n] += s
+            c[n] = add ? c[n] + s : s
             n += 1
         }
     }
@@ -488,6 +529,14 @@ public enum Kernels {
                 }
             }
         }
+    }
+
+    /// Aᵀ (N, M) from A (M, N): destination[n·M + m] = A[m·N + n]. The forward pass turns W_xh
+    /// (G·H, V) into Wᵀ (V, G·H), whose rows are the columns a one-hot input picks.
+    public static func transpose(
+        _ M: Int, _ N: Int, _ A: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>
+    ) {
+        for m in 0..<M { for n in 0..<N { destination[n * M + m] = A[m * N + n] } }
     }
 
     /// dW (N, V): column index[m] += row m of D (M, N), for m in order. The gradient of the

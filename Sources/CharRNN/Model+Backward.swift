@@ -95,8 +95,7 @@ extension Model {
         // Decoder, all steps at once: dW_hy += dYᵀ H_top, db_y += Σ dY, dH_top = dY · W_hy.
         let (wy, by) = decoderIndices
         let top = cache.layers[shape.layers - 1].hidden
-        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above
-        trace.fromAbove.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above, written below
         trace.dLogits.withUnsafeBufferPointer { dy in
             top.withUnsafeBufferPointer { h in
                 var decoder = [gradients[wy].values, gradients[by].values]  // moved out to be written
@@ -111,7 +110,7 @@ extension Model {
             }
             parameters[wy].values.withUnsafeBufferPointer { Why in
                 trace.fromAbove.withUnsafeMutableBufferPointer { dh in
-                    Kernels.multiplyAdd(T * B, H, V, dy.baseAddress!, Why.baseAddress!, dh.baseAddress!)
+                    Kernels.multiply(T * B, H, V, dy.baseAddress!, Why.baseAddress!, dh.baseAddress!)
                 }
             }
         }
@@ -140,10 +139,7 @@ extension Model {
         let (wi, wh, bi, bh) = layerIndices(k)
         let cell = shape.cell
         trace.prepare(shape, B: B, T: T)
-        if k > 0 {
-            resize(&dInput, T * B * In)
-            dInput.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        }
+        if k > 0 { resize(&dInput, T * B * In) }  // written by dx_t = W_xhᵀ da_t below
         let reading = LayerWeights.arrays(of: self, layer: k) + [incoming] + forward.arrays
         trace.withBuffers(shape, B: B, T: T, reading: reading) { grad, read in
             let W = LayerWeights(read[0..<4])
@@ -173,10 +169,9 @@ extension Model {
                         gatesNext: t < T ? layer.gates(t + 1, from: b0) : nil, dcNext: t < T ? grad.dc(t + 1, from: b0) : nil,
                         dh: dh, da: grad.da(t, from: b0), dRecurrent: grad.dRecurrent(t, from: b0), dc: grad.dc(t, from: b0))
                     Model.cellBackwardStep(cell, rows: b1 - b0, step)
-                    // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H)
+                    // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H), written (not added)
                     let dhNext = grad.dhNext(t, from: b0)
-                    dhNext.update(repeating: 0, count: (b1 - b0) * H)
-                    Kernels.multiplyAddPacked(
+                    Kernels.multiplyPacked(
                         b1 - b0, H, GH, grad.dRecurrent(t, from: b0), rowStride: GH, columnStride: 1, grad.packedWeights,
                         dhNext)
                     if cell == .gru {  // + dh_t ⊙ z: h_t = … + z ⊙ h_{t-1}
@@ -224,7 +219,7 @@ extension Model {
             if k > 0 {  // dx_t = W_xhᵀ da_t, for the layer below
                 parameters[wi].values.withUnsafeBufferPointer { Wih in
                     dInput.withUnsafeMutableBufferPointer { dx in
-                        Kernels.multiplyAdd(T * B, In, GH, da.baseAddress!, Wih.baseAddress!, dx.baseAddress!)
+                        Kernels.multiply(T * B, In, GH, da.baseAddress!, Wih.baseAddress!, dx.baseAddress!)
                     }
                 }
             }
