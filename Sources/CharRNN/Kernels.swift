@@ -277,10 +277,11 @@ public enum Kernels {
         while n < n1 {
             let w = min(2 * width, n1 - n)
             let panel = destination + n * K  // panels before this one hold n columns × K
-            if transposed {  // panel[k, j] = B[n + j, k]: read rows of B, write columns of the panel
-                for j in 0..<w {
-                    let row = B + (n + j) * K
-                    for k in 0..<K { panel[k * w + j] = row[k] }
+            if transposed {  // panel[k, j] = B[n + j, k]: the panel written in order, from w rows of B
+                let rows = B + n * K
+                for k in 0..<K {
+                    let out = panel + k &* w
+                    for j in 0..<w { out[j] = rows[j &* K &+ k] }
                 }
             } else {
                 for k in 0..<K { (panel + k * w).update(from: B + k * N + n, count: w) }
@@ -521,7 +522,7 @@ public enum Kernels {
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: V * N) { buffer in
             let Wt = buffer.baseAddress!  // Wᵀ: (V, N)
-            for n in 0..<N { for v in 0..<V { Wt[v * N + n] = W[n * V + v] } }
+            transpose(N, V, W, into: Wt)
             let chunks = M * N >= 1 << 16 ? parallelChunks : 1, rowsPerChunk = (M + chunks - 1) / chunks
             parallel(chunks) { chunk in
                 for m in (chunk * rowsPerChunk)..<min(M, (chunk + 1) * rowsPerChunk) {
@@ -536,7 +537,8 @@ public enum Kernels {
     public static func transpose(
         _ M: Int, _ N: Int, _ A: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>
     ) {
-        for m in 0..<M { for n in 0..<N { destination[n * M + m] = A[m * N + n] } }
+        // Rows of the destination in order (sequential writes; A is read with a stride of N).
+        for n in 0..<N { for m in 0..<M { destination[n &* M &+ m] = A[m &* N &+ n] } }
     }
 
     /// dW (N, V): column index[m] += row m of D (M, N), for m in order. The gradient of the
@@ -558,7 +560,7 @@ public enum Kernels {
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: V * N) { buffer in
             let T = buffer.baseAddress!  // dWᵀ: (V, N)
-            for n in 0..<N { for v in 0..<V { T[v * N + n] = dW[n * V + v] } }
+            transpose(N, V, dW, into: T)
             let columnsPerChunk = ((N + parallelChunks - 1) / parallelChunks + width - 1) & ~(width - 1)
             let chunks = M * N >= 1 << 16 ? (N + columnsPerChunk - 1) / columnsPerChunk : 1
             let step = chunks == 1 ? N : columnsPerChunk
@@ -566,7 +568,9 @@ public enum Kernels {
                 let n0 = chunk * step, n1 = min(N, n0 + step)
                 for m in 0..<M { axpy(1, D + m * N + n0, T + index[m] * N + n0, n1 - n0) }  // dWᵀ[index[m], :] += D[m, :]
             }
-            for n in 0..<N { for v in 0..<V { dW[n * V + v] = T[v * N + n] } }
+            // Back, the long rows of T read in order (4 KB-strided reads or writes of N floats would
+            // keep landing in one cache set).
+            for v in 0..<V { for n in 0..<N { dW[n &* V &+ v] = T[v &* N &+ n] } }
         }
     }
 
