@@ -85,11 +85,21 @@ extension Model {
 
         // dy_t = (p_t − onehot(target_t)) · lossScale
         resize(&trace.dLogits, T * B * V)
-        for i in 0..<(T * B * V) { trace.dLogits[i] = cache.probabilities[i] * lossScale }
-        for row in 0..<(T * B) { trace.dLogits[row * V + cache.targets[row]] -= lossScale }
-        if let stepWeights {  // dy_t ·= w_t (row t·B + b is step t)
-            precondition(stepWeights.count == T, "stepWeights needs one weight per step")
-            for row in 0..<(T * B) { for v in 0..<V { trace.dLogits[row * V + v] *= stepWeights[row / B] } }
+        if let stepWeights { precondition(stepWeights.count == T, "stepWeights needs one weight per step") }
+        trace.dLogits.withUnsafeMutableBufferPointer { dy in
+            cache.probabilities.withUnsafeBufferPointer { p in
+                cache.targets.withUnsafeBufferPointer { targets in
+                    Model.forEachRow(T * B, width: V) { row in  // row t·B + b is step t, stream b
+                        let d = dy.baseAddress! + row * V, pr = p.baseAddress! + row * V
+                        for v in 0..<V { d[v] = pr[v] * lossScale }
+                        d[targets[row]] -= lossScale
+                        if let stepWeights {  // dy_t ·= w_t
+                            let w = stepWeights[row / B]
+                            for v in 0..<V { d[v] *= w }
+                        }
+                    }
+                }
+            }
         }
 
         // Decoder, all steps at once: dW_hy += dYᵀ H_top, db_y += Σ dY, dH_top = dY · W_hy.

@@ -213,27 +213,32 @@ extension Model {
         resize(&cache.probabilities, T * B * V)
         let hasTargets = !cache.targets.isEmpty
         resize(&cache.losses, hasTargets ? T * B : 0)
-        var outputs = [[Float]](repeating: [], count: 2)  // y and p, moved out of the cache to be written
+        var outputs = [[Float]](repeating: [], count: 3)  // y, p and the losses, moved out of the cache to be written
         swap(&outputs[0], &cache.logits)
         swap(&outputs[1], &cache.probabilities)
+        swap(&outputs[2], &cache.losses)
         defer {
             swap(&outputs[0], &cache.logits)
             swap(&outputs[1], &cache.probabilities)
+            swap(&outputs[2], &cache.losses)
         }
         let top = cache.layers[shape.layers - 1].hidden
-        borrow(reading: [parameters[wy].values, parameters[by].values, top], writing: &outputs) { read, write in
-            let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress!
-            let y = write[0].baseAddress!, p = write[1].baseAddress!
-            for row in 0..<(T * B) { (y + row * V).update(from: by, count: V) }
-            Kernels.multiplyAddTransposedB(T * B, V, H, h + B * H, Why, y)  // h_1 … h_T: rows B ..< (T + 1)·B
-            // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
-            for row in 0..<(T * B) {
-                let yr = y + row * V, pr = p + row * V
-                let maximum = Kernels.maximum(yr, V)
-                let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
-                Kernels.scale(pr, by: 1 / sum, V)
-                if hasTargets {
-                    cache.losses[row] = logf(sum) - (yr[cache.targets[row]] - maximum)
+        cache.targets.withUnsafeBufferPointer { targets in
+            borrow(reading: [parameters[wy].values, parameters[by].values, top], writing: &outputs) { read, write in
+                let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress!
+                let y = write[0].baseAddress!, p = write[1].baseAddress!, losses = write[2]
+                for row in 0..<(T * B) { (y + row * V).update(from: by, count: V) }
+                Kernels.multiplyAddTransposedB(T * B, V, H, h + B * H, Why, y)  // h_1 … h_T: rows B ..< (T + 1)·B
+                // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
+                // Rows in chunks over both cores (each row's arithmetic is its own).
+                Model.forEachRow(T * B, width: V) { row in
+                    let yr = y + row * V, pr = p + row * V
+                    let maximum = Kernels.maximum(yr, V)
+                    let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
+                    Kernels.scale(pr, by: 1 / sum, V)
+                    if hasTargets {
+                        losses[row] = logf(sum) - (yr[targets[row]] - maximum)
+                    }
                 }
             }
         }
@@ -301,6 +306,16 @@ extension Model {
 }
 
 extension Model {
+    /// Calls `body(row)` for every row 0 ..< rows of a (rows, width) array, in chunks of rows over
+    /// both cores when there are many (rows · width ≥ 2¹⁵); the rows must be independent.
+    static func forEachRow(_ rows: Int, width: Int, _ body: (Int) -> Void) {
+        let chunks = rows * width >= 1 << 15 ? Kernels.parallelChunks : 1
+        let rowsPerChunk = (rows + chunks - 1) / chunks
+        Kernels.parallel(chunks) { chunk in
+            for row in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) { body(row) }
+        }
+    }
+
     /// The parts the batch is cut into for the recurrence, one per core: rows b0 ..< b1 of each
     /// step. Two parts from 16 streams (the first a multiple of 8 rows, the micro-kernel's tile),
     /// else one. A fixed function of B: the same cut, so the same results, on any machine.
