@@ -177,7 +177,7 @@ extension Model {
                         cPrev: layer.c(t - 1, from: b0), c: layer.c(t, from: b0),
                         recurrentProjection: layer.recurrentProjection(t, from: b0), bhh: W.bhh,
                         gatesNext: t < T ? layer.gates(t + 1, from: b0) : nil, dcNext: t < T ? grad.dc(t + 1, from: b0) : nil,
-                        dh: dh, da: grad.da(t, from: b0), dRecurrent: grad.dRecurrent(t, from: b0), dc: grad.dc(t, from: b0))
+                        dh: dh, da: grad.da(t, from: b0), dRecurrent: grad.ownDRecurrent(t, from: b0), dc: grad.dc(t, from: b0))
                     Model.cellBackwardStep(cell, rows: b1 - b0, step)
                     // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H), written (not added)
                     let dhNext = grad.dhNext(t, from: b0)
@@ -191,6 +191,9 @@ extension Model {
                 }
             }
         }
+
+        // The RNN's and the LSTM's recurrent side is da itself: the same array (shared, not copied).
+        if cell != .gru { trace.dRecurrent = trace.dPreactivation }
 
         // The weight gradients, all steps at once; each bias gradient is summed while its product
         // reads da (`sums`).
