@@ -271,11 +271,14 @@ extension Kernels {
     }
 
     /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators
-    /// (`add` false: C = Σ_k …, C not read — as every tile below).
+    /// (`add` false: C = Σ_k …, C not read — as every tile below). With `copy` (A's rows contiguous,
+    /// rs = 1), it also copies A's 8 × K entries into copy (K, 8) and adds them into `sums` (8), k in
+    /// order: the weight-gradient product's first panel (Kernels+WeightGradient.swift).
     @inline(__always)
     static func tile8x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true,
+        copy: UnsafeMutablePointer<Float>? = nil, sums: UnsafeMutablePointer<Float>? = nil
     ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -284,7 +287,15 @@ extension Kernels {
         var pa = a, pb = b
         let a4 = a + 4 * rs
         var pa4 = a4
+        var pc = copy, total = SIMD8<Float>()  // the copy's next row and A's column sums
+        if let sums { total = UnsafeRawPointer(sums).loadUnaligned(as: SIMD8<Float>.self) }
         for _ in 0..<K {
+            if let p = pc {
+                let row = UnsafeRawPointer(pa).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p).storeBytes(of: row, as: SIMD8<Float>.self)
+                total += row
+                pc = p + 8
+            }
             let b0 = load(pb), b1 = load(pb + width)
             var x = Vector(repeating: pa[0])
             multiplyAccumulate(&c00, x, b0)
@@ -326,6 +337,7 @@ extension Kernels {
         write(c50, c51, c + 5 * ldc)
         write(c60, c61, c + 6 * ldc)
         write(c70, c71, c + 7 * ldc)
+        if let sums { UnsafeMutableRawPointer(sums).storeBytes(of: total, as: SIMD8<Float>.self) }
     }
 
     /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.

@@ -6,12 +6,12 @@
 // Same micro-kernels and the same order of summation as `multiplyAddRows` (k in blocks of
 // `kBlock`, each block summed in registers then added to C; 8-row tiles, a 4-row tile, single
 // rows; the same tile for the same row), so the same bits — only the memory traffic differs:
-// - A, whose columns the tiles read (element (m, k) at A[k·M + m]), is copied block by block of k,
-//   row by row (sequential reads), into strips of 8 columns: contiguous (kc, 8) blocks, each in L1
-//   while every panel of B uses it (instead of 8 floats from each of kc rows, 4 KB apart, per panel);
+// - A, whose columns the tiles read (element (m, k) at A[k·M + m]: 8 floats from each of kc rows,
+//   4 KB apart for the LSTM's G·H = 1024), is read in place once, by the first panel's tile, which
+//   copies it into a contiguous (kc, 8) strip that stays in L1 for every other panel;
 // - the rows of C are split over both cores (B, packed once, is shared), so each core reads only
 //   its half of A — the largest operand (T·B × G·H);
-// - the copy also adds A's rows into `sums`, k in order: the bias gradient at no extra
+// - the copy also adds A's columns into `sums`, k in order: the bias gradient at no extra
 //   pass over A, the same additions in the same order as `addRowSums`.
 
 extension Kernels {
@@ -36,29 +36,35 @@ extension Kernels {
             let rowsPerChunk = parallel ? ((M + parallelChunks - 1) / parallelChunks + 7) & ~7 : M
             Kernels.parallel((M + rowsPerChunk - 1) / rowsPerChunk) { chunk in
                 let m0 = chunk * rowsPerChunk, m1 = min(M, m0 + rowsPerChunk)
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * (m1 - m0)) { strips in
-                    multiplyAddTransposedARows(m0, m1, M, N, K, A, P, C, sums, strips: strips.baseAddress!)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 8) { strip in
+                    multiplyAddTransposedARows(m0, m1, M, N, K, A, P, C, sums, strip: strip.baseAddress!)
                 }
             }
         }
     }
 
     /// Rows m0 ..< m1 of `multiplyAddTransposedA` (m0 a multiple of 8), B packed. For each block
-    /// of k: copy A's columns m0 ..< m1 into strips (`copyStrips`), then multiply each strip by
-    /// every panel of B — strips of 8 rows, then 4, then 1 past the last multiple of 8 of m1.
+    /// of k, each strip of 8 rows (then 4, then 1 past the last multiple of 8 of m1): the first panel's
+    /// tile reads A's strip in place and copies it into `strip` (kc, r) (adding it into `sums`) — the
+    /// copy's loads overlap the tile's arithmetic —, then every other panel reads the copy from L1.
     static func multiplyAddTransposedARows(
         _ m0: Int, _ m1: Int, _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, _ P: UnsafePointer<Float>,
-        _ C: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>?, strips: UnsafeMutablePointer<Float>
+        _ C: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>?, strip: UnsafeMutablePointer<Float>
     ) {
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)
-            copyStrips(kc, m0, m1, A + k0 * M, M, into: strips, sums: sums)
+            let Ak = A + k0 * M
             var m = m0
             while m < m1 {
-                let r = stripHeight(m, m1)
-                let strip = strips + (m - m0) * kc  // the strips before it hold m − m0 rows × kc
+                let r = m + 8 <= m1 ? 8 : m + 4 <= m1 ? 4 : 1  // the serial kernel's tile for row m
                 var n = 0
+                if r == 8 && N >= 2 * width {  // the first panel, copying A's strip as it goes
+                    tile8x32(kc, Ak + m, 1, M, P + k0 * 2 * width, 2 * width, C + m * N, N, copy: strip, sums: sums.map { $0 + m })
+                    n = 2 * width
+                } else {
+                    copyStrip(kc, r, Ak + m, M, into: strip, sums: sums.map { $0 + m })
+                }
                 while n < N {
                     let w = min(2 * width, N - n)
                     let b = P + n * K + k0 * w  // row k0 of this panel; its rows are w apart
@@ -80,33 +86,17 @@ extension Kernels {
         }
     }
 
-    /// The rows of the tile starting at row m of m ..< m1: the serial kernel's choice (8, then 4, then 1).
-    @inline(__always)
-    static func stripHeight(_ m: Int, _ m1: Int) -> Int { m + 8 <= m1 ? 8 : m + 4 <= m1 ? 4 : 1 }
-
-    /// Copies columns m0 ..< m1 of the block a (kc rows of A, M apart) into strips: the strip of rows
-    /// m ..< m + r (r = `stripHeight`) is a contiguous (kc, r) block at strips + (m − m0)·kc. Reads A
-    /// row by row (sequentially); with `sums`, also sums[m] += a[k·M + m], k in order.
-    static func copyStrips(
-        _ kc: Int, _ m0: Int, _ m1: Int, _ a: UnsafePointer<Float>, _ M: Int, into strips: UnsafeMutablePointer<Float>,
+    /// strip[k·r + i] = a[k·M + i] for k < kc, i < r: r columns of A as a contiguous (kc, r) block;
+    /// with `sums`, also sums[i] += a[k·M + i], k in order.
+    static func copyStrip(
+        _ kc: Int, _ r: Int, _ a: UnsafePointer<Float>, _ M: Int, into strip: UnsafeMutablePointer<Float>,
         sums: UnsafeMutablePointer<Float>?
     ) {
-        typealias Eight = SIMD8<Float>
-        let full = m0 + (m1 - m0) / 8 * 8  // rows in strips of 8
         for k in 0..<kc {
-            let row = a + k * M
-            var m = m0
-            while m < full {
-                let v = UnsafeRawPointer(row + m).loadUnaligned(as: Eight.self)
-                UnsafeMutableRawPointer(strips + (m - m0) * kc + k * 8).storeBytes(of: v, as: Eight.self)
-                m += 8
+            for i in 0..<r {
+                strip[k * r + i] = a[k * M + i]
+                if let sums { sums[i] += a[k * M + i] }
             }
-            while m < m1 {
-                let r = stripHeight(m, m1)
-                for i in 0..<r { strips[(m - m0) * kc + k * r + i] = row[m + i] }
-                m += r
-            }
-            if let sums { axpy(1, row + m0, sums + m0, m1 - m0) }  // addRowSums' additions, k in order
         }
     }
 }
