@@ -75,8 +75,9 @@ struct CellGradientStep {
     var gatesNext: UnsafePointer<Float>?, dcNext: UnsafePointer<Float>?
     /// dh_t, the whole gradient reaching h_t: (B, H).
     var dh: UnsafePointer<Float>
-    /// Written: da_t (B, G·H), the recurrent side's gradient (B, G·H), dc_t (B, H; LSTM).
-    var da: UnsafeMutablePointer<Float>, dRecurrent: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>?
+    /// Written: da_t (B, G·H), the recurrent side's gradient (B, G·H), dc_t (B, H; LSTM). The RNN's and
+    /// the LSTM's recurrent side is da itself: with `dRecurrent` nil it is not written a second time.
+    var da: UnsafeMutablePointer<Float>, dRecurrent: UnsafeMutablePointer<Float>?, dc: UnsafeMutablePointer<Float>?
 }
 
 /// One cell's equations for the units j ..< j + L.count of row b.
@@ -101,7 +102,7 @@ enum RNNEquations: CellEquations {
         let h = L.load(s.h + i)
         let da = (L.one - h * h) * L.load(s.dh + i)  // dh_raw = (1 − h²) ⊙ dh
         da.store(s.da + i)
-        da.store(s.dRecurrent + i)
+        if let dRecurrent = s.dRecurrent { da.store(dRecurrent + i) }
     }
 }
 
@@ -154,10 +155,12 @@ enum LSTMEquations: CellEquations {
         daf.store(s.da + row + H + j)
         dag.store(s.da + row + 2 * H + j)
         dao.store(s.da + row + 3 * H + j)
-        dai.store(s.dRecurrent + row + j)  // the same on the recurrent side
-        daf.store(s.dRecurrent + row + H + j)
-        dag.store(s.dRecurrent + row + 2 * H + j)
-        dao.store(s.dRecurrent + row + 3 * H + j)
+        if let dRecurrent = s.dRecurrent {  // the same on the recurrent side, when it has its own array
+            dai.store(dRecurrent + row + j)
+            daf.store(dRecurrent + row + H + j)
+            dag.store(dRecurrent + row + 2 * H + j)
+            dao.store(dRecurrent + row + 3 * H + j)
+        }
     }
 }
 
@@ -196,9 +199,10 @@ enum GRUEquations: CellEquations {
         dar.store(s.da + row + j)
         daz.store(s.da + row + H + j)
         dan.store(s.da + row + 2 * H + j)
-        dar.store(s.dRecurrent + row + j)
-        daz.store(s.dRecurrent + row + H + j)
-        (dan * r).store(s.dRecurrent + row + 2 * H + j)  // the recurrent side of n sits inside r ⊙ (…)
+        let dRecurrent = s.dRecurrent!  // the GRU's differs from da in the n block
+        dar.store(dRecurrent + row + j)
+        daz.store(dRecurrent + row + H + j)
+        (dan * r).store(dRecurrent + row + 2 * H + j)  // the recurrent side of n sits inside r ⊙ (…)
     }
 }
 

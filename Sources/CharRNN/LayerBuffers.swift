@@ -263,7 +263,7 @@ struct LayerGradientBuffers {
         (dHidden, dPreactivation, dRecurrentValues, dHiddenNext, dCell) = (p[0], p[1], p[2], p[3], p[4])
         packedWeights = p[5].baseAddress!
         debugCheck(p[0].count == T * B * H && p[3].count == T * B * H, "dh, dh_next: (T, B, H)")
-        debugCheck(p[1].count == T * B * GH && p[2].count == T * B * GH, "da: (T, B, G·H)")
+        debugCheck(p[1].count == T * B * GH && (p[2].isEmpty || p[2].count == T * B * GH), "da: (T, B, G·H)")
         debugCheck(p[4].isEmpty || p[4].count == T * B * H, "dc: (T, B, H) or none")
         debugCheck(p[5].count >= GH * H, "packed weights: (G·H, H)")
     }
@@ -281,8 +281,15 @@ struct LayerGradientBuffers {
     func dc(_ t: Int, from b: Int = 0) -> UnsafeMutablePointer<Float>? { dCell.isEmpty ? nil : row(dCell, t, b, H) }
     /// da_t, the gradient at the gates' pre-activations (input side), rows b ..< B of step t ∈ 1 … T.
     func da(_ t: Int, from b: Int = 0) -> UnsafeMutablePointer<Float> { row(dPreactivation, t, b, GH) }
-    /// The gradient at W_hh h_{t-1} + b_hh (da_t but for the GRU's n block), rows b ..< B of step t.
-    func dRecurrent(_ t: Int, from b: Int = 0) -> UnsafeMutablePointer<Float> { row(dRecurrentValues, t, b, GH) }
+    /// The gradient at W_hh h_{t-1} + b_hh (da_t but for the GRU's n block), rows b ..< B of step t:
+    /// da_t's rows themselves when the cell has no separate array (`ownDRecurrent` nil).
+    func dRecurrent(_ t: Int, from b: Int = 0) -> UnsafeMutablePointer<Float> {
+        row(dRecurrentValues.isEmpty ? dPreactivation : dRecurrentValues, t, b, GH)
+    }
+    /// The recurrent side's own rows of step t (the GRU's), or nil when they are da_t's (RNN, LSTM).
+    func ownDRecurrent(_ t: Int, from b: Int = 0) -> UnsafeMutablePointer<Float>? {
+        dRecurrentValues.isEmpty ? nil : row(dRecurrentValues, t, b, GH)
+    }
 
     /// Row (t − 1, b) of a (T, B, width) array.
     @inline(__always)
@@ -299,8 +306,11 @@ extension LayerBackwardTrace: ExchangeableArrays {
     mutating func prepare(_ shape: ModelShape, B: Int, T: Int) {
         let H = shape.hiddenSize, GH = shape.cell.gateCount * H
         resize(&dHidden, T * B * H)
+        // The RNN's and the LSTM's recurrent side is da itself: `dRecurrent` becomes dPreactivation's
+        // array after the pass (shared, not copied); emptied here so that da's array is not shared
+        // while it is written.
+        if shape.cell == .gru { resize(&dRecurrent, T * B * GH) } else { dRecurrent = [] }
         resize(&dPreactivation, T * B * GH)
-        resize(&dRecurrent, T * B * GH)
         resize(&dHiddenNext, T * B * H)
         resize(&dCell, shape.cell == .lstm ? T * B * H : 0)
         resize(&packedWeights, GH * H)

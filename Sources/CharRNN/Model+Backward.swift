@@ -85,30 +85,42 @@ extension Model {
 
         // dy_t = (p_t − onehot(target_t)) · lossScale
         resize(&trace.dLogits, T * B * V)
-        for i in 0..<(T * B * V) { trace.dLogits[i] = cache.probabilities[i] * lossScale }
-        for row in 0..<(T * B) { trace.dLogits[row * V + cache.targets[row]] -= lossScale }
-        if let stepWeights {  // dy_t ·= w_t (row t·B + b is step t)
-            precondition(stepWeights.count == T, "stepWeights needs one weight per step")
-            for row in 0..<(T * B) { for v in 0..<V { trace.dLogits[row * V + v] *= stepWeights[row / B] } }
+        if let stepWeights { precondition(stepWeights.count == T, "stepWeights needs one weight per step") }
+        trace.dLogits.withUnsafeMutableBufferPointer { dy in
+            cache.probabilities.withUnsafeBufferPointer { p in
+                cache.targets.withUnsafeBufferPointer { targets in
+                    Model.forEachRow(T * B, width: V) { row in  // row t·B + b is step t, stream b
+                        let d = dy.baseAddress! + row * V, pr = p.baseAddress! + row * V
+                        for v in 0..<V { d[v] = pr[v] * lossScale }
+                        d[targets[row]] -= lossScale
+                        if let stepWeights {  // dy_t ·= w_t
+                            let w = stepWeights[row / B]
+                            for v in 0..<V { d[v] *= w }
+                        }
+                    }
+                }
+            }
         }
 
         // Decoder, all steps at once: dW_hy += dYᵀ H_top, db_y += Σ dY, dH_top = dY · W_hy.
         let (wy, by) = decoderIndices
         let top = cache.layers[shape.layers - 1].hidden
-        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above
-        trace.fromAbove.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above, written below
         trace.dLogits.withUnsafeBufferPointer { dy in
             top.withUnsafeBufferPointer { h in
-                gradients[wy].values.withUnsafeMutableBufferPointer { dWhy in
-                    Kernels.multiplyAddTransposedA(V, H, T * B, dy.baseAddress!, h.baseAddress! + B * H, dWhy.baseAddress!)
+                var decoder = [gradients[wy].values, gradients[by].values]  // moved out to be written
+                gradients[wy].values = []
+                gradients[by].values = []
+                defer { (gradients[wy].values, gradients[by].values) = (decoder[0], decoder[1]) }
+                borrow(reading: [], writing: &decoder) { _, write in  // dW_hy += Σ dy_tᵀ h_t, db_y += Σ dy_t
+                    Kernels.multiplyAddTransposedA(
+                        V, H, T * B, dy.baseAddress!, h.baseAddress! + B * H, write[0].baseAddress!,
+                        sums: write[1].baseAddress!)
                 }
-            }
-            gradients[by].values.withUnsafeMutableBufferPointer { dby in
-                Kernels.addRowSums(T * B, V, dy.baseAddress!, dby.baseAddress!)
             }
             parameters[wy].values.withUnsafeBufferPointer { Why in
                 trace.fromAbove.withUnsafeMutableBufferPointer { dh in
-                    Kernels.multiplyAdd(T * B, H, V, dy.baseAddress!, Why.baseAddress!, dh.baseAddress!)
+                    Kernels.multiply(T * B, H, V, dy.baseAddress!, Why.baseAddress!, dh.baseAddress!)
                 }
             }
         }
@@ -137,10 +149,7 @@ extension Model {
         let (wi, wh, bi, bh) = layerIndices(k)
         let cell = shape.cell
         trace.prepare(shape, B: B, T: T)
-        if k > 0 {
-            resize(&dInput, T * B * In)
-            dInput.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        }
+        if k > 0 { resize(&dInput, T * B * In) }  // written by dx_t = W_xhᵀ da_t below
         let reading = LayerWeights.arrays(of: self, layer: k) + [incoming] + forward.arrays
         trace.withBuffers(shape, B: B, T: T, reading: reading) { grad, read in
             let W = LayerWeights(read[0..<4])
@@ -168,12 +177,11 @@ extension Model {
                         cPrev: layer.c(t - 1, from: b0), c: layer.c(t, from: b0),
                         recurrentProjection: layer.recurrentProjection(t, from: b0), bhh: W.bhh,
                         gatesNext: t < T ? layer.gates(t + 1, from: b0) : nil, dcNext: t < T ? grad.dc(t + 1, from: b0) : nil,
-                        dh: dh, da: grad.da(t, from: b0), dRecurrent: grad.dRecurrent(t, from: b0), dc: grad.dc(t, from: b0))
+                        dh: dh, da: grad.da(t, from: b0), dRecurrent: grad.ownDRecurrent(t, from: b0), dc: grad.dc(t, from: b0))
                     Model.cellBackwardStep(cell, rows: b1 - b0, step)
-                    // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H)
+                    // dh_next_t = W_hhᵀ da_t: (b1 − b0, G·H) · W_hh (G·H, H) → (b1 − b0, H), written (not added)
                     let dhNext = grad.dhNext(t, from: b0)
-                    dhNext.update(repeating: 0, count: (b1 - b0) * H)
-                    Kernels.multiplyAddPacked(
+                    Kernels.multiplyPacked(
                         b1 - b0, H, GH, grad.dRecurrent(t, from: b0), rowStride: GH, columnStride: 1, grad.packedWeights,
                         dhNext)
                     if cell == .gru {  // + dh_t ⊙ z: h_t = … + z ⊙ h_{t-1}
@@ -184,38 +192,47 @@ extension Model {
             }
         }
 
-        // The weight gradients, all steps at once.
-        trace.dRecurrent.withUnsafeBufferPointer { dr in
-            forward.hidden.withUnsafeBufferPointer { h in
-                gradients[wh].values.withUnsafeMutableBufferPointer { dWhh in  // dW_hh += Σ_t da_tᵀ h_{t-1}
-                    Kernels.multiplyAddTransposedA(GH, H, T * B, dr.baseAddress!, h.baseAddress!, dWhh.baseAddress!)
+        // The RNN's and the LSTM's recurrent side is da itself: the same array (shared, not copied).
+        if cell != .gru { trace.dRecurrent = trace.dPreactivation }
+
+        // The weight gradients, all steps at once; each bias gradient is summed while its product
+        // reads da (`sums`).
+        var weights = [gradients[wh].values, gradients[wi].values, gradients[bi].values, bh.map { gradients[$0].values } ?? []]
+        gradients[wh].values = []  // moved out to be written, back below
+        gradients[wi].values = []
+        gradients[bi].values = []
+        if let bh { gradients[bh].values = [] }
+        defer {
+            gradients[wh].values = weights[0]
+            gradients[wi].values = weights[1]
+            gradients[bi].values = weights[2]
+            if let bh { gradients[bh].values = weights[3] }
+        }
+        borrow(reading: [trace.dRecurrent, trace.dPreactivation, forward.hidden, below], writing: &weights) { read, write in
+            let dr = read[0].baseAddress!, da = read[1].baseAddress!, h = read[2].baseAddress!
+            let dWhh = write[0].baseAddress!, dWih = write[1].baseAddress!, dbih = write[2].baseAddress!
+            let dbhh = bh == nil ? nil : write[3].baseAddress
+            // dW_hh += Σ_t da_tᵀ h_{t-1} with db_hh += Σ_t da_t (recurrent side); the RNN's one
+            // bias b_h takes the sum (its recurrent side is da itself).
+            Kernels.multiplyAddTransposedA(GH, H, T * B, dr, h, dWhh, sums: dbhh ?? dbih)
+            // db_ih += Σ_t da_t: the LSTM's da is its recurrent side's, so the same sums (both
+            // started from zero: the same bits as adding them again); the GRU's differs in n.
+            let inputSums: UnsafeMutablePointer<Float>? = cell == .gru ? dbih : nil
+            if cell == .lstm, let dbhh { dbih.update(from: dbhh, count: GH) }
+            if k == 0 {  // dW_xh[:, x_t] += da_t: the one-hot gather's gradient is a scatter
+                inputs.withUnsafeBufferPointer { x in
+                    Kernels.scatterAddColumns(T * B, GH, In, x.baseAddress!, da, dWih)
                 }
-            }
-            if let bh {  // db_hh += Σ_t da_t (recurrent side)
-                gradients[bh].values.withUnsafeMutableBufferPointer { db in
-                    Kernels.addRowSums(T * B, GH, dr.baseAddress!, db.baseAddress!)
-                }
+                if let inputSums { Kernels.addRowSums(T * B, GH, da, inputSums) }
+            } else {  // dW_xh += Σ_t da_tᵀ x_t, with x_t the layer below's h_t
+                Kernels.multiplyAddTransposedA(GH, In, T * B, da, read[3].baseAddress! + B * H, dWih, sums: inputSums)
             }
         }
         trace.dPreactivation.withUnsafeBufferPointer { da in
-            gradients[bi].values.withUnsafeMutableBufferPointer { db in  // db_h (db_ih) += Σ_t da_t
-                Kernels.addRowSums(T * B, GH, da.baseAddress!, db.baseAddress!)
-            }
-            gradients[wi].values.withUnsafeMutableBufferPointer { dWih in
-                if k == 0 {  // dW_xh[:, x_t] += da_t: the one-hot gather's gradient is a scatter
-                    inputs.withUnsafeBufferPointer { x in
-                        Kernels.scatterAddColumns(T * B, GH, In, x.baseAddress!, da.baseAddress!, dWih.baseAddress!)
-                    }
-                } else {  // dW_xh += Σ_t da_tᵀ x_t, with x_t the layer below's h_t
-                    below.withUnsafeBufferPointer { x in
-                        Kernels.multiplyAddTransposedA(GH, In, T * B, da.baseAddress!, x.baseAddress! + B * H, dWih.baseAddress!)
-                    }
-                }
-            }
             if k > 0 {  // dx_t = W_xhᵀ da_t, for the layer below
                 parameters[wi].values.withUnsafeBufferPointer { Wih in
                     dInput.withUnsafeMutableBufferPointer { dx in
-                        Kernels.multiplyAdd(T * B, In, GH, da.baseAddress!, Wih.baseAddress!, dx.baseAddress!)
+                        Kernels.multiply(T * B, In, GH, da.baseAddress!, Wih.baseAddress!, dx.baseAddress!)
                     }
                 }
             }

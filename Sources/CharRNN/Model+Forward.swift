@@ -213,33 +213,39 @@ extension Model {
         resize(&cache.probabilities, T * B * V)
         let hasTargets = !cache.targets.isEmpty
         resize(&cache.losses, hasTargets ? T * B : 0)
-        var outputs = [[Float]](repeating: [], count: 2)  // y and p, moved out of the cache to be written
+        var outputs = [[Float]](repeating: [], count: 3)  // y, p and the losses, moved out of the cache to be written
         swap(&outputs[0], &cache.logits)
         swap(&outputs[1], &cache.probabilities)
+        swap(&outputs[2], &cache.losses)
         defer {
             swap(&outputs[0], &cache.logits)
             swap(&outputs[1], &cache.probabilities)
+            swap(&outputs[2], &cache.losses)
         }
         let top = cache.layers[shape.layers - 1].hidden
-        borrow(reading: [parameters[wy].values, parameters[by].values, top], writing: &outputs) { read, write in
-            let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress!
-            let y = write[0].baseAddress!, p = write[1].baseAddress!
-            for row in 0..<(T * B) { (y + row * V).update(from: by, count: V) }
-            Kernels.multiplyAddTransposedB(T * B, V, H, h + B * H, Why, y)  // h_1 … h_T: rows B ..< (T + 1)·B
-            // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
-            for row in 0..<(T * B) {
-                let yr = y + row * V, pr = p + row * V
-                let maximum = Kernels.maximum(yr, V)
-                let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
-                Kernels.scale(pr, by: 1 / sum, V)
-                if hasTargets {
-                    cache.losses[row] = logf(sum) - (yr[cache.targets[row]] - maximum)
+        cache.targets.withUnsafeBufferPointer { targets in
+            borrow(reading: [parameters[wy].values, parameters[by].values, top], writing: &outputs) { read, write in
+                let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress!
+                let y = write[0].baseAddress!, p = write[1].baseAddress!, losses = write[2]
+                for row in 0..<(T * B) { (y + row * V).update(from: by, count: V) }
+                Kernels.multiplyAddTransposedB(T * B, V, H, h + B * H, Why, y)  // h_1 … h_T: rows B ..< (T + 1)·B
+                // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
+                // Rows in chunks over both cores (each row's arithmetic is its own).
+                Model.forEachRow(T * B, width: V) { row in
+                    let yr = y + row * V, pr = p + row * V
+                    let maximum = Kernels.maximum(yr, V)
+                    let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
+                    Kernels.scale(pr, by: 1 / sum, V)
+                    if hasTargets {
+                        losses[row] = logf(sum) - (yr[targets[row]] - maximum)
+                    }
                 }
             }
         }
     }
 
-    /// One layer over all T steps: the input projections at once, then the recurrence step by step.
+    /// One layer over all T steps: the recurrence step by step, after the input projections of all
+    /// steps at once (layers above the first; the first copies its column per step).
     private func forwardLayer(
         _ k: Int, _ trace: inout LayerTrace, inputs: [Int], below: [Float], state: RecurrentState,
         B: Int, T: Int
@@ -247,44 +253,52 @@ extension Model {
         let H = shape.hiddenSize, GH = shape.cell.gateCount * H, In = shape.inputSize(layer: k)
         let cell = shape.cell
         trace.prepare(shape, B: B, T: T, h0: state.hidden[k], c0: state.cell[k])
-        trace.withBuffers(shape, B: B, T: T, reading: LayerWeights.arrays(of: self, layer: k) + [below]) { layer, read in
-            let W = LayerWeights(read[0..<4])
-            // W_xh x_t for all steps: layer 0 gathers one column per character; upper layers
-            // multiply the layer below's h_1 … h_T: (T·B, H) · W_ihᵀ → (T·B, G·H).
-            let projections = layer.allInputProjections
-            projections.update(repeating: 0)
-            if k == 0 {
-                inputs.withUnsafeBufferPointer { x in
-                    Kernels.addColumns(T * B, GH, In, x.baseAddress!, W.Wih, projections.baseAddress!)
+        // Layer 0's W_xh x_t is a column of W_xh per character, copied per step from Wᵀ's rows
+        // (V, G·H) just before the cell reads it; layers above multiply all steps at once.
+        let columns = k == 0 ? In * GH : 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { transposed in
+            trace.withBuffers(shape, B: B, T: T, reading: LayerWeights.arrays(of: self, layer: k) + [below]) { layer, read in
+                let W = LayerWeights(read[0..<4])
+                let Wt = k == 0 ? transposed.baseAddress! : nil
+                if let Wt {
+                    Kernels.transpose(GH, In, W.Wih, into: Wt)  // Wᵀ: (V, G·H)
+                } else {
+                    // W_xh x_t for all steps: (T·B, H) · W_ihᵀ → (T·B, G·H), x_t the layer below's h_1 … h_T
+                    let x = read[4].baseAddress! + B * H
+                    Kernels.pack(In, GH, W.Wih, transposed: true, into: layer.packedWeights)  // W_ihᵀ: (In, G·H)
+                    Kernels.multiplyPacked(
+                        T * B, GH, In, x, rowStride: In, columnStride: 1, layer.packedWeights,
+                        layer.allInputProjections.baseAddress!)
                 }
-            } else {
-                let x = read[4].baseAddress! + B * H  // rows of h_1 … h_T below
-                Kernels.pack(In, GH, W.Wih, transposed: true, into: layer.packedWeights)  // W_ihᵀ: (In, G·H)
-                Kernels.multiplyAddPacked(
-                    T * B, GH, In, x, rowStride: In, columnStride: 1, layer.packedWeights, projections.baseAddress!)
-            }
-            // W_hhᵀ, packed once for the T steps: (H, G·H).
-            Kernels.pack(H, GH, W.Whh, transposed: true, into: layer.packedWeights)
-            // The streams are independent through the recurrence: each part of the batch (one per
-            // core, `Model.batchParts`) runs all T steps on its own rows b0 ..< b1.
-            let parts = Model.batchParts(B)
-            Kernels.parallel(parts.count) { part in
-                let (b0, b1) = parts[part]
-                for t in 1..<(T + 1) {
-                    // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H), into zeroed rows
-                    let recurrent = layer.recurrentProjection(t, from: b0)
-                    recurrent.update(repeating: 0, count: (b1 - b0) * GH)
-                    Kernels.multiplyAddPacked(
-                        b1 - b0, GH, H, layer.h(t - 1, from: b0), rowStride: H, columnStride: 1, layer.packedWeights,
-                        recurrent)
-                    // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1}): the
-                    // cell's equations of the legend, in CellMath.swift
-                    let step = CellStep(
-                        H: H, inputProjection: layer.inputProjection(t, from: b0), recurrentProjection: recurrent,
-                        bih: W.bih, bhh: W.bhh, hPrev: layer.h(t - 1, from: b0), cPrev: layer.c(t - 1, from: b0),
-                        a: layer.a(t, from: b0), gates: layer.gates(t, from: b0), h: layer.h(t, from: b0),
-                        c: layer.c(t, from: b0))
-                    Model.cellStep(cell, rows: b1 - b0, step)
+                // W_hhᵀ, packed once for the T steps: (H, G·H).
+                Kernels.pack(H, GH, W.Whh, transposed: true, into: layer.packedWeights)
+                // The streams are independent through the recurrence: each part of the batch (one per
+                // core, `Model.batchParts`) runs all T steps on its own rows b0 ..< b1.
+                let parts = Model.batchParts(B)
+                inputs.withUnsafeBufferPointer { x in
+                    Kernels.parallel(parts.count) { part in
+                        let (b0, b1) = parts[part]
+                        for t in 1..<(T + 1) {
+                            if let Wt {  // W_xh x_t = Wᵀ[x_t]: the column of W_xh that x_t's one picks
+                                for b in b0..<b1 {
+                                    layer.inputProjection(t, from: b).update(from: Wt + x[(t - 1) * B + b] * GH, count: GH)
+                                }
+                            }
+                            // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H), written (not added)
+                            let recurrent = layer.recurrentProjection(t, from: b0)
+                            Kernels.multiplyPacked(
+                                b1 - b0, GH, H, layer.h(t - 1, from: b0), rowStride: H, columnStride: 1,
+                                layer.packedWeights, recurrent)
+                            // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1}): the
+                            // cell's equations of the legend, in CellMath.swift
+                            let step = CellStep(
+                                H: H, inputProjection: layer.inputProjection(t, from: b0), recurrentProjection: recurrent,
+                                bih: W.bih, bhh: W.bhh, hPrev: layer.h(t - 1, from: b0), cPrev: layer.c(t - 1, from: b0),
+                                a: layer.a(t, from: b0), gates: layer.gates(t, from: b0), h: layer.h(t, from: b0),
+                                c: layer.c(t, from: b0))
+                            Model.cellStep(cell, rows: b1 - b0, step)
+                        }
+                    }
                 }
             }
         }
@@ -292,6 +306,16 @@ extension Model {
 }
 
 extension Model {
+    /// Calls `body(row)` for every row 0 ..< rows of a (rows, width) array, in chunks of rows over
+    /// both cores when there are many (rows · width ≥ 2¹⁵); the rows must be independent.
+    static func forEachRow(_ rows: Int, width: Int, _ body: (Int) -> Void) {
+        let chunks = rows * width >= 1 << 15 ? Kernels.parallelChunks : 1
+        let rowsPerChunk = (rows + chunks - 1) / chunks
+        Kernels.parallel(chunks) { chunk in
+            for row in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) { body(row) }
+        }
+    }
+
     /// The parts the batch is cut into for the recurrence, one per core: rows b0 ..< b1 of each
     /// step. Two parts from 16 streams (the first a multiple of 8 rows, the micro-kernel's tile),
     /// else one. A fixed function of B: the same cut, so the same results, on any machine.

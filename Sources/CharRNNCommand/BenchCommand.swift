@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds of timed training per configuration.") var seconds: String = "3"
     @Option(help: "Run only this configuration.") var config: String?
     @Option(help: "The training text.") var text: String = "corpora/shakespeare.txt"
+    @Flag(help: "Then measure the engine's matrix product alone (2048², both cores): the GFLOP/s ceiling.")
+    var ceiling = false
 
     func validate() throws {
         do { _ = try checkedSeconds() } catch { throw ValidationError(error.message) }
@@ -53,6 +55,14 @@ struct BenchCommand: ParsableCommand {
                             result.sampleCharactersPerSecond, result.millisecondsPerIteration,
                             result.trainGigaflopsPerSecond))
             }
+        }
+        if ceiling {  // one more line, in the same form as the rest
+            let gigaflops = Benchmark.matrixProductGigaflops()
+            StandardStreams.line(
+                json
+                    ? "{\"config\": \"matrix-product-2048\", \"gflops_per_second\": \(String(format: "%.2f", gigaflops))}"
+                    : "matrix product 2048² (both cores)".padding(toLength: 61, withPad: " ", startingAt: 0)
+                        + String(format: "%7.1f", gigaflops))
         }
     }
 }

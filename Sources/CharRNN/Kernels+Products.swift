@@ -1,0 +1,433 @@
+// The matrix products: C += A · B, A · Bᵀ (and Aᵀ · B in Kernels+WeightGradient.swift), the
+// products that write C instead, the packing of B into panels, the micro-kernels; and the
+// sampler's matrix × vector product. Legend as in Kernels.swift.
+
+import Foundation
+
+extension Kernels {
+    // MARK: - Products
+    //
+    // All three products are one register-blocked micro-kernel, C += A · B with B read as rows
+    // (K, N): a tile of C of 8 rows × 32 columns (sixteen vectors) stays in registers while k runs,
+    // each step loading two vectors of B's row k and broadcasting eight entries of A's column k:
+    //   C[m, n..n+32] += A[m, k] · B[k, n..n+32]      for m in the tile's 8 rows, k = 0 ..< K
+    // (sixteen independent fused multiply-adds per k hide the FMA latency; rows past a multiple of
+    // 8 take a 4-row tile, then single rows).
+    // A is read through strides (element (m, k) at A[m·rowStride + k·columnStride]), so A and Aᵀ
+    // are the same kernel. B is first packed into 32-column panels read sequentially (`pack`);
+    // Bᵀ (the forward products, B stored (N, K)) is transposed while packing — once per chunk for
+    // W_hh, see `multiplyAddPacked`. Products large enough are split by
+    // columns of C over both cores; small ones (the hello model, batch 1) stay on one.
+
+    /// C (M, N) += A (M, K) · Bᵀ with B stored as (N, K): each entry is a dot product of two rows.
+    /// The forward products: a_t += h_{t-1} · W_hhᵀ, y = h · W_hyᵀ.
+    public static func multiplyAddTransposedB(
+        _ M: Int, _ N: Int, _ K: Int,
+        _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        if M < 4 {  // matrix × vector (sampling, batch 1): dot products on B's contiguous rows
+            for m in 0..<M { multiplyVectorTransposed(N, K, A + m * K, B, C + m * N) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
+            // Each range of panels packs its own columns of Bᵀ (K, N), then multiplies them.
+            split(M, N, K) { n0, n1 in
+                packColumns(n0, n1, K, N, B, transposed: true, into: P.baseAddress!)
+                multiplyAddPanel(M, n0, n1, N, K, A, K, 1, P.baseAddress!, packed: true, C)
+            }
+        }
+    }
+
+    /// C (M, N) += A (M, K) · B (K, N): rows of C accumulate scaled rows of B.
+    /// The backward products: dh_{t-1} += da_t · W_hh, dh += dy · W_hy.
+    public static func multiplyAdd(
+        _ M: Int, _ N: Int, _ K: Int,
+        _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        multiplyAddRows(M, N, K, A, rowStride: K, columnStride: 1, B, C)
+    }
+
+    /// C (M, N) = A (M, K) · B (K, N): `multiplyAdd` into a C whose old values are ignored (written,
+    /// not read: no zeroing pass first; the same bits as `multiplyAdd` into zeros, but that the sign
+    /// of a zero sum is its own). The backward products into fresh arrays: dh = dy · W_hy, dx = da · W_xh.
+    public static func multiply(
+        _ M: Int, _ N: Int, _ K: Int,
+        _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        multiplyAddRows(M, N, K, A, rowStride: K, columnStride: 1, B, C, accumulate: false)
+    }
+
+    // C (M, N) += Aᵀ · B, the weight gradients: `multiplyAddTransposedA`, Kernels+WeightGradient.swift.
+
+    /// c (N) += Bᵀ a: a (K) against each row of B (N, K), four rows at a time sharing a's loads.
+    /// The sampler's matrix × vector product.
+    public static func multiplyVectorTransposed(
+        _ N: Int, _ K: Int, _ a: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+    ) {
+        if N * K >= vectorParallelThreshold {  // a large layer: rows of B split over the cores
+            // Chunks of whole 4-row groups, so every row is summed as in the serial kernel.
+            let rowsPerChunk = (N / parallelChunks + 3) & ~3
+            let chunks = (N + rowsPerChunk - 1) / rowsPerChunk
+            parallel(chunks) { chunk in
+                let n0 = chunk * rowsPerChunk, n1 = min(N, n0 + rowsPerChunk)
+                if n0 < n1 { multiplyVectorTransposedSerial(n0, n1, K, a, B, c) }
+            }
+        } else {
+            multiplyVectorTransposedSerial(0, N, K, a, B, c)
+        }
+    }
+
+    static func multiplyVectorTransposedSerial(
+        _ n0: Int, _ n1: Int, _ K: Int, _ a: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>
+    ) {
+        var n = n0
+        while n + 4 <= n1 {
+            let b0 = B + n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K
+            var s0 = Vector(), s1 = Vector(), s2 = Vector(), s3 = Vector()
+            var k = 0
+            while k + width <= K {
+                let av = load(a + k)
+                multiplyAccumulate(&s0, av, load(b0 + k))
+                multiplyAccumulate(&s1, av, load(b1 + k))
+                multiplyAccumulate(&s2, av, load(b2 + k))
+                multiplyAccumulate(&s3, av, load(b3 + k))
+                k += width
+            }
+            var r0 = s0.sum(), r1 = s1.sum(), r2 = s2.sum(), r3 = s3.sum()
+            while k < K {
+                r0 += a[k] * b0[k]
+                r1 += a[k] * b1[k]
+                r2 += a[k] * b2[k]
+                r3 += a[k] * b3[k]
+                k += 1
+            }
+            c[n] += r0
+            c[n + 1] += r1
+            c[n + 2] += r2
+            c[n + 3] += r3
+            n += 4
+        }
+        while n < n1 {
+            c[n] += dot(a, B + n * K, K)
+            n += 1
+        }
+    }
+
+    /// C (M, N) += A · B with A's element (m, k) at A[m·rowStride + k·columnStride] and B (K, N):
+    /// the three products' common core. With four rows or more, B is first packed into panels
+    /// (see `pack`); a row or three read B in place.
+    /// `accumulate: false` writes C = A · B instead (C's old values are not read).
+    static func multiplyAddRows(
+        _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+        _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>, accumulate: Bool = true
+    ) {
+        guard M > 0, N > 0 else { return }
+        guard K > 0 else {
+            if !accumulate { C.update(repeating: 0, count: M * N) }  // an empty sum
+            return
+        }
+        if M < 4 {
+            split(M, N, K) { n0, n1 in
+                multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, B, packed: false, C, accumulate: accumulate)
+            }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: K * N) { P in
+            split(M, N, K) { n0, n1 in  // each range of panels packs its own columns, then multiplies
+                packColumns(n0, n1, K, N, B, transposed: false, into: P.baseAddress!)
+                multiplyAddPanel(
+                    M, n0, n1, N, K, A, rowStride, columnStride, P.baseAddress!, packed: true, C, accumulate: accumulate)
+            }
+        }
+    }
+
+    /// C (M, N) += A · B with B already packed by `pack` (A read through strides as in
+    /// `multiplyAddRows`). The recurrence packs W_hh once per chunk and multiplies it T times.
+    public static func multiplyAddPacked(
+        _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+        _ P: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        guard M > 0, N > 0, K > 0 else { return }
+        split(M, N, K) { n0, n1 in multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P, packed: true, C) }
+    }
+
+    /// C (M, N) = A · B with B packed: `multiplyAddPacked` into a C whose old values are ignored
+    /// (see `multiply`). The recurrence's products into fresh rows: W_hh h_{t-1}, W_hhᵀ da_t.
+    public static func multiplyPacked(
+        _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+        _ P: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>
+    ) {
+        guard M > 0, N > 0 else { return }
+        guard K > 0 else { return C.update(repeating: 0, count: M * N) }
+        split(M, N, K) { n0, n1 in
+            multiplyAddPanel(M, n0, n1, N, K, A, rowStride, columnStride, P, packed: true, C, accumulate: false)
+        }
+    }
+
+    /// Packs B (K, N) — or, `transposed`, Bᵀ with B stored (N, K) — into column panels of 32: panel
+    /// p holds columns 32p ..< 32p + 32 for every k as a contiguous (K, 32) block (the last panel
+    /// is narrower), so the micro-kernel reads B sequentially. `destination` holds K·N floats.
+    /// Large matrices (a megabyte or more) are packed by both cores, ranges of panels each.
+    public static func pack(
+        _ K: Int, _ N: Int, _ B: UnsafePointer<Float>, transposed: Bool, into destination: UnsafeMutablePointer<Float>
+    ) {
+        let panels = (N + 2 * width - 1) / (2 * width)
+        guard K * N >= 1 << 18, panels >= 2 else {
+            packColumns(0, N, K, N, B, transposed: transposed, into: destination)
+            return
+        }
+        let columnsPerChunk = 2 * width * ((panels + parallelChunks - 1) / parallelChunks)
+        parallel((N + columnsPerChunk - 1) / columnsPerChunk) { chunk in
+            let n0 = chunk * columnsPerChunk
+            packColumns(n0, min(N, n0 + columnsPerChunk), K, N, B, transposed: transposed, into: destination)
+        }
+    }
+
+    /// The panels of columns n0 ..< n1 of `pack` (n0 a multiple of 32).
+    static func packColumns(
+        _ n0: Int, _ n1: Int, _ K: Int, _ N: Int, _ B: UnsafePointer<Float>, transposed: Bool,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
+        var n = n0
+        while n < n1 {
+            let w = min(2 * width, n1 - n)
+            let panel = destination + n * K  // panels before this one hold n columns × K
+            if transposed {  // panel[k, j] = B[n + j, k]: the panel written in order, from w rows of B
+                let rows = B + n * K
+                for k in 0..<K {
+                    let out = panel + k &* w
+                    for j in 0..<w { out[j] = rows[j &* K &+ k] }
+                }
+            } else {
+                for k in 0..<K { (panel + k * w).update(from: B + k * N + n, count: w) }
+            }
+            n += w
+        }
+    }
+
+    /// Calls `body(n0, n1)` for column ranges of C covering 0 ..< N: ranges of whole 32-column
+    /// panels shared by the two cores when the product (M·N·K multiply-adds) is large enough, else
+    /// one. A column's arithmetic does not depend on the range it falls in: the same result either way.
+    @inline(__always)
+    static func split(_ M: Int, _ N: Int, _ K: Int, _ body: (Int, Int) -> Void) {
+        let panels = (N + 2 * width - 1) / (2 * width)
+        if M * N * K >= parallelThreshold && panels >= 2 {
+            let columnsPerChunk = 2 * width * ((panels + parallelChunks - 1) / parallelChunks)
+            let chunks = (N + columnsPerChunk - 1) / columnsPerChunk
+            parallel(chunks) { chunk in
+                let n0 = chunk * columnsPerChunk, n1 = min(N, n0 + columnsPerChunk)
+                if n0 < n1 { body(n0, n1) }
+            }
+        } else {
+            body(0, N)
+        }
+    }
+
+    /// The block of k every product sums in registers before adding to C: C += Σ_{k in block} …,
+    /// block by block (the rows of B in use stay in cache). Part of the order of summation.
+    static let kBlock = 256
+
+    /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
+    /// stay in cache), each 32-column panel, each 4-row tile. B is (K, N) row-major, or packed.
+    /// With `accumulate: false` the first block of k writes C instead of adding to it.
+    static func multiplyAddPanel(
+        _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
+        _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>,
+        accumulate: Bool = true
+    ) {
+        var k0 = 0
+        while k0 < K {
+            let kc = min(kBlock, K - k0)
+            let add = accumulate || k0 > 0
+            let Ak = A + k0 * cs
+            var n = n0
+            while n < n1 {
+                let w = min(2 * width, n1 - n)
+                // Row k0 of this panel, and the distance between its rows.
+                let b = packed ? B + n * K + k0 * w : B + k0 * N + n
+                let ldb = packed ? w : N
+                if w == 2 * width {
+                    var m = 0
+                    while m + 8 <= M {
+                        tile8x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
+                        m += 8
+                    }
+                    if m + 4 <= M {
+                        tile4x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
+                        m += 4
+                    }
+                    while m < M {
+                        tile1x32(kc, Ak + m * rs, cs, b, ldb, C + m * N + n, add)
+                        m += 1
+                    }
+                } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
+                    for m in 0..<M { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n, add) }
+                }
+                n += w
+            }
+            k0 += kc
+        }
+    }
+
+    /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators
+    /// (`add` false: C = Σ_k …, C not read — as every tile below). With `copy` (A's rows contiguous,
+    /// rs = 1), it also copies A's 8 × K entries into copy (K, 8) and adds them into `sums` (8), k in
+    /// order: the weight-gradient product's first panel (Kernels+WeightGradient.swift).
+    @inline(__always)
+    static func tile8x32(
+        _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true,
+        copy: UnsafeMutablePointer<Float>? = nil, sums: UnsafeMutablePointer<Float>? = nil
+    ) {
+        var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
+        var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
+        var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
+        var c60 = Vector(), c61 = Vector(), c70 = Vector(), c71 = Vector()
+        var pa = a, pb = b
+        let a4 = a + 4 * rs
+        var pa4 = a4
+        var pc = copy, total = SIMD8<Float>()  // the copy's next row and A's column sums
+        if let sums { total = UnsafeRawPointer(sums).loadUnaligned(as: SIMD8<Float>.self) }
+        for _ in 0..<K {
+            if let p = pc {
+                let row = UnsafeRawPointer(pa).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p).storeBytes(of: row, as: SIMD8<Float>.self)
+                total += row
+                pc = p + 8
+            }
+            let b0 = load(pb), b1 = load(pb + width)
+            var x = Vector(repeating: pa[0])
+            multiplyAccumulate(&c00, x, b0)
+            multiplyAccumulate(&c01, x, b1)
+            x = Vector(repeating: pa[rs])
+            multiplyAccumulate(&c10, x, b0)
+            multiplyAccumulate(&c11, x, b1)
+            x = Vector(repeating: pa[2 * rs])
+            multiplyAccumulate(&c20, x, b0)
+            multiplyAccumulate(&c21, x, b1)
+            x = Vector(repeating: pa[3 * rs])
+            multiplyAccumulate(&c30, x, b0)
+            multiplyAccumulate(&c31, x, b1)
+            x = Vector(repeating: pa4[0])
+            multiplyAccumulate(&c40, x, b0)
+            multiplyAccumulate(&c41, x, b1)
+            x = Vector(repeating: pa4[rs])
+            multiplyAccumulate(&c50, x, b0)
+            multiplyAccumulate(&c51, x, b1)
+            x = Vector(repeating: pa4[2 * rs])
+            multiplyAccumulate(&c60, x, b0)
+            multiplyAccumulate(&c61, x, b1)
+            x = Vector(repeating: pa4[3 * rs])
+            multiplyAccumulate(&c70, x, b0)
+            multiplyAccumulate(&c71, x, b1)
+            pa += cs
+            pa4 += cs
+            pb += ldb
+        }
+        @inline(__always) func write(_ v0: Vector, _ v1: Vector, _ r: UnsafeMutablePointer<Float>) {
+            update(r, v0, add)
+            update(r + width, v1, add)
+        }
+        write(c00, c01, c)
+        write(c10, c11, c + ldc)
+        write(c20, c21, c + 2 * ldc)
+        write(c30, c31, c + 3 * ldc)
+        write(c40, c41, c + 4 * ldc)
+        write(c50, c51, c + 5 * ldc)
+        write(c60, c61, c + 6 * ldc)
+        write(c70, c71, c + 7 * ldc)
+        if let sums { UnsafeMutableRawPointer(sums).storeBytes(of: total, as: SIMD8<Float>.self) }
+    }
+
+    /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.
+    @inline(__always)
+    static func tile4x32(
+        _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true
+    ) {
+        var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
+        var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
+        var pa = a, pb = b
+        for _ in 0..<K {
+            let b0 = load(pb), b1 = load(pb + width)
+            let a0 = Vector(repeating: pa[0]), a1 = Vector(repeating: pa[rs])
+            multiplyAccumulate(&c00, a0, b0)
+            multiplyAccumulate(&c01, a0, b1)
+            multiplyAccumulate(&c10, a1, b0)
+            multiplyAccumulate(&c11, a1, b1)
+            let a2 = Vector(repeating: pa[2 * rs]), a3 = Vector(repeating: pa[3 * rs])
+            multiplyAccumulate(&c20, a2, b0)
+            multiplyAccumulate(&c21, a2, b1)
+            multiplyAccumulate(&c30, a3, b0)
+            multiplyAccumulate(&c31, a3, b1)
+            pa += cs
+            pb += ldb
+        }
+        let r0 = c, r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc
+        update(r0, c00, add)
+        update(r0 + width, c01, add)
+        update(r1, c10, add)
+        update(r1 + width, c11, add)
+        update(r2, c20, add)
+        update(r2 + width, c21, add)
+        update(r3, c30, add)
+        update(r3 + width, c31, add)
+    }
+
+    /// One row of C, 32 columns: C[0..<32] += Σ_k A[k] · B[k, 0..<32], even and odd k in
+    /// separate accumulators (four chains of fused multiply-adds instead of two).
+    @inline(__always)
+    static func tile1x32(
+        _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ add: Bool = true
+    ) {
+        var c0 = Vector(), c1 = Vector(), d0 = Vector(), d1 = Vector()
+        var pa = a, pb = b
+        var k = 0
+        while k + 2 <= K {
+            let av = Vector(repeating: pa[0]), aw = Vector(repeating: pa[cs])
+            multiplyAccumulate(&c0, av, load(pb))
+            multiplyAccumulate(&c1, av, load(pb + width))
+            multiplyAccumulate(&d0, aw, load(pb + ldb))
+            multiplyAccumulate(&d1, aw, load(pb + ldb + width))
+            pa += 2 * cs
+            pb += 2 * ldb
+            k += 2
+        }
+        if k < K {
+            let av = Vector(repeating: pa[0])
+            multiplyAccumulate(&c0, av, load(pb))
+            multiplyAccumulate(&c1, av, load(pb + width))
+        }
+        update(c, c0 + d0, add)
+        update(c + width, c1 + d1, add)
+    }
+
+    /// c[0 ..< 16] += v, or with `add` false c[0 ..< 16] = v: a tile's result into C.
+    @inline(__always)
+    static func update(_ c: UnsafeMutablePointer<Float>, _ v: Vector, _ add: Bool) {
+        store(add ? load(c) + v : v, c)
+    }
+
+    /// The first w columns (fewer than 32) of one row of C += Σ_k A[k] · B[k, 0 ..< w].
+    @inline(__always)
+    static func rowTail(
+        _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ w: Int,
+        _ c: UnsafeMutablePointer<Float>, _ add: Bool = true
+    ) {
+        var n = 0
+        if width <= w {
+            var acc = Vector()
+            for k in 0..<K { multiplyAccumulate(&acc, Vector(repeating: a[k * cs]), load(b + k * ldb)) }
+            update(c, acc, add)
+            n = width
+        }
+        while n < w {
+            var s: Float = 0
+            for k in 0..<K { s += a[k * cs] * b[k * ldb + n] }
+            c[n] = add ? c[n] + s : s
+            n += 1
+        }
+    }
+}
