@@ -44,7 +44,7 @@ extension LessonTerm {
         // The loss over the validation text, computed now.
         .value(
             "eval loss", .none,
-            "the current model's validation loss, computed now: its mean loss per character over the held-out text read as one stream from h_0 = 0 (its first 20000 characters), as `train` measures `val loss`"
+            "the current model's validation loss, computed now: its mean loss per character over the held-out text read as one stream from h_0 = 0 (its first 10000 characters), as `train` measures `val loss`"
         ) {
             session, _ throws(LessonTermError) in
             lessonFixed(try session.validationLoss(of: session.model))
