@@ -14,9 +14,6 @@ import Testing
     static let cases: [(String, UInt64)] = LessonDemoTests.names.flatMap { name in (1...5).map { (name, UInt64($0)) } }
     /// Each `train` a lesson runs stops after this many seconds in these demos.
     static let trainingSeconds = 0.3
-    /// Known failures: the min-char-rnn preset (Adagrad, lr 0.1) on Shakespeare diverges at iteration
-    /// 8 with seed 5 and the guard stops the lesson's `train` (lessons gradients and lstm).
-    static let knownDivergent: Set<String> = ["gradients 5", "lstm 5"]
 
     @Test(arguments: cases) func playsToTheEndWithTheSeed(_ name: String, _ seed: UInt64) {
         let directory = temporaryDirectory()
@@ -27,12 +24,6 @@ import Testing
         let console = ScriptedConsole(lines: [])
         let status = shell.playDemo(lesson: name, console: console, seed: seed)
         let failure = console.output.split(separator: "\n").first { $0.contains("failed:") }
-        if Self.knownDivergent.contains("\(name) \(seed)") {
-            withKnownIssue("min-char-rnn on Shakespeare diverges with seed 5: the guard stops train") {
-                #expect(status == 0, "seed \(seed): \(failure ?? "")")
-            }
-            return
-        }
         #expect(status == 0, "seed \(seed): \(failure ?? "")")
         #expect(console.output.contains("> set seed \(seed)\n"))
     }

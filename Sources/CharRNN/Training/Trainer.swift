@@ -244,13 +244,13 @@ extension Model {
 }
 
 extension Model {
-    /// The validation loss as charrnn reports it everywhere (`charrnn train`, the shell, lessons):
-    /// the mean loss per character over the held-out text, read as 8 streams in chunks of 100
-    /// steps with the state carried, from h_0 = 0 — at most `limit` characters in all.
+    /// The validation loss as charrnn reports it everywhere (`charrnn train`, the shell's `val`,
+    /// the lessons' `eval loss`): the mean loss per character over the held-out text read as one
+    /// stream from its start, from h_0 = 0, in chunks of 100 steps with the state carried through —
+    /// its first `limit` characters.
     public func validationLoss<Data: RandomAccessCollection<Int>>(_ data: Data, limit: Int = .max) -> Double
     where Data.Index == Int {
-        let streams = 8
-        return evaluate(data, batchSize: streams, sequenceLength: 100, limit: limit == .max ? .max : max(2, limit / streams))
+        evaluate(data, batchSize: 1, sequenceLength: 100, limit: max(2, limit))
     }
 }
 

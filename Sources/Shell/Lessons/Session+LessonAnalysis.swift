@@ -8,10 +8,6 @@ import Foundation
 //
 // Legend: T steps (the gradient-flow window), H hidden.
 
-/// The most characters of the validation text `{{eval loss}}` reads: the whole of a small
-/// text, a fixed and quick part of a large one.
-let lessonValidationLimit = 20_000
-
 extension LessonTerm {
     /// The analysis values, in the order `help lessons` lists them (after the others).
     static let analysisTerms: [LessonTerm] = [
@@ -48,7 +44,7 @@ extension LessonTerm {
         // The loss over the validation text, computed now.
         .value(
             "eval loss", .none,
-            "the current model's mean loss per character over the validation text, computed now from h_0 = 0 (its first 20000 characters; `val loss` is what train measured last)"
+            "the current model's validation loss, computed now: its mean loss per character over the held-out text read as one stream from h_0 = 0 (its first 10000 characters), as `train` measures `val loss`"
         ) {
             session, _ throws(LessonTermError) in
             lessonFixed(try session.validationLoss(of: session.model))
@@ -110,6 +106,22 @@ extension LessonTerm {
             session, _ in
             String(format: "%.4g", session.model.recurrentMatrixNorms().largestSingularValue)
         },
+        // What a lesson says of the gradient's flow (for `check:` lines).
+        .condition(
+            "gradient ratio T above X", .many,
+            "the value `gradient ratio T` is above X (the gradient grew from step T back to step 1 when X = 1); "
+                + "`gradient ratio T below X`: below it"
+        ) {
+            session, arguments throws(LessonTermError) in
+            guard arguments.count == 3, arguments[1] == "above" || arguments[1] == "below" else {
+                throw LessonTermError("write: gradient ratio T above X, or gradient ratio T below X")
+            }
+            let bound = try lessonNumber(arguments[2], "X")
+            let norms = try session.gradientFlow(arguments[0]).hiddenNorms()
+            guard let first = norms.first, let last = norms.last, last > 0 else { return false }
+            let ratio = Double(first) / Double(last)
+            return arguments[1] == "above" ? ratio > bound : ratio < bound
+        },
     ]
 }
 
@@ -148,11 +160,11 @@ extension Session {
         return best
     }
 
-    /// The mean loss per character of `model` over the validation text (the whole text when it
-    /// has none), its first ``lessonValidationLimit`` characters, from h_0 = 0.
+    /// The validation loss of `model` as `train` measures it (``Model/validationLoss(_:limit:)``, at
+    /// most ``Session/validationLimit`` characters) over the held-out text (the whole text when it has none).
     func validationLoss(of model: Model) throws(LessonTermError) -> Double {
         let data = workspace.corpus.validation.count >= 2 ? workspace.corpus.validation : workspace.corpus.indices
-        let loss = model.evaluate(Array(data.prefix(lessonValidationLimit)))
+        let loss = model.validationLoss(data, limit: Session.validationLimit)
         guard loss.isFinite else { throw LessonTermError("the text is too short for a validation loss") }
         return loss
     }

@@ -6,8 +6,9 @@ import Synchronization
 extension Session {
     /// How many characters a sample during training has.
     static let trainingSampleLength = 200
-    /// At most this many held-out characters are read for a validation loss (it must stay quick).
-    static let validationLimit = 40_000
+    /// At most this many held-out characters are read for a validation loss (it must stay quick:
+    /// they are read as one stream, step after step — about half a second for an LSTM 256).
+    static let validationLimit = 10_000
 
     /// The engine's training loop over this session's text, trainer and generator, scheduled by
     /// the settings (validation, samples, checkpoints) and by `iterations` and `seconds`.

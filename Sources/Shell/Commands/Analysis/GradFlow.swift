@@ -100,7 +100,7 @@ extension Commands {
             let iteration = session.currentTrainer.iteration
             session.output.line(
                 "  \(model.shape.cell.rawValue)  the session's model, H = \(model.shape.hiddenSize), "
-                    + (iteration == 0 ? "untrained" : "after \(iteration) iterations")
+                    + (iteration == 0 ? "not trained in this session" : "after \(iteration) iterations")
                     + ": L_T = \(String(format: "%.4f", main.loss))" + session.recurrentNormsPhrase(model))
             flows.append((model.shape.cell.rawValue, main))
             if session.interrupted() { return }

@@ -17,8 +17,8 @@ extension Commands {
             Since 1 − h² ≤ 1, a saturated tanh (|h| near 1) makes its factor small whatever w_hh
             is, and |w_hh| < 1 makes every factor small: the gradient vanishes. --linear drops the
             tanh (h_t = a_t): every factor is w_hh, and with |w_hh| > 1 the gradient explodes as
-            w_hh^(T−t). --clip C shows each gradient clipped by value to [−C, C], as min-char-rnn
-            clips at 5.
+            w_hh^(T−t). --clip C shows each gradient clipped by value to [−C, C] (min-char-rnn clips
+            its parameter gradients, summed over the chunk, to [−5, 5] before each update).
             """
         static let arguments: [Argument] = [
             .list("x1 x2 x3 …"),
