@@ -204,7 +204,7 @@ def detached(state):
 def evaluate(model, data, batch, seq, device):
     """Mean loss per character (nats) over `data` read as `batch` streams in chunks of `seq`, from
     h_0 = 0 with the state carried: charrnn's Model.evaluate. `charrnn eval` is (1, 256) over the
-    whole text; the validation loss is (8, 100) over the held-out part."""
+    whole text; the validation loss is (1, 100) over the held-out part: one stream from its start."""
     was_training = model.training
     model.eval()
     n = len(data)
@@ -486,7 +486,7 @@ def main():
         fields = dict(iteration=iteration, loss=loss, chars_per_second=speed, learning_rate=lr)
         human = "iter %d  loss %.4f  %s chars/s" % (iteration, loss, format(int(speed), ","))
         if validate and main_process and len(validation) >= 2:
-            fields["val_loss"] = evaluate(model, validation, 8, 100, device)
+            fields["val_loss"] = evaluate(model, validation, 1, 100, device)
             human += "  val %.4f" % fields["val_loss"]
         say(human, **fields)
         if distributed:
