@@ -85,3 +85,13 @@ private func koreanCorpusText() throws -> String {
         #expect(throws: CheckpointError.self) { try Checkpoint(file: file, source: "c") }
     }
 }
+
+@Test func jamoFedOneAtATimeShowAsTheComposedText() {
+    let text = "\u{1161}대한민국\u{1100}헌법 3·1\u{1100}\u{1161}"
+    var composer = JamoComposer()
+    var shown = ""
+    for c in TextUnit.jamo.units(of: text) + ["\u{11AB}"] { shown += composer.feed(c) }
+    shown += composer.finish()
+    #expect(shown == Hangul.displayed(Hangul.decompose(text) + "\u{11AB}"))
+    #expect(shown == "ㅏ대한민국ㄱ헌법 3·1간")
+}

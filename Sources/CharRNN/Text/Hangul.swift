@@ -117,3 +117,47 @@ public enum Hangul {
         0x3147, 0x3148, 0x314A, 0x314B, 0x314C, 0x314D, 0x314E,
     ]
 }
+
+/// Composes jamo as they arrive one at a time (a sample streamed to the screen): a leading
+/// consonant and a vowel are held back until the syllable is complete, then given out as one
+/// block; a letter that cannot join one is given out as its standalone letter. What ``feed(_:)``
+/// and ``finish()`` give, concatenated, is ``Hangul/displayed(_:)`` of everything fed.
+public struct JamoComposer: Sendable {
+    /// The leading consonant (and vowel) held back.
+    var pending = String.UnicodeScalarView()
+
+    public init() {}
+
+    /// The text to show now, after `character` arrived (may be empty).
+    public mutating func feed(_ character: Character) -> String {
+        var shown = ""
+        for s in character.unicodeScalars {
+            let value = s.value
+            let isLeading = value >= Hangul.lBase && value < Hangul.lBase + Hangul.lCount
+            let isVowel = value >= Hangul.vBase && value < Hangul.vBase + Hangul.vCount
+            let isTrailing = value > Hangul.tBase && value < Hangul.tBase + Hangul.tCount
+            if pending.count == 1, isVowel {
+                pending.append(s)
+                continue
+            }
+            if pending.count == 2, isTrailing {
+                pending.append(s)
+                shown += finish()
+                continue
+            }
+            shown += finish()
+            if isLeading {
+                pending.append(s)
+            } else {
+                shown += Hangul.displayed(String(Character(s)))
+            }
+        }
+        return shown
+    }
+
+    /// What is still held back, shown now (the end of the text).
+    public mutating func finish() -> String {
+        defer { pending = String.UnicodeScalarView() }
+        return pending.isEmpty ? "" : Hangul.displayed(String(pending))
+    }
+}
