@@ -95,3 +95,11 @@ private func koreanCorpusText() throws -> String {
     #expect(shown == Hangul.displayed(Hangul.decompose(text) + "\u{11AB}"))
     #expect(shown == "ㅏ대한민국ㄱ헌법 3·1간")
 }
+
+@Test func theKoreanSizeBenchmarksHaveFifteenHundredCharacters() throws {
+    let corpus = try Corpus(name: "t", text: String(repeating: "대한민국은 민주공화국이다. abc\n", count: 100))
+    let widened = try Benchmark.widened(corpus, to: BenchmarkConfiguration.named("lstm-256-v1500-b32")?.vocabularySize)
+    #expect(widened.vocabulary.count == 1500)
+    #expect(Array(widened.indices) == Array(corpus.indices))  // the text's own characters keep their indices
+    #expect(try Benchmark.widened(corpus, to: nil).vocabulary == corpus.vocabulary)
+}
