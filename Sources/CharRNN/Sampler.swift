@@ -231,6 +231,6 @@ extension Model {
             if !onCharacter(character) { break }
             stepper.advance(next)
         }
-        return text
+        return vocabulary.unit == .jamo ? Hangul.displayed(text) : text  // jamo shown as syllables
     }
 }

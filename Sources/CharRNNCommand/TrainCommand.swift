@@ -51,6 +51,8 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: String = "0"
     @Option(parsing: .unconditional, help: "Random seed (initialisation).") var seed: String = "42"
     @Option(help: "Start from this checkpoint's weights (and its optimizer state, if it has one).") var initFrom: String?
+    @Option(help: "What one character is: graphemes (default), codepoints or jamo (with --init-from: the checkpoint's).")
+    var unit: String?
     @Option(help: "Where to write the checkpoint.") var save: String
     @Flag(help: "Replace the --save file even if it is not a charrnn (safetensors) checkpoint.") var force = false
     @Option(parsing: .unconditional, help: "The most memory training may need: 8GB, 500MB (default: half the physical memory).")
@@ -145,6 +147,16 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         do { _ = try checkedPlan() } catch { throw ValidationError(error.message) }
+        _ = try checkedUnit()
+    }
+
+    /// The --unit given (graphemes without it), or an error naming the three.
+    func checkedUnit() throws -> TextUnit {
+        guard let unit else { return .graphemes }
+        guard let known = TextUnit(rawValue: unit) else {
+            throw ValidationError("--unit must be graphemes, codepoints or jamo, not '\(unit)'")
+        }
+        return known
     }
 
     func run() throws {
@@ -163,6 +175,10 @@ struct TrainCommand: ParsableCommand {
         if let initFrom {
             let checkpoint = try fail { try Checkpoint.read(path: initFrom) }
             model = checkpoint.model
+            if unit != nil, try checkedUnit() != model.vocabulary.unit {
+                throw ValidationError(
+                    "--unit \(try checkedUnit().rawValue): \(initFrom) was trained on \(model.vocabulary.unit.rawValue); a model keeps its unit")
+            }
             if var trainer = checkpoint.training?.trainer, trainer.configuration.optimizer == configuration.optimizer {
                 trainer.configuration = configuration
                 if trainer.state.batchSize != configuration.batchSize {  // another --batch: the carried state starts again
@@ -172,7 +188,9 @@ struct TrainCommand: ParsableCommand {
             }
         } else {
             let corpus = try fail {
-                try Corpus.load(path: text, order: plan.base.order, validationFraction: plan.validationFraction, budget: plan.budget)
+                try Corpus.load(
+                    path: text, order: plan.base.order, unit: try checkedUnit(), validationFraction: plan.validationFraction,
+                    budget: plan.budget)
             }
             let shape = ModelShape(
                 cell: plan.cell, vocabularySize: corpus.vocabulary.count, hiddenSize: plan.hiddenSize, layers: plan.layers)

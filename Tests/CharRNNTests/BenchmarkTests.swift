@@ -51,6 +51,8 @@ import Testing
         #expect(
             BenchmarkConfiguration.names == [
                 "rnn-100-b1", "rnn-256-b32", "lstm-128-b32", "lstm-256x2-b32", "lstm-512x2-b32", "gru-256-b32",
+                // issue 13: a Korean-size vocabulary
+                "rnn-100-v1500-b1", "rnn-256-v1500-b32", "lstm-256-v1500-b32",
             ])
         let small = BenchmarkConfiguration.named("rnn-100-b1")!
         #expect(small.training.optimizer == .adagrad && small.training.batchSize == 1 && small.training.sequenceLength == 25)

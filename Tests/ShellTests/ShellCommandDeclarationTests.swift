@@ -23,7 +23,7 @@ import Testing
         #expect(Commands.Cell.usage == "cell N [--text FILE|corpus] [--from POS] [--chars K] [--html FILE]")
         #expect(Commands.ModelCommand.usage == "model [new]")
         #expect(Commands.PresetCommand.usage == "preset [NAME]")
-        #expect(Commands.CorpusCommand.usage == "corpus [hello|shakespeare|c|latex|FILE]")
+        #expect(Commands.CorpusCommand.usage == "corpus [hello|shakespeare|c|latex|korean|FILE] [--unit graphemes|codepoints|jamo]")
         #expect(Commands.SetCommand.usage == "set [NAME [VALUE]]")
         #expect(Commands.Help.usage == "help [COMMAND|settings]")
         #expect(CommandRegistry.command(named: "show")?.usage == Commands.Show.usage)
@@ -34,7 +34,7 @@ import Testing
     @Test func aCommandsOwnUsageAndCompletionReachTheShell() {
         let shell = makeShell()
         #expect(output(of: "set lr 0.1 0.2", in: shell).text.contains("usage: set [NAME [VALUE]]"))
-        #expect(output(of: "corpus a b", in: shell).text.contains("usage: corpus [hello|shakespeare|c|latex|FILE]"))
+        #expect(output(of: "corpus a b", in: shell).text.contains("usage: corpus [hello|shakespeare|c|latex|korean|FILE] [--unit graphemes|codepoints|jamo]"))
         #expect(output(of: "model old", in: shell).text.contains("usage: model [new]"))
         #expect(output(of: "toy 1 2 --whh 7 --b 200", in: shell).text.contains("--b must be from -100 to 100"))
         let context = CompletionContext(corpora: ["hello"], paths: { _ in ["a.txt"] })

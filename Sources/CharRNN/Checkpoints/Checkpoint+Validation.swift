@@ -73,7 +73,18 @@ extension Checkpoint {
                 }
                 characters.append(c)
             }
-            do { vocabulary = try Vocabulary(characters: characters) } catch {
+            // The unit its characters are (`unit`): without the key, graphemes for a charrnn file and
+            // code points for one without `format` (PyTorch's `sorted(set(text))` is code points).
+            let unit: TextUnit
+            if let text = meta["unit"] {
+                guard let known = TextUnit(rawValue: text) else {
+                    throw fail("metadata unit '\(shown(text))' is not one of graphemes, codepoints, jamo")
+                }
+                unit = known
+            } else {
+                unit = meta["format"] == nil ? .codepoints : .graphemes
+            }
+            do { vocabulary = try Vocabulary(characters: characters, unit: unit) } catch {
                 throw fail(MetadataText.shown(error.description, limit: 200))
             }
             let V = vocabulary.count

@@ -44,7 +44,7 @@ public struct Checkpoint: Sendable, Equatable {
         "format", "format_version", "vocabulary", "cell", "hidden_size", "num_layers", "vocab_size",
         "learning_rate", "optimizer", "clip", "batch_size", "seq_length", "lr_decay_factor", "lr_decay_every",
         "iteration", "cursor_position", "cursor_epochs", "optimizer_step", "generator_state", "dropout",
-        "dropout_generator_state",
+        "dropout_generator_state", "unit",
     ]
 
     // MARK: - Writing
@@ -67,6 +67,7 @@ public struct Checkpoint: Sendable, Equatable {
         metadata["format"] = "charrnn"
         metadata["format_version"] = "1"
         metadata["vocabulary"] = Checkpoint.vocabularyJSON(model.vocabulary)
+        metadata["unit"] = model.vocabulary.unit.rawValue
         metadata["cell"] = model.shape.cell.rawValue
         metadata["hidden_size"] = String(model.shape.hiddenSize)
         metadata["num_layers"] = String(model.shape.layers)

@@ -24,10 +24,11 @@ public struct Corpus: Sendable {
     /// A corpus over `text`. With no `vocabulary` given, the text's own characters in `order`
     /// make it; with one given (a loaded model's), every character must be in it.
     /// `progress(charactersEncoded)` is called every million characters; returning false stops
-    /// with ``CorpusError/interrupted(name:)``.
+    /// with ``CorpusError/interrupted(name:)``. `unit` is what a character is when no vocabulary
+    /// is given (with one, its unit).
     public init(
         name: String, text: String, vocabulary: Vocabulary? = nil,
-        order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1,
+        order: Vocabulary.Order = .sorted, unit: TextUnit = .graphemes, validationFraction: Double = 0.1,
         progress: ((Int) -> Bool)? = nil
     ) throws(CorpusError) {
         guard validationFraction >= 0, validationFraction < 1 else {
@@ -35,7 +36,7 @@ public struct Corpus: Sendable {
         }
         let encoded: (vocabulary: Vocabulary, text: EncodedText)?
         do {
-            encoded = try EncodedText.encode(text, vocabulary: vocabulary, order: order, progress: progress)
+            encoded = try EncodedText.encode(text, vocabulary: vocabulary, order: order, unit: unit, progress: progress)
         } catch {
             if case .empty = error { throw .tooShort(name: name, characters: 0) }
             throw .vocabulary(name: name, error)
@@ -60,7 +61,7 @@ public struct Corpus: Sendable {
     /// false stops with ``CorpusError/interrupted(name:)`` and nothing is kept.
     public static func load(
         path: String, name: String? = nil, vocabulary: Vocabulary? = nil,
-        order: Vocabulary.Order = .sorted, validationFraction: Double = 0.1,
+        order: Vocabulary.Order = .sorted, unit: TextUnit = .graphemes, validationFraction: Double = 0.1,
         progress: ((LoadStep, Int, Int) -> Bool)? = nil, budget: MemoryBudget? = nil
     ) throws(CorpusError) -> Corpus {
         let shortName = name ?? (path.split(separator: "/").last.map(String.init) ?? path)
@@ -85,7 +86,7 @@ public struct Corpus: Sendable {
         }
         let total = text.utf8.count
         return try Corpus(
-            name: shortName, text: text, vocabulary: vocabulary, order: order,
+            name: shortName, text: text, vocabulary: vocabulary, order: order, unit: unit,
             validationFraction: validationFraction, progress: progress.map { report in { report(.encoding, $0, total) } })
     }
 

@@ -82,11 +82,13 @@ extension EncodedText {
     /// appearance as they are met and renumbered at the end for `.sorted` (a pass over the
     /// compact storage). ASCII characters are looked up in a table, others in a dictionary.
     /// `progress(charactersDone)` is called every million characters; returning false stops with
-    /// `nil`.
+    /// `nil`. The text is read in units of the vocabulary's ``TextUnit`` (without a vocabulary, of
+    /// `unit`).
     public static func encode(
-        _ text: String, vocabulary: Vocabulary?, order: Vocabulary.Order,
+        _ text: String, vocabulary: Vocabulary?, order: Vocabulary.Order, unit: TextUnit = .graphemes,
         progress: ((Int) -> Bool)? = nil
     ) throws(VocabularyError) -> (vocabulary: Vocabulary, text: EncodedText)? {
+        let unit = vocabulary?.unit ?? unit
         var builder = Builder(capacity: text.utf8.count)
         var ascii = [Int32](repeating: -1, count: 128)
         var others: [Character: Int] = [:]
@@ -103,14 +105,16 @@ extension EncodedText {
         var unknown: [Character] = []
         var unknownSet = Set<Character>()
         var done = 0
-        for c in text {
+        var stopped = false
+        unit.forEachUnit(of: text) { c in
+            if stopped { return }
             var index: Int
             if let scalar = c.unicodeScalars.first, scalar.isASCII, c.unicodeScalars.count == 1 {
                 index = Int(ascii[Int(scalar.value)])
                 if index < 0 {
                     if vocabulary != nil {
                         if unknownSet.insert(c).inserted { unknown.append(c) }
-                        continue
+                        return
                     }
                     index = characters.count
                     ascii[Int(scalar.value)] = Int32(index)
@@ -121,7 +125,7 @@ extension EncodedText {
             } else {
                 if vocabulary != nil {
                     if unknownSet.insert(c).inserted { unknown.append(c) }
-                    continue
+                    return
                 }
                 index = characters.count
                 others[c] = index
@@ -129,12 +133,13 @@ extension EncodedText {
             }
             builder.append(index)
             done += 1
-            if done & 0xF_FFFF == 0, let progress, !progress(done) { return nil }
+            if done & 0xF_FFFF == 0, let progress, !progress(done) { stopped = true }
         }
+        if stopped { return nil }
         if !unknown.isEmpty { throw .unknownCharacters(unknown) }
         if let vocabulary { return (vocabulary, builder.finish()) }
         guard !characters.isEmpty else { throw .empty }
-        if order == .firstAppearance { return (try Vocabulary(characters: characters), builder.finish()) }
+        if order == .firstAppearance { return (try Vocabulary(characters: characters, unit: unit), builder.finish()) }
         // Sorted: renumber (new index of the character first met as i).
         let sortedOrder = characters.indices.sorted {
             characters[$0].unicodeScalars.lexicographicallyPrecedes(characters[$1].unicodeScalars)
@@ -142,7 +147,7 @@ extension EncodedText {
         var renumber = [Int](repeating: 0, count: characters.count)
         for (new, old) in sortedOrder.enumerated() { renumber[old] = new }
         builder.renumber(renumber)
-        return (try Vocabulary(characters: sortedOrder.map { characters[$0] }), builder.finish())
+        return (try Vocabulary(characters: sortedOrder.map { characters[$0] }, unit: unit), builder.finish())
     }
 
     /// Appends indices to the narrowest storage that holds them, widening once when needed.

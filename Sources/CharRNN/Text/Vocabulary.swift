@@ -5,6 +5,8 @@ public struct Vocabulary: Sendable, Equatable {
     /// The characters in index order: `characters[i]` is the character of one-hot row i.
     public let characters: [Character]
     private let indexOf: [Character: Int]
+    /// What one character is: graphemes (the default), code points, or jamo (see ``TextUnit``).
+    public let unit: TextUnit
 
     /// How the characters of a text are put in order.
     public enum Order: String, Sendable, CaseIterable {
@@ -14,8 +16,8 @@ public struct Vocabulary: Sendable, Equatable {
         case sorted
     }
 
-    /// A vocabulary of the given characters in the given order. Throws if one repeats.
-    public init(characters: [Character]) throws(VocabularyError) {
+    /// A vocabulary of the given characters (units of `unit`) in the given order. Throws if one repeats.
+    public init(characters: [Character], unit: TextUnit = .graphemes) throws(VocabularyError) {
         var indexOf: [Character: Int] = [:]
         for (i, c) in characters.enumerated() {
             if indexOf[c] != nil { throw .duplicate(c) }
@@ -24,15 +26,16 @@ public struct Vocabulary: Sendable, Equatable {
         guard !characters.isEmpty else { throw .empty }
         self.characters = characters
         self.indexOf = indexOf
+        self.unit = unit
     }
 
     /// The vocabulary of every distinct character of `text`, in the given order.
-    public init(of text: String, order: Order) throws(VocabularyError) {
+    public init(of text: String, order: Order, unit: TextUnit = .graphemes) throws(VocabularyError) {
         var seen = Set<Character>()
         var ordered: [Character] = []
-        for c in text where seen.insert(c).inserted { ordered.append(c) }
+        unit.forEachUnit(of: text) { c in if seen.insert(c).inserted { ordered.append(c) } }
         if order == .sorted { ordered.sort { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) } }
-        try self.init(characters: ordered)
+        try self.init(characters: ordered, unit: unit)
     }
 
     /// V, the number of characters.
@@ -48,7 +51,7 @@ public struct Vocabulary: Sendable, Equatable {
         result.reserveCapacity(text.count)
         var unknown: [Character] = []
         var unknownSet = Set<Character>()  // linear however many distinct unknown characters
-        for c in text {
+        unit.forEachUnit(of: text) { c in
             if let i = indexOf[c] {
                 result.append(i)
             } else if unknownSet.insert(c).inserted {
@@ -59,9 +62,9 @@ public struct Vocabulary: Sendable, Equatable {
         return result
     }
 
-    /// The text of a sequence of indices.
+    /// The text of a sequence of indices, as it is shown (jamo composed back into syllables).
     public func decode(_ indices: [Int]) -> String {
-        String(indices.map { characters[$0] })
+        unit.text(of: indices.map { characters[$0] })
     }
 
     /// A short, visible label for a character: `␣` for space, `↵` for newline, `⇥` for tab.
@@ -75,6 +78,10 @@ public struct Vocabulary: Sendable, Equatable {
         default:
             if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || (0x7F...0x9F).contains(s.value) {
                 return "\\u{\(String(s.value, radix: 16))}"
+            }
+            // A conjoining jamo on its own shows as its compatibility letter (ᅡ → ㅏ), which stands alone.
+            if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, let letter = Hangul.standalone(s) {
+                return String(Character(letter))
             }
             return String(c)
         }

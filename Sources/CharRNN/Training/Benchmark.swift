@@ -22,13 +22,20 @@ public struct BenchmarkConfiguration: Sendable, Equatable {
     public var layers: Int
     /// The training hyper-parameters (optimizer, learning rate, clipping, B, T).
     public var training: TrainingConfiguration
+    /// V at least this (nil: the text's own): a Korean-size vocabulary whatever the text. The text's
+    /// characters are followed by Hangul syllables it does not use, so the output layer and the
+    /// softmax have V rows, as for a Korean text of that many distinct syllables.
+    public var vocabularySize: Int?
 
-    public init(name: String, cell: CellKind, hiddenSize: Int, layers: Int, training: TrainingConfiguration) {
+    public init(
+        name: String, cell: CellKind, hiddenSize: Int, layers: Int, training: TrainingConfiguration, vocabularySize: Int? = nil
+    ) {
         self.name = name
         self.cell = cell
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.training = training
+        self.vocabularySize = vocabularySize
     }
 
     /// min-char-rnn's settings: Adagrad 0.1, clip ±5, batch 1 × 25.
@@ -46,6 +53,10 @@ public struct BenchmarkConfiguration: Sendable, Equatable {
         .init(name: "lstm-256x2-b32", cell: .lstm, hiddenSize: 256, layers: 2, training: batched),
         .init(name: "lstm-512x2-b32", cell: .lstm, hiddenSize: 512, layers: 2, training: batched),
         .init(name: "gru-256-b32", cell: .gru, hiddenSize: 256, layers: 1, training: batched),
+        // A Korean-size vocabulary (a real Korean text has about 1,000–2,000 distinct syllables).
+        .init(name: "rnn-100-v1500-b1", cell: .rnn, hiddenSize: 100, layers: 1, training: minCharRNN, vocabularySize: 1500),
+        .init(name: "rnn-256-v1500-b32", cell: .rnn, hiddenSize: 256, layers: 1, training: batched, vocabularySize: 1500),
+        .init(name: "lstm-256-v1500-b32", cell: .lstm, hiddenSize: 256, layers: 1, training: batched, vocabularySize: 1500),
     ]
 
     /// The names of `all`, for usage messages and completion.
@@ -114,6 +125,7 @@ public enum Benchmark {
         _ configuration: BenchmarkConfiguration, corpus: Corpus, seconds: Double = 3,
         sampleSeconds: Double? = nil, warmupIterations: Int = 2, seed: UInt64 = 1
     ) throws(CorpusError) -> BenchmarkResult {
+        let corpus = try widened(corpus, to: configuration.vocabularySize)
         var generator = SplitMix64(seed: seed)
         let model = Model(
             vocabulary: corpus.vocabulary, cell: configuration.cell, hiddenSize: configuration.hiddenSize,
@@ -167,6 +179,25 @@ public enum Benchmark {
             sampledCharacters: sampled, sampleSeconds: sampleElapsed, finalLoss: loss,
             cell: configuration.cell, hiddenSize: configuration.hiddenSize, layers: configuration.layers,
             batchSize: configuration.training.batchSize, sequenceLength: configuration.training.sequenceLength)
+    }
+
+    /// `corpus` re-encoded with its vocabulary followed by Hangul syllables it does not use, up to
+    /// `size` characters (unchanged when nil or not larger than its own).
+    static func widened(_ corpus: Corpus, to size: Int?) throws(CorpusError) -> Corpus {
+        guard let size, size > corpus.vocabulary.count else { return corpus }
+        var characters = corpus.vocabulary.characters
+        var value: UInt32 = 0xAC00
+        while characters.count < size, value <= 0xD7A3 {
+            let c = Character(Unicode.Scalar(value)!)
+            if corpus.vocabulary.index(of: c) == nil { characters.append(c) }
+            value += 1
+        }
+        let vocabulary: Vocabulary
+        do { vocabulary = try Vocabulary(characters: characters, unit: corpus.vocabulary.unit) } catch {
+            throw .vocabulary(name: corpus.name, error)
+        }
+        return try Corpus(
+            name: corpus.name, text: corpus.text, vocabulary: vocabulary, validationFraction: corpus.validationFraction)
     }
 
     /// Runs several configurations (all of them by default) one after the other.

@@ -60,11 +60,18 @@ extension Commands {
             session.output.write(written)
             let interrupted = session.interrupted
             let output = session.output
+            var composer: JamoComposer? = model.vocabulary.unit == .jamo ? JamoComposer() : nil  // jamo shown as syllables
             _ = try? model.sample(prime: prime, length: length, options: options, using: &generator) { c in
-                let piece = wrap.wrap(safeText(String(c)), style: style)  // ESC or NUL from a text: shown, not obeyed or lost
+                let text = composer?.feed(c) ?? String(c)
+                let piece = wrap.wrap(safeText(text), style: style)  // ESC or NUL from a text: shown, not obeyed or lost
                 written += piece
                 output.write(piece)
                 return !interrupted()
+            }
+            if let rest = composer?.finish(), !rest.isEmpty {
+                let piece = wrap.wrap(safeText(rest), style: style)
+                written += piece
+                output.write(piece)
             }
             session.output.write("\n")
             session.report(.sampled(text: sampleText(written)))

@@ -20,13 +20,24 @@ extension Commands {
             model: it is initialised from the settings and the seed, with the text's preset sizes
             (hello: hidden 3, seq 4; others: hidden 100, seq 25). Without an argument, shows the
             current text: its size, vocabulary and training/validation split.
+            --unit says what one character is: graphemes (what a reader sees, the default), codepoints
+            (Unicode scalars, as PyTorch vocabularies are) or jamo (Hangul syllables split into their
+            letters, ᄒ ᅡ ᆫ for 한, composed back in samples). A saved model keeps its unit.
             """
-        static let usage = "corpus [hello|shakespeare|c|latex|FILE]"
-        static let arguments: [Argument] = [.positional("FILE", .path, optional: true)]
+        static let usage = "corpus [hello|shakespeare|c|latex|korean|FILE] [--unit graphemes|codepoints|jamo]"
+        static let arguments: [Argument] = [
+            .positional("FILE", .path, optional: true),
+            .option("unit", "UNIT", .choice(TextUnit.allCases.map(\.rawValue)), called: "the unit"),
+        ]
         /// The corpus name or file to load; nil shows the current text.
         let name: String?
+        /// What one character is (graphemes unless given).
+        let unit: TextUnit
 
-        init(_ arguments: ParsedArguments) { name = arguments.text("FILE") }
+        init(_ arguments: ParsedArguments) {
+            name = arguments.text("FILE")
+            unit = arguments.text("unit").flatMap(TextUnit.init(rawValue:)) ?? .graphemes
+        }
 
         /// The corpus names and paths, for the one argument.
         static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
@@ -39,7 +50,7 @@ extension Commands {
                 return
             }
             try session.requireIdle()
-            let corpus = try session.loadCorpus(name)
+            let corpus = try session.loadCorpus(name, unit: unit)
             let before = session.workspace.settings
             var settings = session.workspace.settings
             if corpus.name == "hello" && corpus.text == "hello" {
@@ -67,8 +78,10 @@ extension Commands {
 
 extension Session {
     /// The corpus called `name` (a corpora name or a file path), or an error saying what was looked for.
-    func loadCorpus(_ name: String) throws(CommandError) -> Corpus {
-        if name == "hello" { return Session.helloCorpus() }
+    func loadCorpus(_ name: String, unit: TextUnit = .graphemes) throws(CommandError) -> Corpus {
+        if name == "hello" {
+            return unit == .graphemes ? Session.helloCorpus() : try! Corpus(name: "hello", text: "hello", order: .firstAppearance, unit: unit)
+        }
         let path: String
         if let known = library.path(of: name) {
             path = known
@@ -90,7 +103,8 @@ extension Session {
         defer { progress.finish() }
         do {
             return try Corpus.load(
-                path: path, name: displayName, order: .sorted, progress: progress.report, budget: workspace.settings.budget)
+                path: path, name: displayName, order: .sorted, unit: unit, progress: progress.report,
+                budget: workspace.settings.budget)
         } catch {
             throw CommandError(error.description)
         }
@@ -135,6 +149,15 @@ extension Session {
     }
 
     /// The current text: size, vocabulary, split.
+    /// What the corpus summary counts: "characters" (graphemes), "code points" or "jamo".
+    static func unitWord(_ unit: TextUnit) -> String {
+        switch unit {
+        case .graphemes: return "characters"
+        case .codepoints: return "code points"
+        case .jamo: return "jamo"
+        }
+    }
+
     func corpusSummary() -> String {
         let c = workspace.corpus
         let labels = c.vocabulary.labels
@@ -144,7 +167,8 @@ extension Session {
         if c.indices.count > 60 { preview += "…" }
         preview = cut(preview, to: width - 14, marker: "…")
         return [
-            style.bold("corpus \(safeText(c.name))") + ": \(c.indices.count) characters, vocabulary of \(c.vocabulary.count)",
+            style.bold("corpus \(safeText(c.name))") + ": \(c.indices.count) \(Session.unitWord(c.vocabulary.unit)), "
+                + "vocabulary of \(c.vocabulary.count)",
             "  vocabulary  " + shownLabels,
             "  split       \(c.training.count) training, \(c.validation.count) validation",
             "  text        \(preview)",

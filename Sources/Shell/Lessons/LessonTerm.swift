@@ -323,6 +323,7 @@ extension LessonTerm {
             .value("layers", .none, "the number of stacked recurrent layers") { session, _ in String(session.model.shape.layers)
             },
         ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
+        + Session.hangulTerms  // Session+LessonHangul.swift: units, rare syllables, the output layer's share
 
     /// The conditions and values, one per line: the authoring reference that `lessons/README.md`
     /// holds verbatim (a test keeps the two the same).
