@@ -175,7 +175,7 @@ public struct PlayerWords: Sendable, Equatable {
         .introduction:
             "# %1\n%2\n모두 %3단계입니다. `next`(또는 Enter)로 넘어가고 `back`으로 돌아갑니다. "
             + "`hint`, `skip`, `where`, `leave`도 쓸 수 있고, 다른 명령은 평소처럼 동작합니다.",
-        .left: "%1 레슨을 %2단계에서 멈췄습니다(모두 %3단계). `lesson %1`을 입력하면 여기서 이어 갑니다.",
+        .left: "%1 레슨을 %2단계에서 멈췄습니다(모두 %3단계). `lesson %1` 명령으로 여기서 이어 갑니다.",
         .waitsForCommand: "이 단계는 명령 입력을 기다립니다(`hint`는 명령을 보여 주고, `skip`은 대신 실행합니다).",
         .waitsForAnswer: "이 단계는 답을 기다립니다: %1",
         .notYet: "아직입니다: %1",
@@ -223,15 +223,15 @@ public struct PlayerWords: Sendable, Equatable {
         .answerOr: " 또는 ",
         .welcome:
             "%1 — 숫자 하나하나까지 따라가 볼 수 있는 문자 단위 RNN입니다.\n"
-            + "텍스트 \"hello\"와 은닉 유닛 3개짜리 RNN이 준비되어 있습니다. %2를 입력하면 'h'를 읽는 과정을 볼 수 있습니다.\n"
+            + "텍스트 \"hello\"와 은닉 유닛 3개짜리 RNN이 준비되어 있습니다. %2 명령을 입력하면 'h'를 읽는 과정을 볼 수 있습니다.\n"
             + "%3: 안내 레슨(hello부터 시작하세요), %4: 모든 명령. Tab으로 자동 완성됩니다.",
-        .youWereAt: "%2 레슨의 %1단계에서 멈췄습니다. %3을 입력하면 이어 갑니다.",
+        .youWereAt: "%2 레슨의 %1단계에서 멈췄습니다. %3 명령으로 이어 갑니다.",
         .lessonsHeader: "  (lesson NAME으로 시작하거나 이어 가고, help lessons에서 레슨 명령을 설명합니다)",
         .lessonFinished: "완료 ✓",
         .lessonAtStep: "%2단계 중 %1단계",
         .workspaceSaved: ", 작업 공간 저장됨",
         .lessonSteps: "%1단계",
-        .inEnglish: " (한국어판 없음: 영어)",
+        .inEnglish: " (영어)",
         .youAreIn: "지금 %1 레슨 중입니다(where, leave).",
         .continueWhere: "멈춘 곳에서 이어 가기: lesson %1",
         .languageIs: "lang = %1: 레슨과 레슨 진행 안내를 한국어로 보여 줍니다",

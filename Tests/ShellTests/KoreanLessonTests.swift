@@ -132,7 +132,7 @@ import Testing
         #expect(text.contains("1단계 중 1단계") || text.contains("단계 중 1단계"))
         // Korean lists say which lessons have no Korean twin (every one but those in lessons/ko/).
         let english = Catalog.load(directory: lessonsDirectory).names.filter { !Self.koreanNames.contains($0) }
-        if let first = english.first { #expect(text.contains("(한국어판 없음: 영어)"), "\(first)") }
+        if let first = english.first { #expect(text.contains("단계 (영어)"), "\(first)") }
         // `set lang` is not a model setting: the lesson's workspace and `show settings` do not have it.
         #expect(!SettingSpec.all.contains { $0.name == "lang" })
     }
