@@ -83,7 +83,8 @@ import Testing
     /// its end, in Korean, and no line is wider than the terminal (Hangul is two columns wide).
     /// Each `train` stops after the seed demos' 0.3 s (the English demos check the gates at 1.5 s;
     /// the twins run the same commands), so the Korean demos add little to the test time.
-    @Test(arguments: koreanNames) func playsToTheEndInKoreanWithin80Columns(_ name: String) {
+    /// One at a time (`.serialized`): the English demos time themselves, and eight more at once would slow them.
+    @Test(.serialized, arguments: koreanNames) func playsToTheEndInKoreanWithin80Columns(_ name: String) {
         let directory = temporaryDirectory()
         let shell = Shell(
             corporaDirectory: corporaDirectory, lessonsDirectory: lessonsDirectory,
