@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "CharRNNCommand",
             dependencies: [
-                "CharRNN", "Rendering", "Shell", "Terminal",
+                "CharRNN", "Rendering", "Lessons", "Shell", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,6 +1,8 @@
 @preconcurrency import Glibc
 import ArgumentParser
+import Foundation
 import CharRNN
+import Lessons
 import Shell
 import Terminal
 
@@ -12,10 +14,21 @@ struct ShellOptions: ParsableArguments {
         help: "Play the lessons of this folder instead of the built-in ones (default: the installation's lessons/, or $CHARRNN_LESSONS)."
     )
     var lessons: String?
+    @Option(help: "The lessons' language: ko or en (default: from LC_ALL, LC_MESSAGES or LANG; ko_* is Korean).")
+    var lang: String?
+
+    func validate() throws {
+        if let lang, LessonLanguage(code: lang) == nil { throw ValidationError("--lang must be ko or en, not '\(lang)'") }
+    }
+
+    /// The lessons' language: `--lang`, else the locale's.
+    var language: LessonLanguage {
+        lang.flatMap(LessonLanguage.init(code:)) ?? LessonLanguage.fromLocale(ProcessInfo.processInfo.environment)
+    }
 
     /// A shell with Tab completion of paths.
     func makeShell() -> Shell {
-        Shell(corporaDirectory: corpora, lessonsDirectory: lessons, pathCompleter: { pathCompletions(for: $0) })
+        Shell(corporaDirectory: corpora, lessonsDirectory: lessons, language: language, pathCompleter: { pathCompletions(for: $0) })
     }
 
     /// The console for standard input: readline on a terminal, plain lines otherwise.

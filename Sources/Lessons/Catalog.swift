@@ -30,6 +30,41 @@ public struct Catalog: Sendable, Equatable {
     /// Lesson names, for completion and suggestions.
     public var names: [String] { lessons.map(\.name) }
 
+    /// The names of the lessons shown in English because the language asked for has no twin of them.
+    public var inEnglish: Set<String> = []
+
+    /// Loads the lessons of `language`: the English lessons of `directory`, each replaced by its
+    /// twin of the same file name in the language's folder (`directory/ko/01-hello.md`) when there
+    /// is one; a lesson without a twin stays English and is named in ``inEnglish``. A lesson only
+    /// in the language's folder comes after the others. The errors of both folders are kept.
+    public static func load(directory: String, language: LessonLanguage) -> Catalog {
+        let english = load(directory: directory)
+        guard let folder = language.folder else { return english }
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let path = base + "/" + folder
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            var all = english
+            all.inEnglish = Set(english.names)
+            return all
+        }
+        let translated = load(directory: path)
+        var lessons: [Lesson] = []
+        var inEnglish: Set<String> = []
+        for lesson in english.lessons {
+            if let twin = translated.lesson(named: lesson.name) {
+                lessons.append(twin)
+            } else {
+                lessons.append(lesson)
+                inEnglish.insert(lesson.name)
+            }
+        }
+        lessons += translated.lessons.filter { english.lesson(named: $0.name) == nil }
+        var catalog = Catalog(lessons: lessons, errors: english.errors + translated.errors)
+        catalog.inEnglish = inEnglish
+        return catalog
+    }
+
     /// Loads every lesson file in `directory`. A malformed file adds an error and the others
     /// still load; a directory that cannot be read gives one error and no lessons.
     public static func load(directory: String) -> Catalog {

@@ -37,9 +37,12 @@ public enum ExpectedAnswer: Sendable, Equatable {
     }
 
     /// The answer as shown to the learner after `skip` (`1.386 ± 0.05`, `b`, `ln 4`).
-    public var display: String {
+    public var display: String { display(PlayerWords(.english)) }
+
+    /// The answer as shown to the learner, in the player's `words` (`ln 4 or log 4`, `ln 4 또는 log 4`).
+    public func display(_ words: PlayerWords) -> String {
         switch self {
-        case .text(let accepted): return accepted.joined(separator: " or ")
+        case .text(let accepted): return accepted.joined(separator: words(.answerOr))
         case .number(let value, let tolerance):
             return tolerance > 0
                 ? "\(ExpectedAnswer.format(value)) ± \(ExpectedAnswer.format(tolerance))"
@@ -66,12 +69,13 @@ public enum ExpectedAnswer: Sendable, Equatable {
 
     /// Why a wrong answer to a numeric question is wrong, in one line without the ✗: `2 is too
     /// high`, `ln 5 = 1.609 is too high`, `not a number: “abc” is not a function …`. Nil for a
-    /// right answer and for questions that do not take a number.
-    public func numericFeedback(on answer: String) -> String? {
+    /// right answer and for questions that do not take a number. In the player's `words` (the
+    /// arithmetic's own messages stay English).
+    public func numericFeedback(on answer: String, words: PlayerWords = PlayerWords(.english)) -> String? {
         guard case .number(let value, _) = self else { return nil }
         switch ArithmeticExpression.evaluate(answer) {
         case .failure(let failure):
-            return "Not a number: \(failure.description)."
+            return words(.notANumber, failure.description)
         case .success(let expression):
             guard !accepts(answer) else { return nil }
             let typed = String(
@@ -79,7 +83,7 @@ public enum ExpectedAnswer: Sendable, Equatable {
                     !CharacterSet.controlCharacters.contains($0)
                 })
             let shown = expression.isArithmetic ? "\(typed) = \(ArithmeticExpression.shortText(expression.value))" : typed
-            return "\(shown) is too \(expression.value > value ? "high" : "low")."
+            return words(expression.value > value ? .tooHigh : .tooLow, shown)
         }
     }
 

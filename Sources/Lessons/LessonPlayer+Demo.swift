@@ -50,7 +50,7 @@ extension LessonPlayer {
 
         self.lesson = lesson
         reached = 0
-        say("Demo of \(lesson.name): \(lesson.title)")
+        say(words(.demoOf, lesson.name, lesson.title))
         for command in setup {
             say("\(promptLabel ?? "")> \(command)")
             if !executor.execute(command) { fail(line: 0, "the setup command `\(command)` failed") }

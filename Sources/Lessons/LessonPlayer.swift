@@ -35,6 +35,10 @@ public final class LessonPlayer {
     var rerunOnlyShowingCommands = false
     /// Set while a demo plays: the transcript and the first failure.
     var demo: DemoState?
+    /// The language of the player's own words (``PlayerWords``); the lesson files are chosen by the catalog.
+    public var language = LessonLanguage.english
+    /// The player's words in ``language``.
+    var words: PlayerWords { PlayerWords(language) }
 
     /// A player that runs commands through `executor` and keeps progress in `progress`
     /// (`nil`: progress is not kept).
@@ -85,7 +89,7 @@ public final class LessonPlayer {
         let count = lesson.steps.count
         let step = min(max(saved.step, 1), count) - 1
         let reached = min(max(saved.reached, saved.step, 1), count) - 1
-        if step > 0 { say("Resuming \(lesson.name) at step \(step + 1) of \(count).") }
+        if step > 0 { say(words(.resuming, lesson.name, String(step + 1), String(count))) }
         begin(lesson, at: step, reached: reached, runCommands: runCommands)
     }
 
@@ -93,22 +97,27 @@ public final class LessonPlayer {
         self.lesson = lesson
         self.reached = reached
         if index == 0 && reached == 0 {
-            say(
-                "# \(lesson.title)\n\(lesson.summary)\n\(lesson.steps.count) steps. `next` (or Enter) goes on, "
-                    + "`back` goes back, `hint`, `skip`, `where`, `leave`; any other command works as usual.")
+            say(words(.introduction, lesson.title, lesson.summary, String(lesson.steps.count)))
         }
         rerunOnlyShowingCommands = !runCommands
         arrive(at: index, runCommands: runCommands)
         rerunOnlyShowingCommands = false
     }
 
+    /// Plays `twin` instead of the lesson being played, at the same step: the same lesson in another
+    /// language (same name, same number of steps). Returns whether it did.
+    @discardableResult
+    public func switchLesson(to twin: Lesson) -> Bool {
+        guard let lesson, twin.name == lesson.name, twin.steps.count == lesson.steps.count else { return false }
+        self.lesson = twin
+        return true
+    }
+
     /// Leaves the lesson; progress is kept.
     public func leave() {
         guard let lesson else { return sayNoLesson() }
         saveProgress()
-        say(
-            "Left \(lesson.name) at step \(stepIndex + 1) of \(lesson.steps.count); `lesson \(lesson.name)` resumes here."
-        )
+        say(words(.left, lesson.name, String(stepIndex + 1), String(lesson.steps.count)))
         self.lesson = nil
     }
 
@@ -126,14 +135,14 @@ public final class LessonPlayer {
         if !isSatisfied {
             switch step.interaction {
             case .command:
-                say("This step waits for you to type a command (`hint` shows it, `skip` runs it).")
+                say(words(.waitsForCommand))
                 return false
             case .question(let question):
-                say("This step waits for your answer: \(interpolate(question.text, line: question.line))")
+                say(words(.waitsForAnswer, interpolate(question.text, line: question.line)))
                 return false
             case .gate(let gate):
                 guard holds(gate) else {
-                    say("Not yet: \(interpolate(gate.meanwhile, line: gate.line))")
+                    say(words(.notYet, interpolate(gate.meanwhile, line: gate.line)))
                     return false
                 }
             case nil:
@@ -152,7 +161,7 @@ public final class LessonPlayer {
             return false
         }
         guard stepIndex > 0 else {
-            say("This is the first step.")
+            say(words(.firstStep))
             return false
         }
         arrive(at: stepIndex - 1, runCommands: false)
@@ -170,19 +179,19 @@ public final class LessonPlayer {
         guard let step = currentStep else { return sayNoLesson() }
         switch step.interaction {
         case nil:
-            say("Nothing to do here: `next` goes on.")
+            say(words(.nothingToDo))
         case .command(let task):
-            if let hint = task.hint { say("Hint: \(interpolate(hint, line: task.line))") }
-            say("Type: \(task.solution.joined(separator: "; "))")
+            if let hint = task.hint { say(words(.hint, interpolate(hint, line: task.line))) }
+            say(words(.type, task.solution.joined(separator: "; ")))
         case .question(let question):
             if let hint = question.hint {
-                say("Hint: \(interpolate(hint, line: question.line))")
+                say(words(.hint, interpolate(hint, line: question.line)))
             } else {
-                say("No hint for this one; `skip` shows the answer.")
+                say(words(.noHint))
             }
         case .gate(let gate):
-            say("Hint: \(interpolate(gate.hint ?? gate.meanwhile, line: gate.line))")
-            say("(`skip` runs: \(gate.solution.joined(separator: "; ")))")
+            say(words(.hint, interpolate(gate.hint ?? gate.meanwhile, line: gate.line)))
+            say(words(.skipRuns, gate.solution.joined(separator: "; ")))
         }
     }
 
@@ -201,27 +210,25 @@ public final class LessonPlayer {
             break
         case .command(let task):
             guard runAll(task.solution, line: task.line) else {
-                say("The solution failed; the lesson stays here.")
+                say(words(.solutionFailed))
                 return false
             }
             satisfied = true
         case .question(let question):
-            say("The answer: \(question.expected.display)")
+            say(words(.theAnswer, question.expected.display(words)))
             satisfied = true
         case .gate(let gate):
             guard runAll(gate.solution, line: gate.line) else {
-                say("The solution failed; the lesson stays here.")
+                say(words(.solutionFailed))
                 return false
             }
             if !holds(gate) {
                 if !skipRefused {
                     skipRefused = true
-                    say(
-                        "The solution ran but \"\(gate.condition)\" still does not hold; `skip` again goes on anyway."
-                    )
+                    say(words(.gateStillFails, gate.condition))
                     return false
                 }
-                say("Going on although \"\(gate.condition)\" does not hold.")
+                say(words(.goingOnAnyway, gate.condition))
             }
             satisfied = true
         }
@@ -233,16 +240,16 @@ public final class LessonPlayer {
     @discardableResult
     public func `where`() -> String {
         guard let lesson, let step = currentStep else {
-            let text = "Not in a lesson: `lessons` lists them."
+            let text = words(.notInLessonWhere)
             say(text)
             return text
         }
-        var text = "\(lesson.name), step \(stepIndex + 1) of \(lesson.steps.count): \(step.title)"
+        var text = words(.whereStep, lesson.name, String(stepIndex + 1), String(lesson.steps.count), step.title)
         if !isSatisfied {
             switch step.interaction {
-            case .command: text += " (waiting for you to type a command)"
-            case .question: text += " (waiting for your answer)"
-            case .gate(let gate): text += " (waiting until \(gate.condition))"
+            case .command: text += words(.whereCommand)
+            case .question: text += words(.whereAnswer)
+            case .gate(let gate): text += words(.whereGate, gate.condition)
             case nil: break
             }
         }
@@ -261,11 +268,11 @@ public final class LessonPlayer {
         case .command(let task):
             guard succeeded, task.accepts(command) else { return }
             satisfied = true
-            say("✓ That's it. `next` (or Enter) goes on.")
+            say(words(.commandAccepted))
         case .gate(let gate):
             guard !gateAnnounced, (try? executor.check(gate.condition)) == true else { return }
             gateAnnounced = true
-            say("✓ \(gate.condition): it holds now. `next` (or Enter) goes on.")
+            say(words(.gateHolds, gate.condition))
         default:
             return
         }
@@ -275,27 +282,27 @@ public final class LessonPlayer {
     @discardableResult
     public func answer(_ text: String) -> Bool {
         guard let step = currentStep, case .question(let question) = step.interaction else {
-            say("There is no question waiting for an answer.")
+            say(words(.noQuestion))
             return false
         }
         if isSatisfied {
-            say("Already answered: `next` goes on.")
+            say(words(.alreadyAnswered))
             return true
         }
         if question.expected.accepts(text, choices: question.choices) {
             satisfied = true
             if case .number = question.expected {
-                say("✓ Right (\(question.expected.display)). `next` (or Enter) goes on.")
+                say(words(.rightNumber, question.expected.display(words)))
             } else {
-                say("✓ Right. `next` (or Enter) goes on.")
+                say(words(.right))
             }
             return true
         }
-        var reply = "✗ " + (question.expected.numericFeedback(on: text) ?? "Not quite.")
+        var reply = words(.wrong, question.expected.numericFeedback(on: text, words: words) ?? words(.notQuite))
         if let hint = question.hint {
-            reply += " Hint: " + interpolate(hint, line: question.line)
+            reply += words(.wrongHint, interpolate(hint, line: question.line))
         } else {
-            reply += " Try again, or `skip` to see the answer."
+            reply += words(.tryAgain)
         }
         say(reply)
         return false
@@ -324,7 +331,7 @@ public final class LessonPlayer {
         reached = lesson.steps.count
         stepIndex = lesson.steps.count - 1
         saveProgress(finished: true)
-        say("\nThat was the last step: \(lesson.name) is finished. `lessons` shows what comes next.")
+        say(words(.finished, lesson.name))
         self.lesson = nil
     }
 
@@ -333,7 +340,7 @@ public final class LessonPlayer {
     func show(_ index: Int, runCommands: Bool) {
         guard let lesson, let label = promptLabel else { return }
         let step = lesson.steps[index]
-        say("\n── \(lesson.name) · step \(index + 1) of \(lesson.steps.count) · \(step.title) ──")
+        say(words(.stepHeader, lesson.name, String(index + 1), String(lesson.steps.count), step.title))
         for block in step.content {
             switch block {
             case .prose(let text, let line):
@@ -343,10 +350,10 @@ public final class LessonPlayer {
                     say("\(label)> \(command)")
                     if !executor.execute(command, from: location(line)) {
                         fail(line: line, "the command `\(command)` failed")
-                        if demo == nil { say("(that command failed; the lesson goes on)") }
+                        if demo == nil { say(words(.commandFailedGoesOn)) }
                     }
                 } else {
-                    say("\(label)> \(command)   # not run again; type it to run it")
+                    say("\(label)> \(command)" + words(.notRunAgain))
                 }
             case .check(let condition, let line):
                 if runCommands { checkDemoCondition(condition, line: line) }
@@ -355,24 +362,20 @@ public final class LessonPlayer {
         let done = index < reached || satisfied
         switch step.interaction {
         case nil:
-            say(
-                index + 1 == lesson.steps.count ? "(`next` finishes the lesson)" : "(`next` or Enter goes on)"
-            )
+            say(words(index + 1 == lesson.steps.count ? .nextFinishes : .nextGoesOn))
         case _ where done:
-            say("(done already: `next` goes on)")
+            say(words(.doneAlready))
         case .command:
-            say("→ Your turn: type the command (`hint` if stuck, `skip` to have it run).")
+            say(words(.yourTurnCommand))
         case .question(let question):
             say("? " + interpolate(question.text, line: question.line))
             for choice in question.choices {
                 say("   \(choice.letter)) " + interpolate(choice.text, line: question.line))
             }
-            say("→ Type your answer (`hint` if stuck, `skip` to see it).")
+            say(words(.yourTurnAnswer))
         case .gate(let gate):
             say("⏳ " + interpolate(gate.meanwhile, line: gate.line))
-            say(
-                "→ The lesson goes on when this holds: \(gate.condition) (`next` checks it, `skip` runs the solution)."
-            )
+            say(words(.gateWaits, gate.condition))
         }
     }
 
@@ -423,7 +426,7 @@ public final class LessonPlayer {
         do {
             return try executor.check(gate.condition)
         } catch {
-            say("Cannot check \"\(gate.condition)\": \(error)")
+            say(words(.cannotCheck, gate.condition, "\(error)"))
             fail(line: gate.line, "cannot check the gate \"\(gate.condition)\": \(error)")
             return false
         }
@@ -436,7 +439,7 @@ public final class LessonPlayer {
     }
 
     func sayNoLesson() {
-        say("Not in a lesson: `lessons` lists them, `lesson NAME` starts one.")
+        say(words(.notInLesson))
     }
 
     func saveProgress(finished: Bool = false) {

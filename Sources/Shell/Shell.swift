@@ -34,15 +34,18 @@ public final class Shell {
     ///     many iterations (nil: `$CHARRNN_LESSON_TRAIN_LIMIT`, else as written).
     ///   - lessonTrainingSeconds: the test-time time budget: `train` run by a lesson stops after this
     ///     many seconds (nil: `$CHARRNN_LESSON_TRAIN_SECONDS`, else as written).
+    ///   - language: the lessons' and the player's language (the executable passes `--lang`, else
+    ///     the locale's: ``LessonLanguage/fromLocale(_:)``); `set lang` changes it.
     public init(
         corporaDirectory: String? = nil, lessonsDirectory: String? = nil, progressPath: String? = nil,
-        lessonTrainingLimit: Int? = nil, lessonTrainingSeconds: Double? = nil,
+        lessonTrainingLimit: Int? = nil, lessonTrainingSeconds: Double? = nil, language: LessonLanguage = .english,
         pathCompleter: @escaping @Sendable (String) -> [String] = { _ in [] }
     ) {
         let library = CorpusLibrary.locate(corporaDirectory)
         session = Session(console: NullConsole(), library: library, pathCompleter: pathCompleter)
         let lessons = session.lessonContext
         (lessons.directory, lessons.searched) = LessonContext.locate(lessonsDirectory)
+        lessons.language = language
         lessons.reload()
         lessons.trainingLimit =
             lessonTrainingLimit ?? ProcessInfo.processInfo.environment["CHARRNN_LESSON_TRAIN_LIMIT"].flatMap { Int($0) }
@@ -57,6 +60,7 @@ public final class Shell {
         lessons.progressWarning = warning
         player = LessonPlayer(executor: session, progress: store)
         lessons.player = player
+        player.language = lessons.language
         context = CompletionContext(corpora: library.names, paths: pathCompleter, lessons: lessons.catalog.names)
     }
 
@@ -124,7 +128,7 @@ public final class Shell {
             if let last = player.progress?.lastLesson, let saved = player.progress?[lesson: last], !saved.finished,
                 session.lessonContext.catalog.lesson(named: last) != nil
             {
-                session.output.line("You were at step \(saved.step) of \(last): \(style.bold("lesson \(last)")) resumes it.")
+                session.output.line(session.playerWords(.youWereAt, String(saved.step), last, style.bold("lesson \(last)")))
             }
         }
         if let warning = session.lessonContext.progressWarning {
@@ -180,11 +184,7 @@ public final class Shell {
     }
 
     private func welcome(style: Style) -> String {
-        """
-        \(style.bold("charrnn")) — a character-level RNN you can step through, one number at a time.
-        The text "hello" is loaded with a 3-unit RNN: type \(style.bold("step")) to watch it read 'h'.
-        Type \(style.bold("lessons")) for guided lessons (start with hello), \(style.bold("help")) for every command; Tab completes.
-        """
+        session.playerWords(.welcome, style.bold("charrnn"), style.bold("step"), style.bold("lessons"), style.bold("help"))
     }
 }
 

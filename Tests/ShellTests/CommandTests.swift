@@ -235,7 +235,7 @@ import Testing
         #expect(complete("sa", "sa", 0) == ["sample"])
         #expect(complete("sav", "sav", 0) == ["save"])
         #expect(complete("set l", "l", 4) == ["lr"])
-        #expect(complete("set la", "la", 4) == ["layers"])
+        #expect(complete("set la", "la", 4) == ["layers", "lang"])  // lang: the learner's language, not a model setting
         #expect(Set(complete("s", "s", 0)).isSuperset(of: ["sample", "save", "step", "show", "set"]))
         #expect(complete("set lr", "lr", 4) == ["lr"])
         #expect(complete("set cell ", "", 9) == ["rnn", "lstm", "gru"])

@@ -37,12 +37,13 @@ public func requireCharrnn(sourceLocation: SourceLocation = #_sourceLocation) ->
 }
 
 /// Starts `executable` in `directory` with `environment` (over a bare PATH and NO_COLOR=1), its
-/// standard input `input` (then closed), its standard output and error one pipe.
-public func startCharrnn(_ executable: String, in directory: String, environment: [String: String], input: String)
-    throws -> (process: Process, output: Pipe)
-{
+/// standard input `input` (then closed), its standard output and error one pipe; `arguments` on its command line.
+public func startCharrnn(
+    _ executable: String, in directory: String, environment: [String: String], input: String, arguments: [String] = []
+) throws -> (process: Process, output: Pipe) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(environment) { $1 }
     let stdin = Pipe(), stdout = Pipe()

@@ -228,22 +228,23 @@ extension Session {
         let progress = context.player?.progress
         var rows: [[String]] = []
         for lesson in context.catalog.lessons {
+            let words = playerWords
             let state: String
             if let saved = progress?[lesson: lesson.name] {
                 let step = min(max(saved.step, 0), lesson.steps.count)  // the file may say more
                 state =
                     saved.finished
-                    ? "finished ✓"
-                    : "at step \(step) of \(lesson.steps.count)"
+                    ? words(.lessonFinished)
+                    : words(.lessonAtStep, String(step), String(lesson.steps.count))
                         + (FileManager.default.fileExists(atPath: lessonWorkspacePath(for: lesson.file))
-                            ? ", its workspace saved" : "")
+                            ? words(.workspaceSaved) : "")
             } else {
-                state = "\(lesson.steps.count) steps"
+                state = words(.lessonSteps, String(lesson.steps.count))
             }
-            rows.append([lesson.name, lesson.title, state])
+            rows.append([lesson.name, lesson.title, state + (context.catalog.inEnglish.contains(lesson.name) ? words(.inEnglish) : "")])
         }
         var lines = [
-            style.bold("Lessons") + style.dim("  (lesson NAME starts or resumes one; help lessons explains the lesson commands)")
+            style.bold("Lessons") + style.dim(playerWords(.lessonsHeader))
         ]
         // Lessons from a folder the learner named say where they come from; the built-in ones need no word.
         if context.origin != .installation {
@@ -265,11 +266,11 @@ extension Session {
             lines.append(style.yellow("  not loaded: \(error)"))
         }
         if let current = context.player?.lesson {
-            lines.append("You are in \(current.name) (where, leave).")
+            lines.append(playerWords(.youAreIn, current.name))
         } else if let last = progress?.lastLesson, let saved = progress?[lesson: last], !saved.finished,
             context.catalog.lesson(named: last) != nil  // a name from the file is shown only when it is a lesson
         {
-            lines.append("Continue where you left off: lesson \(last)")
+            lines.append(playerWords(.continueWhere, last))
         }
         return lines.joined(separator: "\n")
     }

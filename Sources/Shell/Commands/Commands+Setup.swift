@@ -1,5 +1,6 @@
 import CharRNN
 import Foundation
+import Lessons
 import Rendering
 
 /// The commands, one static declaration each (see `CommandRegistry` for the order of `help`).
@@ -246,6 +247,7 @@ extension Commands {
             re-initialises it and says so; a new optimizer starts with a fresh state; seq and batch
             cut the text anew. While training runs in the background, `set lr` takes effect at its
             next iteration; settings that would change the model or the trainer must wait for `stop`.
+            `set lang ko|en` chooses the lessons' language (yours: lessons do not change it).
             """
         static let usage = "set [NAME [VALUE]]"
         static let arguments: [Argument] = [.positional("NAME", optional: true), .positional("VALUE", optional: true)]
@@ -262,8 +264,10 @@ extension Commands {
         /// Setting names, then the named setting's choices (if it has a few).
         static func complete(_ context: CompletionContext, previous: [String], word: String) -> [String] {
             switch previous.count {
-            case 0: return SettingSpec.all.map(\.name)
-            case 1: return SettingSpec.all.first { $0.name == previous[0] }?.choices ?? []
+            case 0: return SettingSpec.all.map(\.name) + ["lang"]
+            case 1:
+                if previous[0] == "lang" { return LessonLanguage.allCases.map(\.rawValue) }  // the learner's, not a model setting
+                return SettingSpec.all.first { $0.name == previous[0] }?.choices ?? []
             default: return []
             }
         }
@@ -272,6 +276,10 @@ extension Commands {
             switch (name, value) {
             case (nil, _):
                 session.output.line(session.settingsTable())
+            case ("lang"?, nil):
+                session.output.line(session.playerWords(.languageIs, session.language.rawValue))
+            case ("lang"?, let value?):
+                try session.setLanguage(text: value)
             case (let name?, nil):
                 let spec = try SettingSpec.named(name)
                 session.output.line("\(spec.name) = \(spec.value(session.workspace.settings))  (\(spec.range))  \(spec.doc)")

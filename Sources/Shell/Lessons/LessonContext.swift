@@ -43,11 +43,13 @@ final class LessonContext {
     var lessonWorkspace: LessonWorkspaceState?
     /// Set while a lesson's workspace is brought in (its replayed commands do not end it).
     var enteringLesson = false
+    /// The learner's language (`set lang`, `--lang`, the locale): which lessons load, and the player's words.
+    var language = LessonLanguage.english
 
     /// Loads (or reloads) the lesson files.
     func reload() {
         if let directory {
-            catalog = Catalog.load(directory: directory)
+            catalog = Catalog.load(directory: directory, language: language)
         } else {
             catalog = Catalog(lessons: [], errors: [])
         }

@@ -176,7 +176,7 @@ extension Session {
     func lessonSandbox(for file: String) -> LessonSandbox {
         let name = LessonSandbox.folderName(LessonParser.lessonName(forFile: file))
         let work = lessonContext.workRoot + "/" + name
-        let lessonFolder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let lessonFolder = LessonLanguage.lessonsFolder(of: file)  // lessons/ko/… reads lessons/ as the English twin does
         return LessonSandbox(workFolder: work, readFolders: [work, lessonFolder] + [library.directory].compactMap { $0 })
     }
 
