@@ -5,6 +5,7 @@
 
 import CharRNN
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -114,7 +115,9 @@ import Testing
                 for step in steps where step.contains("load checkpoints/\(name)") {
                     loads += 1
                     if file.contains("shakespeare") {  // the lessons this suite's author keeps (the others follow)
-                        #expect(step.contains("{{checkpoint checkpoints/\(name) "), "\(file): say how \(name) was trained with {{checkpoint …}}")
+                        #expect(
+                            step.contains("{{checkpoint checkpoints/\(name) "),
+                            "\(file): say how \(name) was trained with {{checkpoint …}}")
                     }
                 }
                 for step in steps where step.contains(name) {
@@ -139,6 +142,35 @@ import Testing
             let problems = Self.contradictions(in: paragraph, of: record)
             #expect(problems.isEmpty, "lessons/README.md on \(name): \(problems.joined(separator: "; "))")
         }
+    }
+
+    /// In a lesson the value reads a model in the lesson's folders, and refuses one outside them.
+    @Test func lessonValueReadsOnlyInsideTheLessonsFolders() throws {
+        let root = temporaryDirectory()
+        let lessons = root + "/lessons", outside = root + "/outside"
+        for directory in [lessons + "/checkpoints", outside] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let source = lessonCheckpointsDirectory + "/shakespeare-lstm256.safetensors"
+        try FileManager.default.copyItem(atPath: source, toPath: lessons + "/checkpoints/m.safetensors")
+        try FileManager.default.copyItem(atPath: source, toPath: outside + "/m.safetensors")
+        try """
+            # Provenance
+            Reads a model's record.
+
+            ## Record
+            Trained: {{checkpoint checkpoints/m.safetensors trained}}.
+            Steps: {{checkpoint checkpoints/m.safetensors iterations}}.
+            Outside: {{checkpoint ../outside/m.safetensors iterations}}.
+            """.write(toFile: lessons + "/p.md", atomically: true, encoding: .utf8)
+        let shell = Shell(
+            corporaDirectory: corporaDirectory, lessonsDirectory: lessons, progressPath: root + "/home/progress.json")
+        let text = transcript(shell, ["lesson p", "leave"], width: 10_000)
+        #expect(
+            text.contains("Trained: LSTM 256 × 1, 4000 iterations of 32 streams × 64 characters of shakespeare, Adam lr 0.002"))
+        #expect(text.contains("Steps: 4000."))
+        #expect(text.contains("p.md:7: a lesson may not read outside its folders"))
+        #expect(!text.contains("Outside: 4000"))
     }
 
     /// The lesson value reads the record: `trained` gives one line of it, a key its value.

@@ -324,11 +324,14 @@ extension LessonTerm {
             },
             .value(
                 "checkpoint FILE KEY", .two,
-                "how the model in FILE was trained, from its metadata (`charrnn.trained.KEY`): KEY is iterations, batch, seq, lr, "
-                    + "optimizer, clip, initialization, seed, corpus, cell, hidden, layers or command; `trained` gives one line of them"
+                "how the model in FILE was trained, from its metadata (`charrnn.trained.KEY`): KEY is iterations, batch, "
+                    + "seq, lr, optimizer, clip, initialization, seed, corpus, cell, hidden, layers or command; "
+                    + "`trained` gives one line of them"
             ) { session, arguments throws(LessonTermError) in
                 let extra: [String: String]
-                do { extra = try Checkpoint.read(path: arguments[0]).extra } catch { throw LessonTermError(String(describing: error)) }
+                do { extra = try Checkpoint.read(path: arguments[0]).extra } catch {
+                    throw LessonTermError(String(describing: error))
+                }
                 return try checkpointProvenance(extra, arguments[1])
             },
         ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
