@@ -322,6 +322,18 @@ extension LessonTerm {
             },
             .value("layers", .none, "the number of stacked recurrent layers") { session, _ in String(session.model.shape.layers)
             },
+            .value(
+                "checkpoint FILE KEY", .two,
+                "how the model in FILE was trained, from its metadata (`charrnn.trained.KEY`): KEY is iterations, batch, "
+                    + "seq, lr, optimizer, clip, initialization, seed, corpus, cell, hidden, layers or command; "
+                    + "`trained` gives one line of them"
+            ) { session, arguments throws(LessonTermError) in
+                let extra: [String: String]
+                do { extra = try Checkpoint.read(path: arguments[0]).extra } catch {
+                    throw LessonTermError(String(describing: error))
+                }
+                return try checkpointProvenance(extra, arguments[1])
+            },
         ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
         + Session.hangulTerms  // Session+LessonHangul.swift: units, rare syllables, the output layer's share
 
@@ -338,6 +350,23 @@ extension LessonTerm {
             + ["", "Values a lesson's text can show as {{value}} (numbers from your session):"] + section(.value))
             .joined(separator: "\n")
     }
+}
+
+/// What a checkpoint's metadata records of its training (`charrnn.trained.KEY`), or, for `trained`,
+/// one line of it: `LSTM 256 × 1, 4000 iterations of 32 streams × 64 characters of shakespeare, …`.
+func checkpointProvenance(_ extra: [String: String], _ key: String) throws(LessonTermError) -> String {
+    func recorded(_ key: String) throws(LessonTermError) -> String {
+        guard let value = extra["charrnn.trained.\(key)"] else {
+            throw LessonTermError("the checkpoint does not record charrnn.trained.\(key)")
+        }
+        return value
+    }
+    guard key == "trained" else { return try recorded(key) }
+    return "\(try recorded("cell").uppercased()) \(try recorded("hidden")) × \(try recorded("layers")), "
+        + "\(try recorded("iterations")) iterations of \(try recorded("batch")) streams × \(try recorded("seq")) characters "
+        + "of \(try recorded("corpus")), \(try recorded("optimizer") == "adam" ? "Adam" : try recorded("optimizer")) "
+        + "lr \(try recorded("lr")), clip \(try recorded("clip")), \(try recorded("initialization")) initialization, "
+        + "seed \(try recorded("seed"))"
 }
 
 /// Losses and norms as lessons show them: 4 decimals, as `train` and `update` print them.

@@ -282,16 +282,17 @@ extension Session {
         return rewritten.map(quotedWord).joined(separator: " ")
     }
 
-    /// The value `expression` as a lesson may read it: a file it names (`eval loss of FILE`)
+    /// The value `expression` as a lesson may read it: a file it names (`eval loss of FILE`, `checkpoint FILE KEY`)
     /// resolved in the lesson's folders, or a refusal.
     func sandboxedValue(_ expression: String, at location: LessonLocation) throws -> String {
         let (term, arguments) = try LessonTerm.match(expression, kind: .value)
-        guard term.words == ["eval", "loss", "of"], let path = arguments.first else { return try term.evaluate(self, arguments) }
+        let readsFile = term.words == ["eval", "loss", "of"] || term.words == ["checkpoint"]
+        guard readsFile, let path = arguments.first else { return try term.evaluate(self, arguments) }
         let checked: String
         do { checked = try lessonSandbox(for: location.file).readPath(path) } catch {
             throw LessonRefusal(location: location, reason: error.reason, text: "{{\(expression)}}")
         }
-        return try term.evaluate(self, [checked])
+        return try term.evaluate(self, [checked] + arguments.dropFirst())
     }
 
     /// Runs a lesson's command after checking it; a refused one is reported in one line and fails.
