@@ -143,17 +143,11 @@ extension Session {
         for spec in SettingSpec.all where !["checkpoint-every", "checkpoint-file", "memory-budget"].contains(spec.name) {
             if let text = checkpoint.extra["charrnn.setting.\(spec.name)"] { try? spec.apply(text, &new) }
         }
-        new.cell = model.shape.cell
-        new.hiddenSize = model.shape.hiddenSize
-        new.layers = model.shape.layers
+        new.take(model.shape)
         var newTrainer: Trainer
         if let training = checkpoint.training {
             let c = training.trainer.configuration
-            new.learningRate = c.learningRate
-            new.optimizer = c.optimizer
-            new.clipping = c.clipping
-            new.batchSize = c.batchSize
-            new.sequenceLength = c.sequenceLength
+            new.take(c)
             newTrainer = training.trainer
             newTrainer.model = model
             let count = newCorpus.training.count

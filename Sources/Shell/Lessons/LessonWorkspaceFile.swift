@@ -175,15 +175,8 @@ extension Session {
                 }
             }
         }
-        settings.cell = model.shape.cell
-        settings.hiddenSize = model.shape.hiddenSize
-        settings.layers = model.shape.layers
-        let configuration = training.trainer.configuration
-        settings.learningRate = configuration.learningRate
-        settings.optimizer = configuration.optimizer
-        settings.clipping = configuration.clipping
-        settings.batchSize = configuration.batchSize
-        settings.sequenceLength = configuration.sequenceLength
+        settings.take(model.shape)
+        settings.take(training.trainer.configuration)
         var trainer = training.trainer
         trainer.model = model
         do { try trainer.attach(trainingCount: corpus.training.count) } catch {

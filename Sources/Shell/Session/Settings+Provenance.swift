@@ -1,6 +1,8 @@
 // Settings say where they come from: `corpus`, `preset` and `model new` say in one line which
 // settings they keep and which they change.
 
+import CharRNN
+
 extension Settings {
     /// The settings always named among those kept (when they are): the ones a learner sets most.
     static let provenanceKept = ["cell", "hidden", "layers", "lr", "optimizer", "clip", "seed"]
@@ -23,5 +25,25 @@ extension Settings {
         let keptText = "kept: " + (kept.isEmpty ? "nothing" : kept.joined(separator: ", "))
         guard !changed.isEmpty else { return keptText + "; \(cause) changes no setting" }
         return keptText + "; changed by \(cause): " + changed.joined(separator: ", ")
+    }
+}
+
+// MARK: - Settings a checkpoint brings
+
+extension Settings {
+    /// Takes the model's cell and sizes (what `load` and a restored lesson workspace set).
+    mutating func take(_ shape: ModelShape) {
+        cell = shape.cell
+        hiddenSize = shape.hiddenSize
+        layers = shape.layers
+    }
+
+    /// Takes a trainer's learning rate, optimizer, clipping, batch and sequence length.
+    mutating func take(_ configuration: TrainingConfiguration) {
+        learningRate = configuration.learningRate
+        optimizer = configuration.optimizer
+        clipping = configuration.clipping
+        batchSize = configuration.batchSize
+        sequenceLength = configuration.sequenceLength
     }
 }
