@@ -38,6 +38,8 @@ import Testing
         #expect(output(of: "xyzzy", in: shell).text == "error: unknown command 'xyzzy' (help lists the commands)\n")
         #expect(output(of: "help smaple", in: shell).text.contains("did you mean 'sample'"))
         #expect(output(of: "set lrr 1", in: shell).text.contains("did you mean 'lr'"))
+        // A word that shares no character with a name is not "near" it (`?` is help's alias).
+        #expect(output(of: "2", in: shell).text == "error: unknown command '2' (help lists the commands)\n")
     }
 
     @Test(arguments: [

@@ -50,7 +50,8 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// The names closest to `word`: those it is a prefix of, else those at the smallest edit distance
-/// (at most 1 for words of up to 3 characters, 2 otherwise), at most 3, alphabetical.
+/// (at most 1 for words of up to 3 characters, 2 otherwise, and never every character of the word:
+/// `2` is not near `?`), at most 3, alphabetical.
 func nearest(_ word: String, among names: [String]) -> [String] {
     guard !word.isEmpty, word.count <= 64 else { return [] }
     let lower = word.lowercased()
@@ -59,7 +60,7 @@ func nearest(_ word: String, among names: [String]) -> [String] {
     if !prefixed.isEmpty { return Array(prefixed.prefix(3)) }
     let scored = unique.map { ($0, editDistance(lower, $0)) }
     let limit = lower.count <= 3 ? 1 : 2
-    guard let best = scored.map(\.1).min(), best <= limit else { return [] }
+    guard let best = scored.map(\.1).min(), best <= limit, best < lower.count else { return [] }
     return Array(scored.filter { $0.1 == best }.map(\.0).prefix(3))
 }
 
