@@ -12,7 +12,7 @@ struct CharRNNCommand: ParsableCommand {
         commandName: "charrnn",
         abstract: "A literate teaching shell for character-level recurrent language models.",
         discussion: """
-            With no subcommand, opens the shell (type 'lessons' to begin, 'help' for commands).
+            With no subcommand, opens the shell (type 'lessons' to begin, 'help' for commands). \
             Reads commands from standard input when it is not a terminal.
             """,
         subcommands: [

@@ -9,8 +9,8 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on a text: mean and total loss, bits/char, perplexity.",
         discussion: """
-            The whole text is one sequence from h_0 = 0: inputs are all but the last character, targets
-            all but the first. With --gradients, writes d(mean loss)/d(tensor) for every tensor under the
+            The whole text is one sequence from h_0 = 0: inputs are all but the last character, targets \
+            all but the first. With --gradients, writes d(mean loss)/d(tensor) for every tensor under the \
             checkpoint's names (full backpropagation through the whole text; up to \(EvalCommand.gradientLimit) characters).
             """)
 

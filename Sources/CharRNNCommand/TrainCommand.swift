@@ -11,11 +11,13 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model on a text file and save a checkpoint.",
         discussion: """
-            With batch 1 the text is read in order from its start, chunk after chunk, as min-char-rnn does.
+            With batch 1 the text is read in order from its start, chunk after chunk, as min-char-rnn does. \
             The loss printed is the mean in nats per character of that iteration's batch, before its update.
-            Ctrl-C, SIGTERM and SIGHUP stop after the current iteration and still save (after SIGTERM or
-            SIGHUP the exit status is 128 + the signal's number). The divergence guard stops a run whose loss
+
+            Ctrl-C, SIGTERM and SIGHUP stop after the current iteration and still save (after SIGTERM or \
+            SIGHUP the exit status is 128 + the signal's number). The divergence guard stops a run whose loss \
             becomes NaN or explodes, restores the last good weights, saves them and exits with status 1.
+
             Numbers are checked with the shell's ranges (`set` in the shell); --save is checked before the run.
             """)
 
