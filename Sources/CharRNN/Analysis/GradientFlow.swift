@@ -38,6 +38,9 @@ public struct GradientFlow: Sendable, Equatable {
     /// LSTM: the mean forget gate f_t over the units, per layer, index t − 1 — the factor on the
     /// cell path (∂c_t/∂c_{t−1} = f_t). Empty for other cells.
     public let forgetGateMeans: [[Float]]
+    /// LSTM: the forget gates f_t unit by unit, per layer: (T, H), row t − 1 for step t. Empty for
+    /// other cells.
+    public let forgetGates: [[Float]]
 
     /// Runs `model` over `indices[0..<T]` from h_0 = 0 and backpropagates the loss at step T alone
     /// (its target is `indices[T]`).
@@ -82,11 +85,16 @@ public struct GradientFlow: Sendable, Equatable {
             self.stepFactors = []
         }
         if model.shape.cell == .lstm {
-            self.forgetGateMeans = (0..<L).map { k in
-                let gates = cache.layers[k].gates  // (T, 4H): i f g o
-                return (0..<T).map { t in gates[(t * GH + H)..<(t * GH + 2 * H)].reduce(0, +) / Float(H) }
+            // f_t = the second quarter of each step's gates: (T, 4H) rows, i f g o
+            self.forgetGates = (0..<L).map { k in
+                let gates = cache.layers[k].gates
+                return (0..<T).flatMap { t in gates[(t * GH + H)..<(t * GH + 2 * H)] }
+            }
+            self.forgetGateMeans = forgetGates.map { f in
+                (0..<T).map { t in f[(t * H)..<((t + 1) * H)].reduce(0, +) / Float(H) }
             }
         } else {
+            self.forgetGates = []
             self.forgetGateMeans = []
         }
     }
@@ -95,6 +103,27 @@ public struct GradientFlow: Sendable, Equatable {
     /// - Throws: `VocabularyError` if the text has characters the model does not know.
     public init(model: Model, text: String, steps: Int? = nil, stepFactors: Bool = true) throws(VocabularyError) {
         self.init(model: model, indices: try model.vocabulary.encode(text), steps: steps, stepFactors: stepFactors)
+    }
+
+    /// LSTM: unit by unit, the product of the forget gates from step T back to step 1,
+    /// Π_{t=2…T} f_t,j — what the cell path alone (∂c_t/∂c_{t−1} = f_t) keeps of ∂L_T/∂c_T,j by
+    /// the time it reaches c_1. H values, in Double (fifty gates of 0.3 multiply to 1e−26).
+    /// Empty for other cells.
+    public func forgetGateProducts(layer k: Int = 0) -> [Double] {
+        guard k < forgetGates.count else { return [] }
+        let f = forgetGates[k], H = hiddenSize
+        var products = [Double](repeating: 1, count: H)
+        for t in 1..<steps {  // rows 1 … T − 1 hold f_2 … f_T
+            for j in 0..<H { products[j] *= Double(f[t * H + j]) }
+        }
+        return products
+    }
+
+    /// The median unit's forget-gate product (``forgetGateProducts(layer:)``); nan for other cells.
+    public func medianForgetGateProduct(layer k: Int = 0) -> Double {
+        let sorted = forgetGateProducts(layer: k).sorted(), n = sorted.count
+        guard n > 0 else { return .nan }
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
     /// ∂L_T/∂h_t of one layer at step t (1 … T): H values.

@@ -122,6 +122,31 @@ extension LessonTerm {
             let ratio = Double(first) / Double(last)
             return arguments[1] == "above" ? ratio > bound : ratio < bound
         },
+        // The LSTM's cell path unit by unit, as gradflow's last line shows it.
+        .value(
+            "largest forget product T", .one,
+            "of the LSTM's units, the largest product of forget gates f_2 ⋯ f_T over the first T characters: "
+                + "what the cell path alone keeps of that unit's ∂L_T/∂c_T (gradflow's last line)"
+        ) {
+            session, arguments throws(LessonTermError) in
+            String(format: "%.3g", try session.forgetGateProduct("largest", over: arguments[0]))
+        },
+        .value("median forget product T", .one, "the same product for the median unit") {
+            session, arguments throws(LessonTermError) in
+            String(format: "%.3g", try session.forgetGateProduct("median", over: arguments[0]))
+        },
+        .condition(
+            "largest forget product T above X", .many,
+            "the value `largest forget product T` is above X; `largest forget product T below X`, "
+                + "`median forget product T above X` and `… below X` likewise"
+        ) {
+            session, arguments throws(LessonTermError) in
+            try session.forgetProductCondition(which: "largest", arguments)
+        },
+        .condition("median forget product T above X", .many, "see `largest forget product T above X`") {
+            session, arguments throws(LessonTermError) in
+            try session.forgetProductCondition(which: "median", arguments)
+        },
     ]
 }
 
@@ -180,6 +205,26 @@ extension Session {
             return try GradientFlow(
                 model: model ?? self.model, text: String(characters[0...steps]), steps: steps, stepFactors: false)
         } catch { throw LessonTermError(String(describing: error)) }
+    }
+
+    /// The largest or the median (`which`) of the model's forget-gate products f_2 ⋯ f_T unit by
+    /// unit over the first T characters (``GradientFlow/forgetGateProducts(layer:)``).
+    func forgetGateProduct(_ which: String, over text: String) throws(LessonTermError) -> Double {
+        let flow = try gradientFlow(text)
+        guard flow.cell == .lstm else {
+            throw LessonTermError("the model is an \(flow.cell.rawValue): only an LSTM has forget gates (set cell lstm)")
+        }
+        return which == "median" ? flow.medianForgetGateProduct() : flow.forgetGateProducts().max() ?? .nan
+    }
+
+    /// `largest|median forget product T above|below X`.
+    func forgetProductCondition(which: String, _ arguments: [String]) throws(LessonTermError) -> Bool {
+        guard arguments.count == 3, arguments[1] == "above" || arguments[1] == "below" else {
+            throw LessonTermError("write: \(which) forget product T above X, or \(which) forget product T below X")
+        }
+        let bound = try lessonNumber(arguments[2], "X")
+        let value = try forgetGateProduct(which, over: arguments[0])
+        return arguments[1] == "above" ? value > bound : value < bound
     }
 
     /// The fresh LSTM `gradflow --compare lstm` sets beside the model: same vocabulary and size,

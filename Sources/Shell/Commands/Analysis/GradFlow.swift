@@ -19,7 +19,8 @@ extension Commands {
             same size with its forget-gate bias raised to 3 (f ≈ 0.95): its cell path
             ∂c_t/∂c_{t−1} = f_t keeps the gradient. --compare FILE compares a checkpoint's model
             (say, an LSTM you trained) instead. The table of factors shows its first and last
-            steps; --all shows every step.
+            steps; --all shows every step. For an LSTM the last line takes the forget gates unit by
+            unit: the product f_2 ⋯ f_T of the units that keep most, and of the median unit.
             """
         static let arguments: [Argument] = [.option("steps", "T", .text), .option("compare", "lstm|FILE", .text), .flag("all")]
         /// The `--steps` word, checked against the text's length when the command runs.
@@ -157,6 +158,9 @@ extension Commands {
             session.output.line()
             for (label, flow) in flows {
                 session.output.line(decaySentence(label: label, flow: flow))
+            }
+            for (label, flow) in flows {
+                if let sentence = cellPathSentence(label: label, flow: flow) { session.output.line(sentence) }
             }
         }
     }
