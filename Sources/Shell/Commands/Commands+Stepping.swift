@@ -137,21 +137,25 @@ extension Session {
     func traceTable(_ cache: ForwardCache) -> String {
         let V = cache.shape.vocabularySize
         var rows: [[String]] = []
+        // Jamo: the text read so far, composed (whether 'ㄴ' ended a syllable or began one shows there).
+        let jamo = model.vocabulary.unit == .jamo
         for t in 0..<cache.steps {
             let p = cache.slice(cache.probabilities, step: t, width: V)
             var best = 0
             for v in 1..<V where p[v] > p[best] { best = v }
             let target = cache.targets[t]
-            rows.append([
-                String(t + 1), vocabularyLabels[cache.inputs[t]], vocabularyLabels[target],
+            rows.append(
+                [String(t + 1), vocabularyLabels[cache.inputs[t]]]
+                + (jamo ? [composedTail(cache.inputs[0...t], vocabulary: model.vocabulary, graphemes: 2)] : []) + [
+                vocabularyLabels[target],
                 vocabularyLabels[best] + (best == target ? " ✓" : ""), String(format: "%.3f", p[best]),
                 String(format: "%.3f", p[target]), String(format: "%.3f", cache.losses[t]),
             ])
         }
         let total = cache.totalLoss
         return table(
-            headers: ["t", "input", "target", "predicted", "p(pred)", "p(target)", "loss"], rows: rows,
-            alignments: [.right, .left, .left, .left, .right, .right, .right], style: style)
+            headers: ["t", "input"] + (jamo ? ["text"] : []) + ["target", "predicted", "p(pred)", "p(target)", "loss"],
+            rows: rows, alignments: [.right, .left] + (jamo ? [.left] : []) + [.left, .left, .right, .right, .right], style: style)
             + "\n"
             + "total loss \(String(format: "%.3f", total)), mean \(String(format: "%.3f", total / Double(cache.steps))) per step"
     }

@@ -322,7 +322,7 @@ func trainingSampleBlock(_ sample: String, step: TrainingStep, vocabulary: Vocab
 /// stream's carried state, after the characters it read last; new lines shown as ↵).
 func sampleStartDescription(_ start: SampleStart, vocabulary: Vocabulary) -> String {
     let characters = start.context.compactMap { vocabulary.characters.indices.contains($0) ? vocabulary.characters[$0] : nil }
-    let text = safeText(visible(String(characters)))
+    let text = safeText(visible(vocabulary.unit.text(of: characters)))  // jamo composed back
     return "continuing stream \(start.stream + 1) after \"…\(text)\""
 }
 
