@@ -109,7 +109,7 @@ extension Session {
     /// The forward pass of the stepped text, or an error when nothing was stepped yet.
     func requireSteps() throws(CommandError) -> ForwardCache {
         guard stepping.position > 0, let stepCache = stepping.stepCache else {
-            throw CommandError("no steps yet: type step first")
+            throw CommandError { $0(.noStepsYet) }
         }
         return stepCache
     }

@@ -60,7 +60,7 @@ extension Commands {
                 }
                 let now = session.workspace.trainer.iteration
                 guard until > now else {
-                    session.output.line("the model is at iteration \(now) already (--until \(until)): nothing to train")
+                    session.output.line(session.shellWords(.alreadyAtIteration, String(now), String(until)))
                     return
                 }
                 count = until - now
@@ -328,10 +328,5 @@ func sampleStartDescription(_ start: SampleStart, vocabulary: Vocabulary) -> Str
 
 /// `1m 05s`, `12s`, `0.3s`.
 func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
-    if seconds < 10 { return String(format: "%.1fs", seconds) }
-    let whole = Int(seconds.rounded())
-    if whole < 60 { return "\(whole)s" }
-    if whole < 3600 { return String(format: "%dm %02ds", whole / 60, whole % 60) }
-    return String(format: "%dh %02dm", whole / 3600, (whole % 3600) / 60)
+    ShellWords(.english).duration(seconds)
 }
