@@ -132,6 +132,17 @@ import Testing
         #expect(cells.ok, "\(cells.text)")
     }
 
+    @Test func theEndOfAJamoTextIsCountedInJamo() throws {
+        let path = temporaryDirectory() + "/two.txt"
+        try "한국".write(toFile: path, atomically: true, encoding: .utf8)  // ᄒ ᅡ ᆫ ᄀ ᅮ ᆨ: six steps' worth
+        let shell = makeShell()
+        #expect(output(of: "corpus \(path) --unit jamo", in: shell).ok)
+        let end = output(of: "goto 5", in: shell).text
+        #expect(end.contains("its target 'ㄱ' ends the text (6 jamo): there is no step after it"), "\(end)")
+        let (ok, text) = output(of: "step", in: shell)
+        #expect(!ok && text == "error: t = 5 is the end of the text (6 jamo): reset or goto to go back\n", "\(text)")
+    }
+
     @Test func gradflowCountsSteps() {
         let shell = Self.jamoShell()
         let (ok, text) = output(of: "gradflow --steps 10", in: shell)

@@ -28,7 +28,8 @@ extension Commands {
             let start = session.stepping.position
             guard start < session.maximumPosition else {
                 throw CommandError(
-                    "t = \(start) is the end of the text (\(session.workspace.corpus.indices.count) characters): reset or goto to go back"
+                    "t = \(start) is the end of the text (\(unitCount(session.workspace.corpus.indices.count, session.textUnit))): "
+                        + "reset or goto to go back"
                 )
             }
             let end = min(start + count, session.maximumPosition)
@@ -126,7 +127,7 @@ extension Session {
             let next =
                 t < maximumPosition
                 ? "the next step reads \(quoted(workspace.corpus.indices[t]))"
-                : "its target \(quoted(workspace.corpus.indices[t])) ends the text (\(workspace.corpus.indices.count) characters): "
+                : "its target \(quoted(workspace.corpus.indices[t])) ends the text (\(unitCount(workspace.corpus.indices.count, textUnit))): "
                     + "there is no step after it"
             output.line("t = \(t): the last input was \(quoted(cache.inputs[t - 1])), \(next)")
             output.line(vector("h_\(t)", cache.hidden(layer: model.shape.layers - 1, step: t - 1)))
