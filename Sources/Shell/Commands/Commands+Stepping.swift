@@ -28,8 +28,8 @@ extension Commands {
             let start = session.stepping.position
             guard start < session.maximumPosition else {
                 throw CommandError(
-                    "t = \(start) is the end of the text (\(unitCount(session.workspace.corpus.indices.count, session.textUnit))): "
-                        + "reset or goto to go back"
+                    "t = \(start) is the end of the text "
+                        + "(\(unitCount(session.workspace.corpus.indices.count, session.textUnit))): reset or goto to go back"
                 )
             }
             let end = min(start + count, session.maximumPosition)
@@ -127,8 +127,8 @@ extension Session {
             let next =
                 t < maximumPosition
                 ? "the next step reads \(quoted(workspace.corpus.indices[t]))"
-                : "its target \(quoted(workspace.corpus.indices[t])) ends the text (\(unitCount(workspace.corpus.indices.count, textUnit))): "
-                    + "there is no step after it"
+                : "its target \(quoted(workspace.corpus.indices[t])) ends the text "
+                    + "(\(unitCount(workspace.corpus.indices.count, textUnit))): there is no step after it"
             output.line("t = \(t): the last input was \(quoted(cache.inputs[t - 1])), \(next)")
             output.line(vector("h_\(t)", cache.hidden(layer: model.shape.layers - 1, step: t - 1)))
         }
@@ -156,7 +156,8 @@ extension Session {
         let total = cache.totalLoss
         return table(
             headers: ["t", "input"] + (jamo ? ["text"] : []) + ["target", "predicted", "p(pred)", "p(target)", "loss"],
-            rows: rows, alignments: [.right, .left] + (jamo ? [.left] : []) + [.left, .left, .right, .right, .right], style: style)
+            rows: rows, alignments: [.right, .left] + (jamo ? [.left] : []) + [.left, .left, .right, .right, .right],
+            style: style)
             + "\n"
             + "total loss \(String(format: "%.3f", total)), mean \(String(format: "%.3f", total / Double(cache.steps))) per step"
     }

@@ -100,7 +100,8 @@ struct Arguments {
             } else {
                 let known = (allowedOptions.union(allowedFlags)).sorted().map { "--" + $0 }
                 throw CommandError { [name] words in
-                    words(.unknownOption, name, known.isEmpty ? words(.takesNoOptions) : words(.optionsExpected, known.joined(separator: ", ")))
+                    let expected = known.isEmpty ? words(.takesNoOptions) : words(.optionsExpected, known.joined(separator: ", "))
+                    return words(.unknownOption, name, expected)
                 }
             }
         }

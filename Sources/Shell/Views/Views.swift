@@ -128,7 +128,8 @@ extension Session {
         lines.append(
             style.bold("t = \(n)") + "   input \(quoted(input)) → target \(quoted(target))"
                 + (model.vocabulary.unit == .jamo
-                    ? style.dim("   text \"" + composedTail(cache.inputs[0...t], vocabulary: model.vocabulary, graphemes: 4) + "\"")
+                    ? style.dim(
+                        "   text \"" + composedTail(cache.inputs[0...t], vocabulary: model.vocabulary, graphemes: 4) + "\"")
                     : ""))
         if small {
             var x = [Float](repeating: 0, count: V)

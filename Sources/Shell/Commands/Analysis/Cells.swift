@@ -83,12 +83,14 @@ extension Commands {
                 if let best = scores.first {
                     if let htmlPath {
                         try writeTintedPage(
-                            path: htmlPath, characters: source.characters.map(standaloneUnit), activations: shownActivations(recording, best.unit),
+                            path: htmlPath, characters: source.characters.map(standaloneUnit),
+                            activations: shownActivations(recording, best.unit),
                             title:
                                 "unit \(best.unit) — \(feature.name) (\(feature.summary)), score \(String(format: "%.3f", best.score)) — \(source.description)"
                         )
                         session.output.line(
-                            "wrote \(htmlPath): unit \(best.unit) over \(unitCount(source.characters.count, model.vocabulary.unit))")
+                            "wrote \(htmlPath): unit \(best.unit) over "
+                                + unitCount(source.characters.count, model.vocabulary.unit))
                     }
                     session.output.note("see it over the text: cell \(best.unit)" + source.option)
                 }
