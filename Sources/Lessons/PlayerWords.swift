@@ -71,6 +71,12 @@ public struct PlayerWords: Sendable, Equatable {
     /// table lacks it, which a test forbids).
     public func callAsFunction(_ message: PlayerMessage, _ arguments: String...) -> String {
         let text = PlayerWords.table(language)[message] ?? PlayerWords.english[message] ?? message.rawValue
+        return PlayerWords.filled(text, with: arguments)
+    }
+
+    /// `text` with `%1`, `%2`, … replaced by `arguments` (a number with no argument stays as it is);
+    /// the shell's own words (`ShellWords`) fill their texts the same way.
+    public static func filled(_ text: String, with arguments: [String]) -> String {
         // One pass over the text, so that an argument containing `%2` is not itself replaced.
         var result = ""
         var rest = Substring(text)

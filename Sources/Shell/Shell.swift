@@ -94,7 +94,7 @@ public final class Shell {
         do {
             return run(console: console, strict: false, starting: try session.findLesson(lesson))
         } catch {
-            session.output.error(error.message)
+            session.output.error(error.message(in: session.shellWords))
             return 1
         }
     }
@@ -107,7 +107,7 @@ public final class Shell {
         session.output.console = console
         let lesson: Lesson
         do { lesson = try session.findLesson(name) } catch {
-            session.output.error(error.message)
+            session.output.error(error.message(in: session.shellWords))
             return 1
         }
         interruptRequested.store(false, ordering: .relaxed)

@@ -66,8 +66,5 @@ func nearest(_ word: String, among names: [String]) -> [String] {
 
 /// ` — did you mean 'a' or 'b'?`, or nothing.
 func didYouMean(_ names: [String]) -> String {
-    guard !names.isEmpty else { return "" }
-    let quoted = names.map { "'\($0)'" }
-    let list = quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
-    return " — did you mean \(list)?"
+    ShellWords(.english).didYouMean(names)
 }

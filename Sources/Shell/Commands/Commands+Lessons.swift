@@ -215,9 +215,11 @@ extension Session {
             throw CommandError("the lesson file does not load: \(broken)")
         }
         let names = context.catalog.names
-        throw CommandError(
-            "no lesson '\(shown(name))'" + didYouMean(nearest(name, among: names))
-                + " (lessons: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+        let near = nearest(name, among: names)
+        throw CommandError {
+            $0(.noLesson, shown(name), $0.didYouMean(near))
+                + $0(.lessonNames, names.isEmpty ? $0(.noLessons) : names.joined(separator: ", "))
+        }
     }
 
     /// `lessons`: each lesson, its summary and the learner's progress; files that did not load.

@@ -96,16 +96,15 @@ extension Commands {
 
         func run(in session: Session) throws {
             let model = session.model
-            let text: String
+            // The units fed: the text given, or the first t units of the stepped text (step t read unit t).
+            let indices: [Int]
             if let given = self.text {
-                text = given
+                do { indices = try model.vocabulary.encode(given) } catch { throw CommandError(String(describing: error)) }
             } else if session.stepping.position > 0 {
-                text = String(session.workspace.corpus.text.prefix(session.stepping.position))
+                indices = session.steppedIndices(session.stepping.position)
             } else {
                 throw CommandError("predict TEXT: give a text (quote it if it has spaces), or step first")
             }
-            let indices: [Int]
-            do { indices = try model.vocabulary.encode(text) } catch { throw CommandError(String(describing: error)) }
             guard !indices.isEmpty else { throw CommandError("predict TEXT: the text is empty") }
             var stepper = Stepper(model: model)
             var logits: [Float] = []
@@ -120,18 +119,25 @@ extension Commands {
             // A second column only when temperature or top-k change the distribution (at T = 1 without
             // top-k it would repeat the first).
             let changed = options.temperature != 1 || options.topK != nil
+            // Jamo: a letter's label cannot say whether it ends the syllable (ㄴ of 한) or starts the next
+            // (ㄴ of 하나); the text it would make, composed, can.
+            let jamo = model.vocabulary.unit == .jamo
             let rows = order.enumerated().map { rank, v in
-                [String(rank + 1), labels[v], String(format: "%.4f", before[v])]
+                [String(rank + 1), labels[v]]
+                    + (jamo ? [composedTail(indices, then: v, vocabulary: model.vocabulary, graphemes: 3)] : [])
+                    + [String(format: "%.4f", before[v])]
                     + (changed ? [String(format: "%.4f", after[v])] : [])
             }
-            let shownText = safeText(visible(String(text.suffix(30))))
-            session.output.line("after \"\(text.count > 30 ? "…" : "")\(shownText)\" the model predicts:")
+            let last = jamo ? " (\(unitCount(indices.count, .jamo)), the last \(session.quoted(indices[indices.count - 1])))" : ""
+            let room = session.width - displayWidth("after \"\"\(last) the model predicts:")
+            let shownText = composedTail(indices, vocabulary: model.vocabulary, graphemes: 30, columns: max(8, room))
+            session.output.line("after \"\(shownText)\"\(last) the model predicts:")
             session.output.line(
                 table(
-                    headers: ["#", "next", "p (T = 1)"]
+                    headers: ["#", "next"] + (jamo ? ["text"] : []) + ["p (T = 1)"]
                         + (changed
                             ? ["p (T = \(formatPlain(options.temperature))\(options.topK.map { ", top \($0)" } ?? ""))"] : []),
-                    rows: rows, alignments: [.right, .left, .right, .right], style: session.style))
+                    rows: rows, alignments: [.right, .left] + (jamo ? [.left] : []) + [.right, .right], style: session.style))
             if !changed { session.output.note("set temperature (or topk) to see the distribution sample draws from beside it") }
         }
     }

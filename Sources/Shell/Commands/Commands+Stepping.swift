@@ -28,7 +28,8 @@ extension Commands {
             let start = session.stepping.position
             guard start < session.maximumPosition else {
                 throw CommandError(
-                    "t = \(start) is the end of the text (\(session.workspace.corpus.indices.count) characters): reset or goto to go back"
+                    "t = \(start) is the end of the text "
+                        + "(\(unitCount(session.workspace.corpus.indices.count, session.textUnit))): reset or goto to go back"
                 )
             }
             let end = min(start + count, session.maximumPosition)
@@ -109,7 +110,7 @@ extension Session {
     /// The forward pass of the stepped text, or an error when nothing was stepped yet.
     func requireSteps() throws(CommandError) -> ForwardCache {
         guard stepping.position > 0, let stepCache = stepping.stepCache else {
-            throw CommandError("no steps yet: type step first")
+            throw CommandError { $0(.noStepsYet) }
         }
         return stepCache
     }
@@ -126,8 +127,8 @@ extension Session {
             let next =
                 t < maximumPosition
                 ? "the next step reads \(quoted(workspace.corpus.indices[t]))"
-                : "its target \(quoted(workspace.corpus.indices[t])) ends the text (\(workspace.corpus.indices.count) characters): "
-                    + "there is no step after it"
+                : "its target \(quoted(workspace.corpus.indices[t])) ends the text "
+                    + "(\(unitCount(workspace.corpus.indices.count, textUnit))): there is no step after it"
             output.line("t = \(t): the last input was \(quoted(cache.inputs[t - 1])), \(next)")
             output.line(vector("h_\(t)", cache.hidden(layer: model.shape.layers - 1, step: t - 1)))
         }
@@ -137,21 +138,26 @@ extension Session {
     func traceTable(_ cache: ForwardCache) -> String {
         let V = cache.shape.vocabularySize
         var rows: [[String]] = []
+        // Jamo: the text read so far, composed (whether 'ㄴ' ended a syllable or began one shows there).
+        let jamo = model.vocabulary.unit == .jamo
         for t in 0..<cache.steps {
             let p = cache.slice(cache.probabilities, step: t, width: V)
             var best = 0
             for v in 1..<V where p[v] > p[best] { best = v }
             let target = cache.targets[t]
-            rows.append([
-                String(t + 1), vocabularyLabels[cache.inputs[t]], vocabularyLabels[target],
+            rows.append(
+                [String(t + 1), vocabularyLabels[cache.inputs[t]]]
+                + (jamo ? [composedTail(cache.inputs[0...t], vocabulary: model.vocabulary, graphemes: 2)] : []) + [
+                vocabularyLabels[target],
                 vocabularyLabels[best] + (best == target ? " ✓" : ""), String(format: "%.3f", p[best]),
                 String(format: "%.3f", p[target]), String(format: "%.3f", cache.losses[t]),
             ])
         }
         let total = cache.totalLoss
         return table(
-            headers: ["t", "input", "target", "predicted", "p(pred)", "p(target)", "loss"], rows: rows,
-            alignments: [.right, .left, .left, .left, .right, .right, .right], style: style)
+            headers: ["t", "input"] + (jamo ? ["text"] : []) + ["target", "predicted", "p(pred)", "p(target)", "loss"],
+            rows: rows, alignments: [.right, .left] + (jamo ? [.left] : []) + [.left, .left, .right, .right, .right],
+            style: style)
             + "\n"
             + "total loss \(String(format: "%.3f", total)), mean \(String(format: "%.3f", total / Double(cache.steps))) per step"
     }

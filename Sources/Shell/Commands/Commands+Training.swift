@@ -60,7 +60,7 @@ extension Commands {
                 }
                 let now = session.workspace.trainer.iteration
                 guard until > now else {
-                    session.output.line("the model is at iteration \(now) already (--until \(until)): nothing to train")
+                    session.output.line(session.shellWords(.alreadyAtIteration, String(now), String(until)))
                     return
                 }
                 count = until - now
@@ -322,16 +322,11 @@ func trainingSampleBlock(_ sample: String, step: TrainingStep, vocabulary: Vocab
 /// stream's carried state, after the characters it read last; new lines shown as ↵).
 func sampleStartDescription(_ start: SampleStart, vocabulary: Vocabulary) -> String {
     let characters = start.context.compactMap { vocabulary.characters.indices.contains($0) ? vocabulary.characters[$0] : nil }
-    let text = safeText(visible(String(characters)))
+    let text = safeText(visible(vocabulary.unit.text(of: characters)))  // jamo composed back
     return "continuing stream \(start.stream + 1) after \"…\(text)\""
 }
 
 /// `1m 05s`, `12s`, `0.3s`.
 func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
-    if seconds < 10 { return String(format: "%.1fs", seconds) }
-    let whole = Int(seconds.rounded())
-    if whole < 60 { return "\(whole)s" }
-    if whole < 3600 { return String(format: "%dm %02ds", whole / 60, whole % 60) }
-    return String(format: "%dh %02dm", whole / 3600, (whole % 3600) / 60)
+    ShellWords(.english).duration(seconds)
 }

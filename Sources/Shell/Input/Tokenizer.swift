@@ -87,21 +87,22 @@ struct Arguments {
                 name = String(name[..<eq])
             }
             if allowedFlags.contains(name) {
-                if value != nil { throw CommandError("--\(name) takes no value") }
+                if value != nil { throw CommandError { [name] in $0(.optionTakesNoValue, name) } }
                 flags.insert(name)
             } else if allowedOptions.contains(name) {
                 if value == nil {
-                    guard index < words.count else { throw CommandError("--\(name) needs a value") }
+                    guard index < words.count else { throw CommandError { [name] in $0(.optionNeedsValue, name) } }
                     value = words[index]
                     index += 1
                 }
-                if options[name] != nil { throw CommandError("--\(name) is given twice") }
+                if options[name] != nil { throw CommandError { [name] in $0(.optionGivenTwice, name) } }
                 options[name] = value
             } else {
                 let known = (allowedOptions.union(allowedFlags)).sorted().map { "--" + $0 }
-                throw CommandError(
-                    "unknown option --\(name)"
-                        + (known.isEmpty ? " (this command takes none)" : " (expected \(known.joined(separator: ", ")))"))
+                throw CommandError { [name] words in
+                    let expected = known.isEmpty ? words(.takesNoOptions) : words(.optionsExpected, known.joined(separator: ", "))
+                    return words(.unknownOption, name, expected)
+                }
             }
         }
     }
@@ -112,10 +113,10 @@ struct Arguments {
 /// A whole number in `range`, or an error naming `what`.
 func parseInteger(_ text: String, _ what: String, in range: ClosedRange<Int>) throws(CommandError) -> Int {
     guard let value = Int(text) else {
-        throw CommandError("\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(shown(text))'")
+        throw CommandError { $0(.wholeNumberRange, what, String(range.lowerBound), String(range.upperBound), shown(text)) }
     }
     guard range.contains(value) else {
-        throw CommandError("\(what) must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
+        throw CommandError { $0(.outOfRange, what, String(range.lowerBound), String(range.upperBound), String(value)) }
     }
     return value
 }
@@ -123,14 +124,14 @@ func parseInteger(_ text: String, _ what: String, in range: ClosedRange<Int>) th
 /// A finite number in `range`, or an error naming `what`.
 func parseNumber(_ text: String, _ what: String, in range: ClosedRange<Double>) throws(CommandError) -> Double {
     guard let value = Double(text), value.isFinite else {
-        throw CommandError(
-            "\(what) must be a number from \(formatPlain(range.lowerBound)) to \(formatPlain(range.upperBound)), not '\(shown(text))'"
-        )
+        throw CommandError {
+            $0(.numberRange, what, formatPlain(range.lowerBound), formatPlain(range.upperBound), shown(text))
+        }
     }
     guard range.contains(value) else {
-        throw CommandError(
-            "\(what) must be from \(formatPlain(range.lowerBound)) to \(formatPlain(range.upperBound)), not \(formatPlain(value))"
-        )
+        throw CommandError {
+            $0(.outOfRange, what, formatPlain(range.lowerBound), formatPlain(range.upperBound), formatPlain(value))
+        }
     }
     return value
 }

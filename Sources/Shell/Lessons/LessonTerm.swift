@@ -296,7 +296,7 @@ extension LessonTerm {
                 "how long training from the current iteration to iteration N takes here, from a few iterations timed now: `about {{time to iteration 700}}`"
             ) { session, arguments throws(LessonTermError) in
                 let target = try lessonInteger(arguments[0], "N")
-                return formatDuration(session.estimatedTrainingSeconds(until: target))
+                return session.shellWords.duration(session.estimatedTrainingSeconds(until: target))
             },
             .value(
                 "val loss", .none,

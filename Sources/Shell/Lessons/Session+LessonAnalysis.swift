@@ -196,15 +196,16 @@ extension Session {
 
     /// The gradient flow of `gradflow --steps T` (the session's model unless another is given).
     func gradientFlow(_ text: String, model: Model? = nil) throws(LessonTermError) -> GradientFlow {
-        let characters = Array(workspace.corpus.text)
-        let most = min(characters.count - 1, 500)
+        let indices = workspace.corpus.indices  // in the model's units, as gradflow reads them
+        let most = min(indices.count - 1, 500)
         guard let steps = Int(text), (1...max(1, most)).contains(steps) else {
             throw LessonTermError("T must be a whole number from 1 to \(most), not '\(text)'")
         }
-        do {
-            return try GradientFlow(
-                model: model ?? self.model, text: String(characters[0...steps]), steps: steps, stepFactors: false)
-        } catch { throw LessonTermError(String(describing: error)) }
+        let model = model ?? self.model
+        guard model.vocabulary == workspace.corpus.vocabulary else {
+            throw LessonTermError("the model was made for another vocabulary than \(workspace.corpus.name)'s")
+        }
+        return GradientFlow(model: model, indices: Array(indices.prefix(steps + 1)), steps: steps, stepFactors: false)
     }
 
     /// The largest or the median (`which`) of the model's forget-gate products f_2 ⋯ f_T unit by

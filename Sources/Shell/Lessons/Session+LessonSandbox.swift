@@ -20,12 +20,15 @@ import Lessons
 struct LessonRefusal: Error, CustomStringConvertible {
     let location: LessonLocation
     /// What the lesson may not do ("a lesson may not write outside its work folder"), or why its
-    /// folder cannot be used.
-    let reason: String
+    /// folder cannot be used, in the learner's language.
+    let reason: @Sendable (ShellWords) -> String
     /// The command or value as written.
     let text: String
 
-    var description: String { "\(location): \(reason): \(text)" }
+    var description: String { description(in: ShellWords(.english)) }
+
+    /// `FILE:LINE: reason: command`, the reason in `words`' language.
+    func description(in words: ShellWords) -> String { words(.refusal, "\(location)", reason(words), text) }
 }
 
 /// The folders one lesson may use: it writes in its work folder and reads there, in the folder
@@ -41,13 +44,15 @@ struct LessonSandbox {
         case writeOutside, readOutside, notRegular(String)
         /// The work folder cannot be made (the folder, and the reason from the system).
         case workFolder(String, String)
-        var reason: String {
+        var reason: String { reason(ShellWords(.english)) }
+
+        /// The reason in `words`' language.
+        func reason(_ words: ShellWords) -> String {
             switch self {
-            case .writeOutside: return "a lesson may not write outside its work folder"
-            case .readOutside:
-                return "a lesson may not read outside its folders (its work folder, the lessons folder, the corpora)"
-            case .notRegular(let what): return "a lesson may not use \(what) as a file"
-            case .workFolder(let folder, let why): return "the lesson's work folder \(folder) cannot be made (\(why))"
+            case .writeOutside: return words(.mayNotWriteOutside)
+            case .readOutside: return words(.mayNotReadOutside)
+            case .notRegular(let what): return words(.mayNotUseAsFile, what)
+            case .workFolder(let folder, let why): return words(.workFolderUnmade, folder, why)
             }
         }
     }
@@ -181,11 +186,11 @@ extension Session {
     }
 
     /// The commands a lesson may not run at all, and why.
-    static let commandsRefusedToLessons: [String: String] = [
-        "run": "run a script", "quit": "quit the shell", "lesson": "start a lesson", "lessons": "list the lessons",
-        "next": "move through lessons", "back": "move through lessons", "again": "move through lessons",
-        "hint": "move through lessons", "skip": "move through lessons", "where": "move through lessons",
-        "leave": "move through lessons", "answer": "answer its own questions",
+    static let commandsRefusedToLessons: [String: ShellMessage] = [
+        "run": .mayNotRunScript, "quit": .mayNotQuit, "lesson": .mayNotStartLesson, "lessons": .mayNotListLessons,
+        "next": .mayNotMoveThroughLessons, "back": .mayNotMoveThroughLessons, "again": .mayNotMoveThroughLessons,
+        "hint": .mayNotMoveThroughLessons, "skip": .mayNotMoveThroughLessons, "where": .mayNotMoveThroughLessons,
+        "leave": .mayNotMoveThroughLessons, "answer": .mayNotAnswer,
     ]
 
     /// The commands that read and write no files (their words are text, numbers or names).
@@ -201,13 +206,13 @@ extension Session {
         guard let words = try? tokenize(command), let first = words.first,
             let name = CommandRegistry.command(named: first)?.name
         else { return command }
-        func refuse(_ reason: String) -> LessonRefusal {
-            LessonRefusal(location: location, reason: "a lesson may not " + reason, text: command)
+        func refuse(_ reason: @escaping @Sendable (ShellWords) -> String) -> LessonRefusal {
+            LessonRefusal(location: location, reason: reason, text: command)
         }
         func refuse(_ problem: LessonSandbox.Problem) -> LessonRefusal {
-            LessonRefusal(location: location, reason: problem.reason, text: command)
+            LessonRefusal(location: location, reason: { problem.reason($0) }, text: command)
         }
-        if let reason = Session.commandsRefusedToLessons[name] { throw refuse(reason) }
+        if let reason = Session.commandsRefusedToLessons[name] { throw refuse { $0(reason) } }
         let sandbox = lessonSandbox(for: location.file)
         var rewritten = words
         var changed = false
@@ -265,9 +270,7 @@ extension Session {
                 let file = URL(fileURLWithPath: settings.checkpointFile).deletingLastPathComponent().path
                 let work = try? sandbox.makeWorkFolder()
                 guard let work, let real = LessonSandbox.realPath(file), LessonSandbox.isInside(real, work) else {
-                    throw refuse(
-                        "write outside its work folder (checkpoint-every \(settings.checkpointEvery) writes \(settings.checkpointFile); "
-                            + "a lesson sets checkpoint-file first)")
+                    throw refuse { $0(.mayNotCheckpointOutside, String(settings.checkpointEvery), settings.checkpointFile) }
                 }
             }
         case _ where Session.commandsWithoutFiles.contains(name):
@@ -275,7 +278,7 @@ extension Session {
         default:
             // A command this table does not know (a new one): no word may look like a path out.
             if words.dropFirst().contains(where: LessonSandbox.looksLikePathOut) {
-                throw refuse("name a path outside its work folder")
+                throw refuse { $0(.mayNotNamePathOutside) }
             }
         }
         guard changed else { return command }
@@ -290,7 +293,7 @@ extension Session {
         guard readsFile, let path = arguments.first else { return try term.evaluate(self, arguments) }
         let checked: String
         do { checked = try lessonSandbox(for: location.file).readPath(path) } catch {
-            throw LessonRefusal(location: location, reason: error.reason, text: "{{\(expression)}}")
+            throw LessonRefusal(location: location, reason: { error.reason($0) }, text: "{{\(expression)}}")
         }
         return try term.evaluate(self, [checked] + arguments.dropFirst())
     }
@@ -300,7 +303,7 @@ extension Session {
     func executeSandboxed(_ command: String, at location: LessonLocation) -> Bool {
         let checked: String
         do { checked = try sandboxed(command, at: location) } catch {
-            output.error(error.description)
+            output.error(error.description(in: shellWords))
             return false
         }
         return run(line: limitedForTest(checked))

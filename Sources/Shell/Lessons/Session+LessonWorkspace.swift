@@ -69,7 +69,7 @@ extension Session {
     func requireNoBackgroundTraining(_ action: String) throws(CommandError) {
         collectFinishedJob()
         guard training.job != nil else { return }
-        throw CommandError("training runs in the background: `stop` it first, then \(action) (a lesson has its own model)")
+        throw CommandError { $0(.stopBeforeLesson, action) }
     }
 
     // MARK: - Entering and leaving
@@ -94,16 +94,17 @@ extension Session {
         lessonContext.lessonWorkspace = LessonWorkspaceState(file: lesson.file, name: lesson.name, learner: learner)
         if let saved {
             output.note(
-                "(your workspace in \(lesson.name) is back: text \(safeText(saved.workspace.corpus.name)), "
-                    + "iteration \(saved.workspace.trainer.iteration), t = \(saved.stepping.position))")
+                shellWords(
+                    .workspaceBack, lesson.name, safeText(saved.workspace.corpus.name), String(saved.workspace.trainer.iteration),
+                    String(saved.stepping.position)))
         } else if !startsOver {
             if step > 1 { replay(lesson.steps.prefix(step - 1), of: lesson) }
-            let rebuilt =
-                step > 1 ? "the commands of steps 1–\(step - 1) ran again, quietly, on a fresh workspace" : "a fresh workspace"
+            let words = shellWords
+            let rebuilt = step > 1 ? words(.stepsRanAgain, String(step - 1)) : words(.freshWorkspace)
             if let problem {
-                output.note("warning: the saved workspace of \(lesson.name) cannot be read (\(problem)); " + rebuilt)
+                output.note(words(.workspaceUnreadable, lesson.name, String(describing: problem), rebuilt))
             } else if step > 1 {
-                output.note("(no saved workspace for \(lesson.name): " + rebuilt + ")")
+                output.note(words(.noSavedWorkspace, lesson.name, rebuilt))
             }
         }
         saveLessonWorkspace()
@@ -118,9 +119,7 @@ extension Session {
         if let job = training.job {
             job.stopRequested.store(true, ordering: .relaxed)
             adopt(job)
-            output.note(
-                "(the training in the background stopped at iteration \(workspace.trainer.iteration); it is kept with the lesson)"
-            )
+            output.note(shellWords(.backgroundKeptWithLesson, String(workspace.trainer.iteration)))
         }
         saveLessonWorkspace(force: true)
         let lessonSettings = workspace.settings
@@ -129,8 +128,9 @@ extension Session {
         let back = SettingSpec.all.filter { $0.value(lessonSettings) != $0.value(workspace.settings) }
             .map { "\($0.name) \($0.value(workspace.settings))" }
         output.note(
-            "(your own workspace is back: text \(safeText(workspace.corpus.name)), iteration \(workspace.trainer.iteration)"
-                + (back.isEmpty ? "" : "; your settings again: " + back.joined(separator: ", ")) + ")")
+            shellWords(
+                .ownWorkspaceBack, safeText(workspace.corpus.name), String(workspace.trainer.iteration),
+                back.isEmpty ? "" : shellWords(.settingsAgain, back.joined(separator: ", "))))
     }
 
     /// Saves the lesson's workspace when it changed since the last save (always with `force`);
@@ -144,7 +144,7 @@ extension Session {
             try writeLessonWorkspace(for: state.file)
             state.savedFingerprint = fingerprint
         } catch {
-            if !state.saveFailureReported { output.note("warning: the workspace of \(state.name) was not saved: \(error)") }
+            if !state.saveFailureReported { output.note(shellWords(.workspaceNotSaved, state.name, String(describing: error))) }
             state.saveFailureReported = true
         }
         lessonContext.lessonWorkspace = state

@@ -143,14 +143,15 @@ public final class Session {
         collectFinishedJob()
         let words: [String]
         do { words = try tokenize(line) } catch {
-            output.error(error.message)
+            output.error(error.message(in: shellWords))
             return false
         }
         guard let name = words.first else { return true }
         guard let command = CommandRegistry.command(named: name) else {
             let near = nearest(name, among: CommandRegistry.allNames)
+            let words = shellWords
             output.error(
-                "unknown command '\(shown(name))'" + didYouMean(near) + (near.isEmpty ? " (help lists the commands)" : ""))
+                words(.unknownCommand, shown(name), near.isEmpty ? words(.helpListsCommands) : words.didYouMean(near)))
             return false
         }
         defer { syncLessonWorkspace() }  // a lesson's workspace is saved when it changed, given back when the lesson ended
@@ -158,7 +159,7 @@ public final class Session {
             try command.run(self, Array(words.dropFirst()))
             return true
         } catch let error as CommandError {
-            output.error(error.message)
+            output.error(error.message(in: shellWords))
         } catch is ReportedFailure {
             // already said why (the training guard)
         } catch {

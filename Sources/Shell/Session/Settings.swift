@@ -210,7 +210,7 @@ struct SettingSpec: Sendable {
     static func named(_ name: String) throws(CommandError) -> SettingSpec {
         if let spec = all.first(where: { $0.name == name }) { return spec }
         let near = nearest(name, among: all.map(\.name))
-        throw CommandError("unknown setting '\(shown(name))'" + didYouMean(near) + " (show settings lists them)")
+        throw CommandError { $0(.unknownSetting, shown(name), $0.didYouMean(near)) }
     }
 }
 

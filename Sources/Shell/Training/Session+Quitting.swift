@@ -21,13 +21,12 @@ extension Session {
             return true
         }
         let status = job.currentStatus
+        let words = shellWords
         let position =
-            "iteration \(job.startIteration + status.iterations)"
-            + (status.loss.isFinite ? ", loss \(String(format: "%.4f", status.loss))" : "")
-        output.line(
-            "Training is running in the background (\(position)). y: stop it and quit without saving; n: keep training; "
-                + "save: stop, save it under ~/.charrnn/saved/ and quit.")
-        let question = "Quit? [y/n/save] "
+            words(.atIteration, String(job.startIteration + status.iterations))
+            + (status.loss.isFinite ? words(.lossIs, String(format: "%.4f", status.loss)) : "")
+        output.line(words(.quitWhileTraining, position))
+        let question = words(.quitQuestion)
         while true {
             guard let reply = output.console.readLine(prompt: question) else {
                 // The input ended again (Ctrl-D): nobody is left to answer, so keep the work.
@@ -38,16 +37,16 @@ extension Session {
             case "y", "yes":
                 job.stopRequested.store(true, ordering: .relaxed)
                 adopt(job)
-                output.line("stopped training at iteration \(workspace.trainer.iteration); not saved")
+                output.line(words(.quitStopped, String(workspace.trainer.iteration)))
                 return true
             case "n", "no":
-                output.line("training goes on in the background: `stop` ends it, `save FILE` keeps the weights so far")
+                output.line(words(.quitKeepsTraining))
                 return false
             case "s", "save":
                 stopAndSaveBackground(job)
                 return true
             default:
-                output.line("type y, n or save")
+                output.line(words(.quitTypeAnswer))
             }
         }
     }
@@ -67,13 +66,12 @@ extension Session {
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try checkpoint.write(path: path)
             output.line(
-                "background training stopped at iteration \(trainer.iteration)"
-                    + (training.history.last.map { ", loss \(String(format: "%.4f", $0.loss))" } ?? "")
-                    + "; saved to \(path) (`load \(path)` goes on from there)")
+                shellWords(
+                    .backgroundSaved, String(trainer.iteration),
+                    training.history.last.map { shellWords(.lossIs, String(format: "%.4f", $0.loss)) } ?? "", path))
         } catch {
             output.error(
-                "background training stopped at iteration \(trainer.iteration), but it could not be saved to \(path): "
-                    + safeText(String(describing: error)))
+                shellWords(.backgroundNotSaved, String(trainer.iteration), path, safeText(String(describing: error))))
         }
     }
 

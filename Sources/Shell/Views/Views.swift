@@ -125,7 +125,12 @@ extension Session {
         let input = cache.inputs[t], target = cache.targets[t]
         let small = expanded || !compact
         var lines: [String] = []
-        lines.append(style.bold("t = \(n)") + "   input \(quoted(input)) → target \(quoted(target))")
+        lines.append(
+            style.bold("t = \(n)") + "   input \(quoted(input)) → target \(quoted(target))"
+                + (model.vocabulary.unit == .jamo
+                    ? style.dim(
+                        "   text \"" + composedTail(cache.inputs[0...t], vocabulary: model.vocabulary, graphemes: 4) + "\"")
+                    : ""))
         if small {
             var x = [Float](repeating: 0, count: V)
             x[input] = 1

@@ -50,7 +50,8 @@ extension Session {
     func analysisText(_ option: String?, model: Model) throws(CommandError) -> AnalysisText {
         let limit = analysisCharacterLimit
         func cut(_ count: Int) -> String {
-            count > limit ? " (its first \(limit) of \(count) characters)" : " (\(count) characters)"
+            let units = Session.unitWord(model.vocabulary.unit)  // characters, or jamo: what a step reads
+            return count > limit ? " (its first \(limit) of \(count) \(units))" : " (\(unitCount(count, model.vocabulary.unit)))"
         }
         guard let option else {
             let validation = workspace.corpus.validation
@@ -90,15 +91,18 @@ extension Session {
             text = contents
             name = library.path(of: option) != nil ? option : URL(fileURLWithPath: path).lastPathComponent
         }
-        let characters = Array(text.prefix(limit))
-        guard characters.count >= 2 else { throw CommandError("--text \(shown(option)): the text is too short to analyse") }
+        // In the model's units (a jamo model reads 한 as three steps): a text of n graphemes has at least n units.
         let indices: [Int]
-        do { indices = try model.vocabulary.encode(String(characters)) } catch {
+        do { indices = Array(try model.vocabulary.encode(String(text.prefix(limit))).prefix(limit)) } catch {
             throw CommandError(
                 "--text \(shown(option)): \(error.description) (the model knows the characters of the text it was made for)")
         }
+        guard indices.count >= 2 else { throw CommandError("--text \(shown(option)): the text is too short to analyse") }
+        var total = 0
+        model.vocabulary.unit.forEachUnit(of: text) { _ in total += 1 }
         return AnalysisText(
-            characters: characters, indices: indices, description: "the text of \(name)" + cut(text.count),
+            characters: indices.map { model.vocabulary.characters[$0] }, indices: indices,
+            description: "the text of \(name)" + cut(total),
             option: " --text \(option.contains(" ") ? "'\(option)'" : option)")
     }
 

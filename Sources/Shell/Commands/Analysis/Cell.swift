@@ -56,6 +56,9 @@ extension Commands {
             let unit = try parseUnit(unitName, shape: model.shape)
             let source = try session.analysisText(textSource, model: model)
             let count = source.characters.count
+            // One cell per step: a jamo stands alone as its letter (ㅎ ㅏ ㄴ, each tinted by its own step).
+            let characters = source.characters.map(standaloneUnit)
+            let word = Session.unitWord(model.vocabulary.unit)
             guard from < count else {
                 throw CommandError("--from must be below the text's \(count) characters, not \(from)")
             }
@@ -63,26 +66,29 @@ extension Commands {
             let width = min(session.width, 100)
             let shown =
                 chars.map { min($0, count - from) }
-                ?? screenful(source.characters, from: from, width: width, lines: plain ? 7 : 20)
+                ?? screenful(characters, from: from, width: width, lines: plain ? 7 : 20)
             let end = htmlPath != nil && chars == nil ? count : from + shown
             // The unit's value at a character depends on everything before it: record from the start.
             guard let recording = session.record(model, Array(source.indices[0..<end])) else { return }
             let values = shownActivations(recording, unit)
             if let htmlPath {
                 try writeTintedPage(
-                    path: htmlPath, characters: Array(source.characters[from..<end]), activations: Array(values[from..<end]),
-                    title: "unit \(unit) — \(source.description), characters \(from)…\(end - 1)")
-                session.output.line("wrote \(htmlPath): unit \(unit) over characters \(from)…\(end - 1) of \(source.description)")
+                    path: htmlPath, characters: Array(characters[from..<end]), activations: Array(values[from..<end]),
+                    title: "unit \(unit) — \(source.description), \(word) \(from)…\(end - 1)")
+                session.output.line("wrote \(htmlPath): unit \(unit) over \(word) \(from)…\(end - 1) of \(source.description)")
                 return
             }
             session.output.line(
                 session.style.bold("unit \(unit)") + " (\(session.unitPhrase(unit, model))) over \(source.description): "
-                    + "characters \(from)…\(from + shown - 1) of \(count)")
+                    + "\(word) \(from)…\(from + shown - 1) of \(count)")
             session.output.line(
                 tintLegend(style: session.style) + (unit.kind == .cell ? session.style.dim("   (c drawn as tanh(c))") : ""))
+            if model.vocabulary.unit == .jamo {
+                session.output.note("one letter a step: 한 is ㅎ ㅏ ㄴ, each tinted by its own step")
+            }
             session.output.line(
                 tintedText(
-                    characters: Array(source.characters[from..<(from + shown)]),
+                    characters: Array(characters[from..<(from + shown)]),
                     activations: Array(values[from..<(from + shown)]),
                     style: session.style, width: width))
             if from + shown < count {

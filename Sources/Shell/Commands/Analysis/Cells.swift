@@ -68,7 +68,9 @@ extension Commands {
             if let feature {
                 // Compute the feature first: a bad pattern or a too-rare feature needs no model run.
                 let signal: [Float]
-                do { signal = try feature.signal(for: source.characters) } catch { throw CommandError(String(describing: error)) }
+                do { signal = try feature.inUnits(model.vocabulary.unit).signal(for: source.characters) } catch {
+                    throw CommandError(String(describing: error))
+                }
                 if let problem = searchProblem(signal, feature: feature) { throw CommandError(problem.description) }
                 guard let recording = session.record(model, source.indices),
                     let scores = session.rank(recording, signal: signal, isIndicator: feature.isIndicator, top: top)
@@ -81,11 +83,14 @@ extension Commands {
                 if let best = scores.first {
                     if let htmlPath {
                         try writeTintedPage(
-                            path: htmlPath, characters: source.characters, activations: shownActivations(recording, best.unit),
+                            path: htmlPath, characters: source.characters.map(standaloneUnit),
+                            activations: shownActivations(recording, best.unit),
                             title:
                                 "unit \(best.unit) — \(feature.name) (\(feature.summary)), score \(String(format: "%.3f", best.score)) — \(source.description)"
                         )
-                        session.output.line("wrote \(htmlPath): unit \(best.unit) over \(source.characters.count) characters")
+                        session.output.line(
+                            "wrote \(htmlPath): unit \(best.unit) over "
+                                + unitCount(source.characters.count, model.vocabulary.unit))
                     }
                     session.output.note("see it over the text: cell \(best.unit)" + source.option)
                 }

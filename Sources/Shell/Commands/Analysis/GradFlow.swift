@@ -45,13 +45,18 @@ extension Commands {
 
         func run(in session: Session) throws {
             let model = session.model
-            let characters = Array(session.workspace.corpus.text)
-            guard characters.count >= 2 else { throw CommandError("gradflow needs a text of at least two characters") }
-            let most = min(characters.count - 1, 500)
+            // The text in the model's units (a jamo model takes 한 as three steps): T inputs and the target of step T.
+            let corpus = session.workspace.corpus
+            guard corpus.indices.count >= 2 else { throw CommandError("gradflow needs a text of at least two characters") }
+            guard model.vocabulary == corpus.vocabulary else {
+                throw CommandError("the model was made for another vocabulary than \(corpus.name)'s: corpus or load first")
+            }
+            let most = min(corpus.indices.count - 1, 500)
             let steps =
                 try self.steps.map { s throws(CommandError) in try parseInteger(s, "--steps", in: 1...most) }
                 ?? min(session.workspace.settings.sequenceLength, most)
-            let text = String(characters[0...steps])  // T inputs and the target of step T
+            let indices = Array(corpus.indices.prefix(steps + 1))
+            let text = String(String.UnicodeScalarView(indices.flatMap { model.vocabulary.characters[$0].unicodeScalars }))
             var comparison: (model: Model, label: String, about: String)? = nil
             if let compare {
                 if compare == "lstm" {
@@ -75,6 +80,11 @@ extension Commands {
                     do { checkpoint = try Checkpoint.read(path: compare) } catch {
                         throw CommandError("--compare: \(String(describing: error)) (give lstm or a checkpoint file)")
                     }
+                    guard checkpoint.model.vocabulary.unit == model.vocabulary.unit else {
+                        throw CommandError(
+                            "--compare \(compare): it reads \(Session.unitWord(checkpoint.model.vocabulary.unit)), "
+                                + "the session's model \(Session.unitWord(model.vocabulary.unit)): the steps would not line up")
+                    }
                     do { _ = try checkpoint.model.vocabulary.encode(text) } catch {
                         throw CommandError(
                             "--compare \(compare): its vocabulary does not cover the text: \(String(describing: error))")
@@ -90,14 +100,12 @@ extension Commands {
             session.output.line(
                 session.style.bold("gradflow")
                     + ": ‖∂L_T/∂h_t‖ for t = \(steps) … 1, where L_T = −ln p_T[target] is the loss at T = \(steps) alone, "
-                    + "over the first \(steps) character\(steps == 1 ? "" : "s") of \(session.workspace.corpus.name) from h_0 = 0"
+                    + "over the first \(unitCount(steps, model.vocabulary.unit)) of \(corpus.name) from h_0 = 0"
             )
             var series: [(name: String, values: [Double])] = []
             var flows: [(label: String, flow: GradientFlow)] = []
             let main: GradientFlow
-            do { main = try GradientFlow(model: model, text: text, steps: steps) } catch {
-                throw CommandError(String(describing: error))
-            }
+            main = GradientFlow(model: model, indices: indices, steps: steps)
             let iteration = session.currentTrainer.iteration
             session.output.line(
                 "  \(model.shape.cell.rawValue)  the session's model, H = \(model.shape.hiddenSize), "
