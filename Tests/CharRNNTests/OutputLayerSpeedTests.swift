@@ -4,7 +4,7 @@ import Testing
 @testable import CharRNN
 
 /// The output layer's fast paths (Kernels+Softmax.swift, the decoder of Model+Forward.swift): the
-/// softmax row with its bias and loss, its gradient, and a forward and
+/// softmax row with its bias and loss, its gradient, the sampler's one-pass draw, and a forward and
 /// backward pass large enough that the decoder is cut into two parts of row blocks — each against a
 /// plain double-precision twin or the reference model.
 @Suite struct OutputLayerSpeedTests {
@@ -48,6 +48,70 @@ import Testing
         #expect(abs(dy.reduce(0, +)) < 1e-6)  // Σ p = 1: the gradient sums to zero
     }
 
+    /// The one-pass draw picks the index `SamplingOptions.draw` picks from the double-precision
+    /// distribution for the same uniform number, except within float rounding of a boundary.
+    @Test(arguments: [0.5, 1.0, 1.7])
+    func drawMatchesTheDoublePrecisionDraw(temperature: Double) {
+        let V = 1500
+        let y = Self.logits(V, seed: 11)
+        let options = SamplingOptions(temperature: temperature)
+        let p = options.distribution(logits: y)
+        var cumulative = [Double](repeating: 0, count: V)
+        var total = 0.0
+        for v in 0..<V {
+            total += p[v]
+            cumulative[v] = total
+        }
+        var scratch = [Float](repeating: 0, count: V)
+        var generator = SplitMix64(seed: 5)
+        var agreed = 0
+        for _ in 0..<2000 {
+            let u = generator.nextUnitDouble()
+            var replay = FixedUniform(u: u)
+            let expected = SamplingOptions.draw(p, using: &replay)
+            let drawn = Kernels.drawSoftmax(y, V, temperature: Float(temperature), uniform: u, scratch: &scratch)
+            if drawn == expected {
+                agreed += 1
+            } else {  // only where u sits within rounding of the boundary between the two
+                #expect(abs(drawn - expected) == 1)
+                #expect(abs(cumulative[min(drawn, expected)] - u) < 1e-5, "u \(u): \(drawn) vs \(expected)")
+            }
+        }
+        #expect(agreed >= 1990)
+    }
+
+    @Test func drawNeverPicksAnIndexWithoutMass() {
+        // One logit far above the rest: at a low temperature every other e^((y − max)/T) is 0.
+        var y = [Float](repeating: 0, count: 40)
+        y[23] = 30
+        var scratch = [Float](repeating: 0, count: 40)
+        for u in [0.0, 0.5, 0.999_999_999] {
+            #expect(Kernels.drawSoftmax(y, 40, temperature: 0.01, uniform: u, scratch: &scratch) == 23)
+        }
+        #expect(SamplingOptions(temperature: 0.5).isPlainSoftmax(40))
+        #expect(!SamplingOptions(argmax: true).isPlainSoftmax(40))
+        #expect(!SamplingOptions(temperature: 1e-6).isPlainSoftmax(40))
+        #expect(!SamplingOptions(temperature: 1, topK: 5).isPlainSoftmax(40))
+        #expect(SamplingOptions(temperature: 1, topK: 40).isPlainSoftmax(40))
+    }
+
+    /// The sampler draws each character about as often as softmax says (the fast path end to end).
+    @Test func samplerFollowsTheSoftmax() throws {
+        let vocabulary = try Vocabulary(characters: Array("abcd"))
+        var g = SplitMix64(seed: 2)
+        let model = Model(vocabulary: vocabulary, cell: .rnn, hiddenSize: 8, layers: 1, initialization: .pytorch, using: &g)
+        var stepper = Stepper(model: model)
+        let p = SamplingOptions().distribution(logits: stepper.feed(0))
+        var counts = [0, 0, 0, 0]
+        let n = 40_000
+        var generator = SplitMix64(seed: 9)
+        for _ in 0..<n {  // one character after "a", from h_0 = 0, each time
+            let text = model.sample(feeding: [0], from: nil, length: 1, using: &generator)
+            counts[vocabulary.index(of: text.first!)!] += 1
+        }
+        for v in 0..<4 { #expect(abs(Double(counts[v]) / Double(n) - p[v]) < 0.01, "\(v): \(counts[v]) vs \(p[v])") }
+    }
+
     /// A batch large enough that the output layer runs as two parts of 64-row blocks (rows 0 ..< 72
     /// and 72 ..< 136): loss and every gradient equal the reference model's.
     @Test(arguments: [CellKind.rnn, .lstm])
@@ -74,4 +138,10 @@ import Testing
             #expect(abs(sum - 1) < 1e-5)
         }
     }
+}
+
+/// A generator whose first unit double is `u` (the draw's one uniform number, replayed).
+private struct FixedUniform: RandomNumberGenerator {
+    var u: Double
+    mutating func next() -> UInt64 { UInt64(u * 0x1.0p53) << 11 }
 }
