@@ -43,17 +43,8 @@ extension Kernels {
     static func softmaxGradient(
         _ p: UnsafePointer<Float>, target: Int, scale s: Float, into dy: UnsafeMutablePointer<Float>, _ count: Int
     ) {
-        let f = Vector(repeating: s)
-        var i = 0
-        while i + width <= count {
-            store(load(p + i) * f, dy + i)
-            i += width
-        }
-        while i < count {
-            dy[i] = p[i] * s
-            i += 1
-        }
-        dy[target] -= s
+        scale(p, by: s, into: dy, count)  // p · scale
+        dy[target] -= s  // − onehot(target) · scale
     }
 
     /// Draws an index from softmax(y / temperature) with the uniform number `u` in [0, 1): the

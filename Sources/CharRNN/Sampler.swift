@@ -80,8 +80,9 @@ public struct SamplingOptions: Sendable, Equatable {
 /// A model stepping one character at a time with batch 1: the sampler's and `predict`'s engine.
 ///
 /// The lean path: no cache, nothing kept but h (and c); each step is matrix × vector products on
-/// the weights as stored (`Kernels.multiplyVectorTransposed`) and the same cell math as the
-/// batched forward pass (`Model.cellStep`). Nothing grows however long it runs. Everything a step
+/// the weights as stored (`Kernels.multiplyVectorTransposed`; the first layer's input column is a
+/// row of a transposed copy of W_xh) and the same cell math as the batched forward pass
+/// (`Model.cellStep`). Nothing grows however long it runs. Everything a step
 /// writes lives in one block of memory with named parts (`Layout`), as llm.c keeps its activations:
 /// a step borrows the weights and that block once.
 public struct Stepper: Sendable {
