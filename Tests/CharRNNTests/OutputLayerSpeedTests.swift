@@ -145,3 +145,24 @@ private struct FixedUniform: RandomNumberGenerator {
     var u: Double
     mutating func next() -> UInt64 { UInt64(u * 0x1.0p53) << 11 }
 }
+
+/// The one-hot gather's gradient with few rows against a large vocabulary (batch 1 × 25 steps,
+/// V = 1,500: the plain scatter, not the transposed copy) adds the same values in the same order as
+/// the reference loop: the same bits.
+@Suite struct FewRowsScatterTests {
+    @Test(arguments: [(25, 100, 1500), (25, 256, 101)])
+    func scatterEqualsThePlainLoop(M: Int, N: Int, V: Int) {
+        var g = SplitMix64(seed: UInt64(M + N + V))
+        let index = (0..<M).map { _ in Int(g.next() % UInt64(V / 10)) }  // repeats: a column added to twice
+        let d = (0..<(M * N)).map { _ in Float(g.nextUnitDouble() - 0.5) }
+        let w = (0..<(N * V)).map { _ in Float(g.nextUnitDouble() - 0.5) }
+        var fast = w, plain = w
+        index.withUnsafeBufferPointer { x in
+            d.withUnsafeBufferPointer { d in
+                fast.withUnsafeMutableBufferPointer { Kernels.scatterAddColumns(M, N, V, x.baseAddress!, d.baseAddress!, $0.baseAddress!) }
+            }
+        }
+        Kernels.Reference.scatterAddColumns(M, N, V, index, d, &plain)
+        #expect(fast == plain)
+    }
+}
