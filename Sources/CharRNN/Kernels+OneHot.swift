@@ -46,13 +46,14 @@ extension Kernels {
     /// dW (N, V): column index[m] += row m of D (M, N), for m in order. The gradient of the
     /// one-hot gather. Accumulated in a transposed copy (V, N), where each column is a contiguous
     /// row (columns of it split over both cores when large), then written back: the same additions
-    /// in the same order as the plain loop.
+    /// in the same order as the plain loop. Few rows against a large vocabulary (4·M < V: batch 1 at
+    /// V = 1,500) take the plain loop itself: M·N scattered adds cost less than the two transposes' 2·V·N moves.
     public static func scatterAddColumns(
         _ M: Int, _ N: Int, _ V: Int, _ index: UnsafePointer<Int>,
         _ D: UnsafePointer<Float>, _ dW: UnsafeMutablePointer<Float>
     ) {
         guard M > 0, N > 0 else { return }
-        if M < 4 {
+        if M < 4 || 4 * M < V {
             for m in 0..<M {
                 let column = index[m]
                 let d = D + m * N

@@ -77,14 +77,20 @@ extension Kernels {
 
     /// x[i] ·= factor over `count` floats.
     static func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, _ count: Int) {
+        scale(x, by: factor, into: x, count)
+    }
+
+    /// out[i] = x[i] · factor over `count` floats (out may be x).
+    @inline(__always)
+    static func scale(_ x: UnsafePointer<Float>, by factor: Float, into out: UnsafeMutablePointer<Float>, _ count: Int) {
         let f = Vector(repeating: factor)
         var i = 0
         while i + width <= count {
-            store(load(x + i) * f, x + i)
+            store(load(x + i) * f, out + i)
             i += width
         }
         while i < count {
-            x[i] *= factor
+            out[i] = x[i] * factor
             i += 1
         }
     }

@@ -83,29 +83,45 @@ extension Model {
         for i in gradients.indices { gradients[i].values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         if trace.layers.count != shape.layers { trace.layers = Array(repeating: LayerBackwardTrace(), count: shape.layers) }
 
-        // dy_t = (p_t − onehot(target_t)) · lossScale
+        // The decoder, each part of the T·B rows (one per core) in blocks of rows that stay in its
+        // cache from dy to its product (row t·B + b is step t, stream b):
+        //   dy_t = (p_t − onehot(target_t)) · lossScale (· w_t)     dH_top = dY · W_hy
+        // then all rows at once: dW_hy += dYᵀ H_top, db_y += Σ dY.
+        let (wy, by) = decoderIndices
         resize(&trace.dLogits, T * B * V)
+        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above
         if let stepWeights { precondition(stepWeights.count == T, "stepWeights needs one weight per step") }
-        trace.dLogits.withUnsafeMutableBufferPointer { dy in
-            cache.probabilities.withUnsafeBufferPointer { p in
-                cache.targets.withUnsafeBufferPointer { targets in
-                    Model.forEachRow(T * B, width: V) { row in  // row t·B + b is step t, stream b
-                        let d = dy.baseAddress! + row * V, pr = p.baseAddress! + row * V
-                        for v in 0..<V { d[v] = pr[v] * lossScale }
-                        d[targets[row]] -= lossScale
-                        if let stepWeights {  // dy_t ·= w_t
-                            let w = stepWeights[row / B]
-                            for v in 0..<V { d[v] *= w }
+        do {
+            var outputs = [trace.dLogits, trace.fromAbove]  // moved out to be written
+            (trace.dLogits, trace.fromAbove) = ([], [])
+            defer { (trace.dLogits, trace.fromAbove) = (outputs[0], outputs[1]) }
+            cache.targets.withUnsafeBufferPointer { targets in
+                borrow(reading: [cache.probabilities, parameters[wy].values], writing: &outputs) { read, write in
+                    let p = read[0].baseAddress!, Why = read[1].baseAddress!
+                    let dy = write[0].baseAddress!, dh = write[1].baseAddress!
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: V * H) { packed in
+                        let P = packed.baseAddress!
+                        Kernels.pack(V, H, Why, transposed: false, into: P)  // W_hy: (V, H), packed once for every row
+                        let parts = Model.decoderParts(T * B, V: V, H: H)
+                        Kernels.parallel(parts.count) { part in
+                            var r0 = parts[part].0
+                            while r0 < parts[part].1 {
+                                let r1 = min(parts[part].1, r0 + Model.decoderBlock)
+                                for row in r0..<r1 {  // dy = (p − onehot(target)) · lossScale · w_t
+                                    let scale = stepWeights.map { lossScale * $0[row / B] } ?? lossScale
+                                    Kernels.softmaxGradient(
+                                        p + row * V, target: targets[row], scale: scale, into: dy + row * V, V)
+                                }
+                                // dH_top = dY · W_hy: (r1 − r0, V) · (V, H) → (r1 − r0, H), written (not added)
+                                Kernels.multiplyPacked(r1 - r0, H, V, dy + r0 * V, rowStride: V, columnStride: 1, P, dh + r0 * H)
+                                r0 = r1
+                            }
                         }
                     }
                 }
             }
         }
-
-        // Decoder, all steps at once: dW_hy += dYᵀ H_top, db_y += Σ dY, dH_top = dY · W_hy.
-        let (wy, by) = decoderIndices
         let top = cache.layers[shape.layers - 1].hidden
-        resize(&trace.fromAbove, T * B * H)  // the gradient reaching h_t from above, written below
         trace.dLogits.withUnsafeBufferPointer { dy in
             top.withUnsafeBufferPointer { h in
                 var decoder = [gradients[wy].values, gradients[by].values]  // moved out to be written
@@ -116,11 +132,6 @@ extension Model {
                     Kernels.multiplyAddTransposedA(
                         V, H, T * B, dy.baseAddress!, h.baseAddress! + B * H, write[0].baseAddress!,
                         sums: write[1].baseAddress!)
-                }
-            }
-            parameters[wy].values.withUnsafeBufferPointer { Why in
-                trace.fromAbove.withUnsafeMutableBufferPointer { dh in
-                    Kernels.multiply(T * B, H, V, dy.baseAddress!, Why.baseAddress!, dh.baseAddress!)
                 }
             }
         }

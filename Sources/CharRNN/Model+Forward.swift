@@ -225,19 +225,29 @@ extension Model {
         let top = cache.layers[shape.layers - 1].hidden
         cache.targets.withUnsafeBufferPointer { targets in
             borrow(reading: [parameters[wy].values, parameters[by].values, top], writing: &outputs) { read, write in
-                let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress!
-                let y = write[0].baseAddress!, p = write[1].baseAddress!, losses = write[2]
-                for row in 0..<(T * B) { (y + row * V).update(from: by, count: V) }
-                Kernels.multiplyAddTransposedB(T * B, V, H, h + B * H, Why, y)  // h_1 … h_T: rows B ..< (T + 1)·B
-                // p_t = softmax(y_t), max-shifted; loss_t = −ln p_t[target] = log Σ exp(y − max) − (y_target − max).
-                // Rows in chunks over both cores (each row's arithmetic is its own).
-                Model.forEachRow(T * B, width: V) { row in
-                    let yr = y + row * V, pr = p + row * V
-                    let maximum = Kernels.maximum(yr, V)
-                    let sum = Kernels.exponentials(yr, minus: maximum, into: pr, V)  // p ∝ e^(y − max)
-                    Kernels.scale(pr, by: 1 / sum, V)
-                    if hasTargets {
-                        losses[row] = logf(sum) - (yr[targets[row]] - maximum)
+                let Why = read[0].baseAddress!, by = read[1].baseAddress!, h = read[2].baseAddress! + B * H  // h_1 … h_T
+                let y = write[0].baseAddress!, p = write[1].baseAddress!, losses = hasTargets ? write[2].baseAddress : nil
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: H * V) { packed in
+                    let P = packed.baseAddress!
+                    Kernels.pack(H, V, Why, transposed: true, into: P)  // W_hyᵀ: (H, V), packed once for every row
+                    // Each part of the T·B rows (one per core) in blocks of rows that stay in its cache
+                    // from the product to the softmax.
+                    let parts = Model.decoderParts(T * B, V: V, H: H)
+                    Kernels.parallel(parts.count) { part in
+                        var r0 = parts[part].0
+                        while r0 < parts[part].1 {
+                            let r1 = min(parts[part].1, r0 + Model.decoderBlock)
+                            // y = h · W_hyᵀ: (r1 − r0, H) · (H, V) → (r1 − r0, V), written (not added)
+                            Kernels.multiplyPacked(r1 - r0, V, H, h + r0 * H, rowStride: H, columnStride: 1, P, y + r0 * V)
+                            for row in r0..<r1 {
+                                // y += b_y; p = softmax(y), max-shifted;
+                                // loss = −ln p[target] = ln Σ e^(y − max) − (y[target] − max)
+                                let yr = y + row * V
+                                let (maximum, sum) = Kernels.softmax(yr, adding: by, into: p + row * V, V)
+                                if let losses { losses[row] = logf(sum) - (yr[targets[row]] - maximum) }
+                            }
+                            r0 = r1
+                        }
                     }
                 }
             }
@@ -306,14 +316,19 @@ extension Model {
 }
 
 extension Model {
-    /// Calls `body(row)` for every row 0 ..< rows of a (rows, width) array, in chunks of rows over
-    /// both cores when there are many (rows · width ≥ 2¹⁵); the rows must be independent.
-    static func forEachRow(_ rows: Int, width: Int, _ body: (Int) -> Void) {
-        let chunks = rows * width >= 1 << 15 ? Kernels.parallelChunks : 1
-        let rowsPerChunk = (rows + chunks - 1) / chunks
-        Kernels.parallel(chunks) { chunk in
-            for row in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) { body(row) }
-        }
+    /// Rows of the output layer a part multiplies and normalises at a time: 64 rows of V logits
+    /// (384 KB at V = 1,500) stay in the core's L2 cache from the product to the softmax.
+    static let decoderBlock = 64
+
+    /// The parts the output layer's T·B rows are cut into, one per core: two halves (the first a
+    /// multiple of 8 rows, the micro-kernel's tile) when each holds a block of rows or more and the
+    /// product (rows · V · H multiply-adds) is large enough to share; else one part, whose products
+    /// split their columns over the cores instead (batch 1: 25 rows). A fixed function of the sizes:
+    /// the same results on any machine.
+    static func decoderParts(_ rows: Int, V: Int, H: Int) -> [(Int, Int)] {
+        guard rows >= 2 * decoderBlock && rows * V * H >= Kernels.parallelThreshold else { return [(0, rows)] }
+        let middle = (rows / 2 + 7) & ~7
+        return [(0, middle), (middle, rows)]
     }
 
     /// The parts the batch is cut into for the recurrence, one per core: rows b0 ..< b1 of each

@@ -58,6 +58,13 @@ public struct SamplingOptions: Sendable, Equatable {
         for v in 0..<V { p[v] /= sum }
     }
 
+    /// True when the draw is from the whole softmax(y / temperature) over V characters: no argmax,
+    /// a temperature above 0 (and not so small that e^(−1/T) underflows a float), no top-k that
+    /// keeps fewer than V. The sampler then draws with `Kernels.drawSoftmax`.
+    func isPlainSoftmax(_ V: Int) -> Bool {
+        !argmax && temperature >= 1e-3 && temperature.isFinite && (topK.map { $0 <= 0 || $0 >= V } ?? true)
+    }
+
     /// Draws an index from a distribution with one uniform number.
     public static func draw(_ p: [Double], using generator: inout some RandomNumberGenerator) -> Int {
         let u = generator.nextUnitDouble()
@@ -73,14 +80,17 @@ public struct SamplingOptions: Sendable, Equatable {
 /// A model stepping one character at a time with batch 1: the sampler's and `predict`'s engine.
 ///
 /// The lean path: no cache, nothing kept but h (and c); each step is matrix × vector products on
-/// the weights as stored (`Kernels.multiplyVectorTransposed`) and the same cell math as the
-/// batched forward pass (`Model.cellStep`). Nothing grows however long it runs. Everything a step
+/// the weights as stored (`Kernels.multiplyVectorTransposed`; the first layer's input column is a
+/// row of a transposed copy of W_xh) and the same cell math as the batched forward pass
+/// (`Model.cellStep`). Nothing grows however long it runs. Everything a step
 /// writes lives in one block of memory with named parts (`Layout`), as llm.c keeps its activations:
 /// a step borrows the weights and that block once.
 public struct Stepper: Sendable {
     /// The model.
     public let model: Model
-    /// The model's parameter arrays, in `parameters`' order (taken once: a step borrows them all).
+    /// The model's parameter arrays, in `parameters`' order, then W_xhᵀ of the first layer (V, G·H):
+    /// the column x picks is one contiguous row of it (in W_xh it is G·H floats a row of V apart —
+    /// at V = 1,500, a cache miss each). Taken once: a step borrows them all.
     private let weights: [[Float]]
     /// Where each layer's W_ih, W_hh, b_ih, b_hh and the decoder's W_hy, b_y are in `weights`.
     private let layerIndices: [(Int, Int, Int, Int?)], decoderIndices: (Int, Int)
@@ -139,11 +149,17 @@ public struct Stepper: Sendable {
     /// A stepper at h_0 = 0 (or at a given state).
     public init(model: Model, state: RecurrentState? = nil) {
         self.model = model
-        weights = model.parameters.map(\.values)
+        let parameters = model.parameters.map(\.values)
         layerIndices = (0..<model.shape.layers).map { model.layerIndices($0) }
         decoderIndices = model.decoderIndices
         layout = Layout(model.shape)
         memory = [Float](repeating: 0, count: layout.count)
+        let GH = model.shape.cell.gateCount * model.shape.hiddenSize, V = model.shape.vocabularySize
+        var columns = [Float](repeating: 0, count: GH * V)
+        parameters[layerIndices[0].0].withUnsafeBufferPointer { Wih in
+            columns.withUnsafeMutableBufferPointer { Kernels.transpose(GH, V, Wih.baseAddress!, into: $0.baseAddress!) }
+        }
+        weights = parameters + [columns]
         if let state { self.state = state }
     }
 
@@ -165,8 +181,8 @@ public struct Stepper: Sendable {
                 let (wi, wh, bi, bh) = layerIndices[k]
                 let Wih = parameters[wi].baseAddress!, Whh = parameters[wh].baseAddress!
                 let In = shape.inputSize(layer: k), h = part(layout.h(k)), c = part(layout.c(k))
-                if k == 0 {  // W_xh x: the column of the character
-                    for q in 0..<GH { ip[q] = Wih[q * In + index] }
+                if k == 0 {  // W_xh x: the column of the character, a row of W_xhᵀ
+                    ip.update(from: parameters[parameters.count - 1].baseAddress! + index * GH, count: GH)
                 } else {  // W_ih h (the layer below's new h): (G·H, H) · (H)
                     ip.update(repeating: 0, count: GH)
                     Kernels.multiplyVectorTransposed(GH, In, part(layout.h(k - 1)), Wih, ip)
@@ -223,9 +239,22 @@ extension Model {
         for i in indices { stepper.advance(i) }
         var text = ""
         var p: [Double] = []
+        let V = vocabulary.count, softmaxOnly = options.isPlainSoftmax(V)
+        var numerators = [Float](repeating: 0, count: softmaxOnly ? V : 0)  // e^((y − max) / T): (V)
         for _ in 0..<length {
-            stepper.withLogits { options.distribution(logits: $0, into: &p) }
-            let next = SamplingOptions.draw(p, using: &generator)
+            let next: Int
+            if softmaxOnly {  // p = softmax(y / T) and the draw in one vectorised pass, in single precision
+                let u = generator.nextUnitDouble()
+                next = stepper.withLogits { y in
+                    numerators.withUnsafeMutableBufferPointer { e in
+                        Kernels.drawSoftmax(
+                            y.baseAddress!, V, temperature: Float(options.temperature), uniform: u, scratch: e.baseAddress!)
+                    }
+                }
+            } else {  // top-k or argmax: the distribution in double precision, then the draw
+                stepper.withLogits { options.distribution(logits: $0, into: &p) }
+                next = SamplingOptions.draw(p, using: &generator)
+            }
             let character = vocabulary.characters[next]
             text.append(character)
             if !onCharacter(character) { break }
