@@ -291,6 +291,18 @@ extension LessonTerm {
                 }
                 return samples.isEmpty || samples.contains(where: holds)
             },
+            .condition(
+                "at iteration N CONDITION", .many,
+                "CONDITION, for a claim about the model after N iterations (`at iteration 2000 gradient ratio 25 below 0.2`): "
+                    + "the model must be at iteration N; under test, training cut before N skips the check"
+            ) { session, arguments throws(LessonTermError) in
+                guard arguments.count >= 2 else { throw LessonTermError("write: at iteration N CONDITION") }
+                let iteration = try lessonInteger(arguments[0], "N")
+                let claim = arguments.dropFirst().joined(separator: " ")
+                _ = try LessonTerm.match(claim, kind: .condition)  // a misspelt claim fails even when it is skipped
+                guard try session.modelIsAt(iteration: iteration, claim: claim) else { return true }
+                return try session.evaluateCondition(claim)
+            },
             .value(
                 "time to iteration N", .one,
                 "how long training from the current iteration to iteration N takes here, from a few iterations timed now: `about {{time to iteration 700}}`"

@@ -10,15 +10,34 @@ extension Session {
     /// so). Throws when there is no such sample otherwise.
     func trainingSample(at iteration: Int) throws(LessonTermError) -> String? {
         if let sample = lessonContext.trainingSamples[iteration] { return sample }
-        let underTest =
-            lessonContext.trainingLimit != nil || lessonContext.trainingSeconds != nil || lessonContext.trainingUntil != nil
-        if underTest, currentTrainer.iteration < iteration {
+        if lessonTrainingIsLimited, currentTrainer.iteration < iteration {
             output.note(
                 "(under test: no sample at iteration \(iteration): training was cut at iteration "
                     + "\(currentTrainer.iteration); the check is skipped — .ci/lesson-samples checks it at full length)")
             return nil
         }
         throw LessonTermError("no sample was printed after iteration \(iteration) (set sample-at \(iteration), then train)")
+    }
+
+    /// Whether a lesson's `train` runs under a test-time limit (iterations, seconds or a cap:
+    /// lessons/README.md, "Lessons under test"), so that training may stop before the lesson says.
+    var lessonTrainingIsLimited: Bool {
+        lessonContext.trainingLimit != nil || lessonContext.trainingSeconds != nil || lessonContext.trainingUntil != nil
+    }
+
+    /// Whether a claim about the model at `iteration` can be checked now: true when the model is at
+    /// that iteration; false when a lesson runs under test and its training was cut before it (the
+    /// check is then skipped, and the transcript says so). Throws when the model is elsewhere otherwise.
+    func modelIsAt(iteration: Int, claim: String) throws(LessonTermError) -> Bool {
+        let now = currentTrainer.iteration
+        if now == iteration { return true }
+        if lessonTrainingIsLimited, now < iteration {
+            output.note(
+                "(under test: training was cut at iteration \(now), before \(iteration); the check \"\(claim)\" "
+                    + "is skipped — .ci/lesson-samples checks it at full length)")
+            return false
+        }
+        throw LessonTermError("the claim is about iteration \(iteration), but the model is at iteration \(now)")
     }
 
     /// Seconds `train --until target` will take from the current iteration: a few iterations of
