@@ -3,12 +3,73 @@ import Testing
 
 @testable import CharRNN
 
-/// The batched LSTM's speed work keeps every bit: the optimizer's update into spare arrays (both
-/// cores, in pieces) against the update in place; the clipping pass in pieces against the plain
-/// serial sums.
+/// The batched LSTM's speed work keeps every bit: the fused LSTM step (the recurrent product with the
+/// cell's equations in its epilogue, `Model.lstmStep`) against the product then the cell step; the
+/// optimizer's update into spare arrays (both cores, in pieces) against the update in place; the
+/// clipping pass in pieces against the plain serial sums.
 @Suite struct LSTMSpeedTests {
     static func random(_ count: Int, _ generator: inout SplitMix64, scale: Double = 1) -> [Float] {
         (0..<count).map { _ in Float((generator.nextUnitDouble() * 2 - 1) * scale) }
+    }
+
+    /// One LSTM step of M rows, H units: by `Kernels.multiplyPacked` then `Model.cellStep`, and by
+    /// `Model.lstmStep` from the gate-paired panels — the same a, gates, c, h and W_hh h_{t-1}, bit for
+    /// bit. M covers the 8-row, 4-row and single-row tiles; H = 272 sums k in two blocks of `kBlock`;
+    /// with `gather`, the first layer's input columns are copied inside the step.
+    @Test(arguments: [(1, 16), (4, 48), (5, 32), (13, 64), (16, 272)], [false, true])
+    func fusedStepEqualsProductThenCell(shape: (Int, Int), gather: Bool) {
+        let (M, H) = shape, GH = 4 * H, V = 7
+        var g = SplitMix64(seed: UInt64(M * 1000 + H))
+        let Whh = Self.random(GH * H, &g, scale: 0.2), hPrev = Self.random(M * H, &g), cPrev = Self.random(M * H, &g)
+        let bih = Self.random(GH, &g), bhh = Self.random(GH, &g), Wt = Self.random(V * GH, &g)
+        let x = (0..<M).map { ($0 * 5 + 3) % V }
+        let ipGiven = gather ? (0..<(M * GH)).map { Wt[x[$0 / GH] * GH + $0 % GH] } : Self.random(M * GH, &g)
+
+        /// The step's outputs: W_ih x (as copied), W_hh h_{t-1}, a, gates, h, c.
+        func run(fused: Bool) -> [[Float]] {
+            var outputs: [[Float]] = [
+                fused && gather ? [Float](repeating: .nan, count: M * GH) : ipGiven,
+                [Float](repeating: .nan, count: M * GH), [Float](repeating: .nan, count: M * GH),
+                [Float](repeating: .nan, count: M * GH), [Float](repeating: .nan, count: M * H),
+                [Float](repeating: .nan, count: M * H), [Float](repeating: 0, count: GH * H),
+            ]
+            borrow(reading: [Whh, hPrev, cPrev, bih, bhh, Wt], writing: &outputs) { r, w in
+                let step = CellStep(
+                    H: H, inputProjection: w[0].baseAddress!, recurrentProjection: w[1].baseAddress!, bih: r[3].baseAddress!,
+                    bhh: r[4].baseAddress!, hPrev: r[1].baseAddress!, cPrev: r[2].baseAddress!, a: w[2].baseAddress!,
+                    gates: w[3].baseAddress!, h: w[4].baseAddress!, c: w[5].baseAddress!)
+                if fused {
+                    Kernels.packGatePairs(H, H, r[0].baseAddress!, into: w[6].baseAddress!)
+                    x.withUnsafeBufferPointer { x in
+                        Model.lstmStep(
+                            rows: M, step, recurrent: w[1].baseAddress!, packedGatePairs: w[6].baseAddress!,
+                            columns: gather ? (r[5].baseAddress!, x.baseAddress!) : nil)
+                    }
+                } else {
+                    Kernels.pack(H, GH, r[0].baseAddress!, transposed: true, into: w[6].baseAddress!)
+                    Kernels.multiplyPacked(
+                        M, GH, H, r[1].baseAddress!, rowStride: H, columnStride: 1, w[6].baseAddress!, w[1].baseAddress!)
+                    Model.cellStep(.lstm, rows: M, step)
+                }
+            }
+            return Array(outputs[0..<6])
+        }
+        let plain = run(fused: false), fused = run(fused: true)
+        let names = ["W_ih x", "W_hh h", "a", "gates", "h", "c"]
+        for i in 0..<6 {
+            #expect(
+                plain[i].map(\.bitPattern) == fused[i].map(\.bitPattern), "\(names[i]) differs, M = \(M), H = \(H)")
+        }
+        // and the product is right: W_hh h_{t-1} by plain sums, to rounding
+        var worst: Float = 0
+        for m in 0..<M {
+            for n in 0..<GH {
+                var sum: Float = 0
+                for k in 0..<H { sum += hPrev[m * H + k] * Whh[n * H + k] }
+                worst = max(worst, abs(sum - fused[1][m * GH + n]))
+            }
+        }
+        #expect(worst < 1e-4)
     }
 
     /// A model's parameters and gradients large enough (> 2¹⁶ entries) for the split over both cores,
