@@ -234,6 +234,62 @@ extension Model {
         }
     }
 
+    /// Whether `lstmStep` can run a layer of H units (its unit blocks are whole vectors).
+    static func fusesLSTMStep(_ cell: CellKind, hiddenSize H: Int) -> Bool {
+        cell == .lstm && H % Kernels.width == 0 && H > 0
+    }
+
+    /// One LSTM step for rows 0 ..< M with the cell's equations in the recurrent product's epilogue:
+    ///   W_hh h_{t-1} (M, 4·H) = h_{t-1} (M, H) · W_hhᵀ, written to `recurrent` (= s.recurrentProjection)
+    /// a tile at a time — 8 rows (then 4, then 1) × the four gates of 16 units, from two panels of
+    /// `Kernels.packGatePairs` (i f, then g o) —, and as soon as a tile is done, `LSTMEquations.forward`
+    /// for its rows and units, while its W_hh h_{t-1} is still in L1 (no second pass over the step).
+    /// The same tiles, the same order of summation (k in blocks of `Kernels.kBlock`) and the same
+    /// equations as `Kernels.multiplyPacked` then `cellStep`: the same bits.
+    /// With `columns` (the first layer: Wᵀ (V, 4·H) and the step's characters x, one per row), the
+    /// input projection W_xh x_t = Wᵀ[x_t] is copied into s.inputProjection just before the equations
+    /// read it, four gates × 16 units at a time, rather than by a pass of its own.
+    static func lstmStep(
+        rows M: Int, _ s: CellStep, recurrent: UnsafeMutablePointer<Float>, packedGatePairs P: UnsafePointer<Float>,
+        columns: (Wt: UnsafePointer<Float>, x: UnsafePointer<Int>)? = nil
+    ) {
+        let H = s.H, GH = 4 * H, K = H, w = Kernels.width
+        debugCheck(UnsafePointer(recurrent) == s.recurrentProjection, "the step's W_hh h_{t-1} is written to `recurrent`")
+        var m = 0
+        while m < M {
+            let r = m + 8 <= M ? 8 : m + 4 <= M ? 4 : 1  // the product's tile for row m (`multiplyAddPanel`)
+            for u in 0..<(H / w) {  // units j = 16u ..< 16u + 16
+                for pair in 0..<2 {  // gates i f, then g o: one 32-column panel each
+                    let panel = P + (2 * u + pair) * 2 * w * K
+                    let c = recurrent + m * GH + 2 * pair * H + w * u  // gate 2·pair's block; the other H further
+                    var k0 = 0
+                    while k0 < K {  // Σ_k h_{t-1}[m, k] · W_hh[gate unit, k], k in blocks
+                        let kc = min(Kernels.kBlock, K - k0), add = k0 > 0
+                        let a = s.hPrev + m * H + k0, b = panel + k0 * 2 * w
+                        switch r {
+                        case 8: Kernels.tile8x32(kc, a, H, 1, b, 2 * w, c, GH, add, second: H)
+                        case 4: Kernels.tile4x32(kc, a, H, 1, b, 2 * w, c, GH, add, second: H)
+                        default: Kernels.tile1x32(kc, a, 1, b, 2 * w, c, add, second: H)
+                        }
+                        k0 += kc
+                    }
+                }
+                if let columns {  // W_xh x_t for these rows and units: the columns of W_xh that x_t's one picks
+                    let input = UnsafeMutablePointer(mutating: s.inputProjection)
+                    for b in m..<(m + r) {
+                        for q in 0..<4 {
+                            let k = q * H + w * u
+                            Kernels.store(Kernels.load(columns.Wt + columns.x[b] * GH + k), input + b * GH + k)
+                        }
+                    }
+                }
+                // a_t, the gates, c_t and h_t of these rows and units: the legend's equations
+                for b in m..<(m + r) { LSTMEquations.forward(Kernels.Vector.self, s, row: b, unit: w * u) }
+            }
+            m += r
+        }
+    }
+
     /// One step of one layer's backward pass for rows 0 ..< B of `s`: writes da_t, the recurrent
     /// side's gradient (and dc_t), given dh_t.
     @inline(__always)

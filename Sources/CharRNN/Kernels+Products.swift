@@ -184,6 +184,32 @@ extension Kernels {
         }
     }
 
+    /// Packs W_hhᵀ for the fused LSTM step (`Model.lstmStep`, CellMath.swift), W_hh stored (4·H, K)
+    /// with the gates i f g o as blocks of H rows: 32-column panels as `pack`'s, each pairing two gates
+    /// of the same 16 units — panel 2u holds, for every k, gate i's units 16u ..< 16u + 16 then gate f's,
+    /// panel 2u + 1 gate g's then gate o's — so that one unit block's four gates are done together.
+    /// H a multiple of 16; `destination` holds K·4·H floats. Large matrices are packed by both cores.
+    static func packGatePairs(_ K: Int, _ H: Int, _ W: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>) {
+        debugCheck(H % width == 0, "gate pairs need H a multiple of \(width)")
+        let panels = 4 * H / (2 * width)
+        let chunks = K * 4 * H >= 1 << 18 ? parallelChunks : 1
+        let panelsPerChunk = (panels + chunks - 1) / chunks
+        parallel(chunks) { chunk in
+            for p in (chunk * panelsPerChunk)..<min(panels, (chunk + 1) * panelsPerChunk) {
+                let u = p / 2, pair = p % 2  // units 16u ..< 16u + 16, gates 2·pair and 2·pair + 1
+                let first = W + (2 * pair * H + width * u) * K, second = first + H * K  // their rows of W_hh
+                let panel = destination + p * 2 * width * K
+                for k in 0..<K {  // panel[k, j] = W_hh[row j, k]: written in order
+                    let out = panel + k &* (2 * width)
+                    for j in 0..<width {
+                        out[j] = first[j &* K &+ k]
+                        out[width + j] = second[j &* K &+ k]
+                    }
+                }
+            }
+        }
+    }
+
     /// The panels of columns n0 ..< n1 of `pack` (n0 a multiple of 32).
     static func packColumns(
         _ n0: Int, _ n1: Int, _ K: Int, _ N: Int, _ B: UnsafePointer<Float>, transposed: Bool,
@@ -271,13 +297,15 @@ extension Kernels {
     }
 
     /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators
-    /// (`add` false: C = Σ_k …, C not read — as every tile below). With `copy` (A's rows contiguous,
+    /// (`add` false: C = Σ_k …, C not read — as every tile below). The tile's second 16 columns go to
+    /// C[m, second ..< second + 16] (`second` 16: beside the first; the fused LSTM step puts another
+    /// gate's block there, `Model.lstmStep` in CellMath.swift). With `copy` (A's rows contiguous,
     /// rs = 1), it also copies A's 8 × K entries into copy (K, 8) and adds them into `sums` (8), k in
     /// order: the weight-gradient product's first panel (Kernels+WeightGradient.swift).
     @inline(__always)
     static func tile8x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true, second: Int = width,
         copy: UnsafeMutablePointer<Float>? = nil, sums: UnsafeMutablePointer<Float>? = nil
     ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
@@ -327,7 +355,7 @@ extension Kernels {
         }
         @inline(__always) func write(_ v0: Vector, _ v1: Vector, _ r: UnsafeMutablePointer<Float>) {
             update(r, v0, add)
-            update(r + width, v1, add)
+            update(r + second, v1, add)
         }
         write(c00, c01, c)
         write(c10, c11, c + ldc)
@@ -340,11 +368,12 @@ extension Kernels {
         if let sums { UnsafeMutableRawPointer(sums).storeBytes(of: total, as: SIMD8<Float>.self) }
     }
 
-    /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators.
+    /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators
+    /// (`second` as in `tile8x32`).
     @inline(__always)
     static func tile4x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true, second: Int = width
     ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -366,21 +395,21 @@ extension Kernels {
         }
         let r0 = c, r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc
         update(r0, c00, add)
-        update(r0 + width, c01, add)
+        update(r0 + second, c01, add)
         update(r1, c10, add)
-        update(r1 + width, c11, add)
+        update(r1 + second, c11, add)
         update(r2, c20, add)
-        update(r2 + width, c21, add)
+        update(r2 + second, c21, add)
         update(r3, c30, add)
-        update(r3 + width, c31, add)
+        update(r3 + second, c31, add)
     }
 
     /// One row of C, 32 columns: C[0..<32] += Σ_k A[k] · B[k, 0..<32], even and odd k in
-    /// separate accumulators (four chains of fused multiply-adds instead of two).
+    /// separate accumulators (four chains of fused multiply-adds instead of two; `second` as in `tile8x32`).
     @inline(__always)
     static func tile1x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ add: Bool = true
+        _ c: UnsafeMutablePointer<Float>, _ add: Bool = true, second: Int = width
     ) {
         var c0 = Vector(), c1 = Vector(), d0 = Vector(), d1 = Vector()
         var pa = a, pb = b
@@ -401,7 +430,7 @@ extension Kernels {
             multiplyAccumulate(&c1, av, load(pb + width))
         }
         update(c, c0 + d0, add)
-        update(c + width, c1 + d1, add)
+        update(c + second, c1 + d1, add)
     }
 
     /// c[0 ..< 16] += v, or with `add` false c[0 ..< 16] = v: a tile's result into C.

@@ -137,21 +137,24 @@ extension Kernels {
     /// True when no value is NaN or infinite: x · 0 is 0 for every finite x and NaN otherwise,
     /// so one vector sum answers for all of them.
     public static func allFinite(_ values: [Float]) -> Bool {
-        values.withUnsafeBufferPointer { x in
-            let count = x.count
-            guard let p = x.baseAddress else { return true }
-            var acc = Vector()
-            var i = 0
-            while i + width <= count {
-                acc += load(p + i) * 0
-                i += width
-            }
-            var tail: Float = 0
-            while i < count {
-                tail += p[i] * 0
-                i += 1
-            }
-            return (acc.sum() + tail) == 0
+        values.withUnsafeBufferPointer { allFinite($0) }
+    }
+
+    /// `allFinite` on the floats of a buffer (the optimizer checks each piece it updates).
+    static func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
+        let count = x.count
+        guard let p = x.baseAddress else { return true }
+        var acc = Vector()
+        var i = 0
+        while i + width <= count {
+            acc += load(p + i) * 0
+            i += width
         }
+        var tail: Float = 0
+        while i < count {
+            tail += p[i] * 0
+            i += 1
+        }
+        return (acc.sum() + tail) == 0
     }
 }

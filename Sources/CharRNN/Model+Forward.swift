@@ -280,8 +280,14 @@ extension Model {
                         T * B, GH, In, x, rowStride: In, columnStride: 1, layer.packedWeights,
                         layer.allInputProjections.baseAddress!)
                 }
-                // W_hhᵀ, packed once for the T steps: (H, G·H).
-                Kernels.pack(H, GH, W.Whh, transposed: true, into: layer.packedWeights)
+                // W_hhᵀ, packed once for the T steps: (H, G·H) — for the fused LSTM step, in panels
+                // that pair the gates of the same units.
+                let fused = Model.fusesLSTMStep(cell, hiddenSize: H)
+                if fused {
+                    Kernels.packGatePairs(H, H, W.Whh, into: layer.packedWeights)
+                } else {
+                    Kernels.pack(H, GH, W.Whh, transposed: true, into: layer.packedWeights)
+                }
                 // The streams are independent through the recurrence: each part of the batch (one per
                 // core, `Model.batchParts`) runs all T steps on its own rows b0 ..< b1.
                 let parts = Model.batchParts(B)
@@ -289,23 +295,29 @@ extension Model {
                     Kernels.parallel(parts.count) { part in
                         let (b0, b1) = parts[part]
                         for t in 1..<(T + 1) {
-                            if let Wt {  // W_xh x_t = Wᵀ[x_t]: the column of W_xh that x_t's one picks
+                            if let Wt, !fused {  // W_xh x_t = Wᵀ[x_t]: the column of W_xh that x_t's one picks
                                 for b in b0..<b1 {
                                     layer.inputProjection(t, from: b).update(from: Wt + x[(t - 1) * B + b] * GH, count: GH)
                                 }
                             }
-                            // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H), written (not added)
                             let recurrent = layer.recurrentProjection(t, from: b0)
-                            Kernels.multiplyPacked(
-                                b1 - b0, GH, H, layer.h(t - 1, from: b0), rowStride: H, columnStride: 1,
-                                layer.packedWeights, recurrent)
-                            // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1}): the
-                            // cell's equations of the legend, in CellMath.swift
                             let step = CellStep(
                                 H: H, inputProjection: layer.inputProjection(t, from: b0), recurrentProjection: recurrent,
                                 bih: W.bih, bhh: W.bhh, hPrev: layer.h(t - 1, from: b0), cPrev: layer.c(t - 1, from: b0),
                                 a: layer.a(t, from: b0), gates: layer.gates(t, from: b0), h: layer.h(t, from: b0),
                                 c: layer.c(t, from: b0))
+                            if fused {  // the LSTM: the product and the equations tile by tile (CellMath.swift)
+                                Model.lstmStep(
+                                    rows: b1 - b0, step, recurrent: recurrent, packedGatePairs: layer.packedWeights,
+                                    columns: Wt.map { (UnsafePointer($0), x.baseAddress! + (t - 1) * B + b0) })
+                                continue
+                            }
+                            // W_hh h_{t-1}: (b1 − b0, H) · W_hhᵀ → (b1 − b0, G·H), written (not added)
+                            Kernels.multiplyPacked(
+                                b1 - b0, GH, H, layer.h(t - 1, from: b0), rowStride: H, columnStride: 1,
+                                layer.packedWeights, recurrent)
+                            // a_t, the gates, h_t (and c_t) from the projections and h_{t-1} (c_{t-1}): the
+                            // cell's equations of the legend, in CellMath.swift
                             Model.cellStep(cell, rows: b1 - b0, step)
                         }
                     }

@@ -6,7 +6,7 @@
 // Everything is float32 (4 bytes) except the (B, T) index arrays (8 bytes).
 //
 //   weights           P · (1 + k)       the model and its optimizer state
-//   copies            P · (1 + k) · 3   the backup before each update, the guard's previous start,
+//   copies            P · (1 + k) · 3   the spare the update writes into, the guard's previous start,
 //                                       and the snapshot a checkpoint or a background job holds
 //   gradients         P
 //   forward cache     per layer: T·B·G·H · (3, or 4 with gates) + (T+1)·B·H · (1, 2 for LSTM, +2 with dropout)

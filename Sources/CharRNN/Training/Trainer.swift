@@ -114,9 +114,9 @@ public struct Trainer: Sendable, Equatable {
     ///
     /// How "exactly as it was" is kept without copying the model each iteration: the loss and the
     /// gradient are checked before anything is committed (only the cursor and the carried state
-    /// have moved, and they are put back); the weights and the optimizer state are copied into the
-    /// workspace's preallocated backup just before the update and copied back if it made a weight
-    /// non-finite.
+    /// have moved, and they are put back); the update writes the new weights and optimizer state
+    /// into the workspace's spare arrays, which are swapped in only if every new weight is finite
+    /// (the old arrays become the next spare: nothing is copied).
     @discardableResult
     public mutating func step<Data: RandomAccessCollection<Int>>(
         on data: Data, workspace: inout TrainingWorkspace
@@ -146,13 +146,13 @@ public struct Trainer: Sendable, Equatable {
             (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
             throw .nonFinite(iteration: nextIteration, what: "gradient", learningRate: lr, clipping: configuration.clipping)
         }
-        workspace.backup.save(model.parameters, optimizer)
-        optimizer.update(&model.parameters, gradients: workspace.gradients, learningRate: Float(lr))
-        guard model.parameters.allSatisfy({ Kernels.allFinite($0.values) }) else {
-            workspace.backup.restore(&model.parameters, &optimizer)
+        let finite = optimizer.update(
+            model.parameters, gradients: workspace.gradients, learningRate: Float(lr), into: &workspace.spare)
+        guard finite else {  // the new values are dropped: the weights and the optimizer state are as they were
             (cursor, state, generator) = (cursorBefore, stateBefore, generatorBefore)
             throw .nonFinite(iteration: nextIteration, what: "weights", learningRate: lr, clipping: configuration.clipping)
         }
+        workspace.spare.swap(into: &model.parameters, &optimizer)
         workspace.cache.copyFinalState(into: &state)
         iteration = nextIteration  // saturating: a counter read from a file must not trap
         return IterationReport(
@@ -161,40 +161,32 @@ public struct Trainer: Sendable, Equatable {
     }
 }
 
-/// The weights and optimizer state as they were before an update, in arrays kept from iteration
-/// to iteration (copied into, never reallocated once their sizes are stable).
-struct TrainingBackup: Sendable {
-    var parameters: [[Float]] = []
-    var first: [[Float]] = []
-    var second: [[Float]] = []
+/// The arrays an update writes its new weights and optimizer state into (`Optimizer.update(_:gradients:
+/// learningRate:into:)`), kept from iteration to iteration: after a good update they are swapped with
+/// the model's and the optimizer's (moves, not copies), and the old values become the next spare.
+struct TrainingSpare: Sendable {
+    /// The new weights, one array per parameter, then the optimizer's new `first` and `second` state.
+    var arrays: [[Float]] = []
+    /// The optimizer's step after the update.
     var step = 0
 
-    /// Copies `parameters` and the optimizer's state into the backup.
-    mutating func save(_ parameters: [Tensor], _ optimizer: Optimizer) {
-        Self.copy(parameters.map(\.values), into: &self.parameters)
-        Self.copy(optimizer.first, into: &first)
-        Self.copy(optimizer.second, into: &second)
-        step = optimizer.step
-    }
-
-    /// Puts the saved values back.
-    func restore(_ parameters: inout [Tensor], _ optimizer: inout Optimizer) {
-        for i in parameters.indices { Self.copy(self.parameters[i], into: &parameters[i].values) }
-        for i in optimizer.first.indices { Self.copy(first[i], into: &optimizer.first[i]) }
-        for i in optimizer.second.indices { Self.copy(second[i], into: &optimizer.second[i]) }
-        optimizer.step = step
-    }
-
-    static func copy(_ source: [[Float]], into destination: inout [[Float]]) {
-        if destination.count != source.count { destination = source.map { [Float](repeating: 0, count: $0.count) } }
-        for i in source.indices { copy(source[i], into: &destination[i]) }
-    }
-
-    static func copy(_ source: [Float], into destination: inout [Float]) {
-        if destination.count != source.count { destination = [Float](repeating: 0, count: source.count) }
-        source.withUnsafeBufferPointer { s in
-            destination.withUnsafeMutableBufferPointer { d in d.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+    /// Makes `arrays` the shapes of `current` (keeping the storage that fits; the values are overwritten).
+    mutating func size(like current: [[Float]]) {
+        if arrays.count != current.count { arrays = Array(repeating: [], count: current.count) }
+        for i in current.indices where arrays[i].count != current[i].count {
+            arrays[i] = [Float](repeating: 0, count: current[i].count)
         }
+    }
+
+    /// Puts the new values in place: the weights, the optimizer's state and step; the old arrays
+    /// come back here.
+    mutating func swap(into parameters: inout [Tensor], _ optimizer: inout Optimizer) {
+        let n = parameters.count, firstCount = optimizer.first.count
+        debugCheck(arrays.count == n + firstCount + optimizer.second.count, "a spare for these parameters and this optimizer")
+        for i in 0..<n { Swift.swap(&parameters[i].values, &arrays[i]) }
+        for i in 0..<firstCount { Swift.swap(&optimizer.first[i], &arrays[n + i]) }
+        for i in optimizer.second.indices { Swift.swap(&optimizer.second[i], &arrays[n + firstCount + i]) }
+        optimizer.step = step
     }
 }
 
@@ -203,8 +195,8 @@ public struct TrainingWorkspace: Sendable {
     public var cache: ForwardCache
     public var gradients: [Tensor] = []
     public var trace = BackwardTrace()
-    /// The weights and optimizer state before the current update (see `Trainer.step`).
-    var backup = TrainingBackup()
+    /// Where the current update writes the new weights and optimizer state (see `Trainer.step`).
+    var spare = TrainingSpare()
 
     public init(shape: ModelShape) { cache = ForwardCache(shape: shape) }
 }
