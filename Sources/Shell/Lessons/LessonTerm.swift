@@ -348,6 +348,7 @@ extension LessonTerm {
             },
         ] + analysisTerms  // Session+LessonAnalysis.swift: cells, gradient flow, validation loss
         + Session.hangulTerms  // Session+LessonHangul.swift: units, rare syllables, the output layer's share
+        + curveTerms  // Session+LessonCurveChecks.swift: validation curves and primed samples (c-code, latex)
 
     /// The conditions and values, one per line: the authoring reference that `lessons/README.md`
     /// holds verbatim (a test keeps the two the same).
