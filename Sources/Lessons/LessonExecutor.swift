@@ -24,6 +24,9 @@ public protocol LessonExecutor: AnyObject {
     /// Shows lesson text (prose, questions, feedback) where command output goes, so that the
     /// two interleave in order. The text is whole lines, each ending with a newline; write it as is.
     func present(_ text: String)
+    /// Shows a command line as the learner would have typed it (`c-code 5/8> sample --prime "   /* "`):
+    /// unlike prose it is not reflowed, so its spaces stay as written. By default: ``present(_:)``.
+    func presentCommand(_ text: String)
     /// Whether `command` only shows (a sample, a plot, a value) and changes nothing the lesson
     /// keeps: such commands run again when a lesson resumes on the workspace the learner left,
     /// where the others are only shown. By default: no command.
@@ -31,6 +34,8 @@ public protocol LessonExecutor: AnyObject {
 }
 
 extension LessonExecutor {
+    /// Shows the command line as ``present(_:)`` does.
+    public func presentCommand(_ text: String) { present(text) }
     /// Runs the command as ``execute(_:)`` does.
     public func execute(_ command: String, from location: LessonLocation) -> Bool { execute(command) }
     /// Evaluates the expression as ``value(of:)`` does.

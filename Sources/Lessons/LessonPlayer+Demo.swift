@@ -52,7 +52,7 @@ extension LessonPlayer {
         reached = 0
         say(words(.demoOf, lesson.name, lesson.title))
         for command in setup {
-            say("\(promptLabel ?? "")> \(command)")
+            sayCommand(command)
             if !executor.execute(command) { fail(line: 0, "the setup command `\(command)` failed") }
         }
         arrive(at: 0, runCommands: true)
@@ -66,7 +66,7 @@ extension LessonPlayer {
                 break
             case .command(let task):
                 for command in task.solution {
-                    say("\(promptLabel ?? "")> \(command)")
+                    sayCommand(command)
                     let succeeded = executor.execute(command, from: location(task.line))
                     if !succeeded { fail(line: task.line, "the solution command `\(command)` failed") }
                     observe(command: command, succeeded: succeeded)
@@ -76,7 +76,7 @@ extension LessonPlayer {
                 }
             case .question(let question):
                 let typed = question.expected.solutionText
-                say("\(promptLabel ?? "")> answer \(typed)")
+                sayCommand("answer \(typed)")
                 if !answer(typed) { fail(line: question.line, "the answer \"\(typed)\" is not accepted") }
             case .gate(let gate):
                 if runAll(gate.solution, line: gate.line), !holds(gate), demo?.failure == nil {

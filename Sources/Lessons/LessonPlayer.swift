@@ -338,7 +338,7 @@ public final class LessonPlayer {
     /// Shows step `index`: heading, prose (interpolated) and commands (run, or shown only), then
     /// what the step waits for.
     func show(_ index: Int, runCommands: Bool) {
-        guard let lesson, let label = promptLabel else { return }
+        guard let lesson, promptLabel != nil else { return }
         let step = lesson.steps[index]
         say(words(.stepHeader, lesson.name, String(index + 1), String(lesson.steps.count), step.title))
         for block in step.content {
@@ -347,13 +347,13 @@ public final class LessonPlayer {
                 say(interpolate(text, line: line))
             case .run(let command, let line):
                 if runCommands || (rerunOnlyShowingCommands && executor.onlyShows(command)) {
-                    say("\(label)> \(command)")
+                    sayCommand(command)
                     if !executor.execute(command, from: location(line)) {
                         fail(line: line, "the command `\(command)` failed")
                         if demo == nil { say(words(.commandFailedGoesOn)) }
                     }
                 } else {
-                    say("\(label)> \(command)" + words(.notRunAgain))
+                    sayCommand(command + words(.notRunAgain))
                 }
             case .check(let condition, let line):
                 if runCommands { checkDemoCondition(condition, line: line) }
@@ -412,7 +412,7 @@ public final class LessonPlayer {
     /// Shows each command as typed and runs it; stops at the first that fails.
     func runAll(_ commands: [String], line: Int) -> Bool {
         for command in commands {
-            say("\(promptLabel ?? "")> \(command)")
+            sayCommand(command)
             guard executor.execute(command, from: location(line)) else {
                 fail(line: line, "the solution command `\(command)` failed")
                 return false
@@ -436,6 +436,13 @@ public final class LessonPlayer {
         let line = text.hasSuffix("\n") ? text : text + "\n"
         demo?.transcript += line
         executor.present(line)
+    }
+
+    /// Shows `command` after the lesson's prompt, spaces as written (`c-code 5/8> sample …`).
+    func sayCommand(_ command: String) {
+        let line = "\(promptLabel ?? "")> \(command)\n"
+        demo?.transcript += line
+        executor.presentCommand(line)
     }
 
     func sayNoLesson() {

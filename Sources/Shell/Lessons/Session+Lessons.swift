@@ -153,6 +153,13 @@ extension Session: LessonExecutor {
     public func present(_ text: String) {
         output.write(reflow(text, width: output.width))
     }
+
+    /// A command line as typed: when it fits the width it is written as is (its spaces are the
+    /// command's: `--prime "   /* "`); a longer one is wrapped at spaces like prose.
+    public func presentCommand(_ text: String) {
+        let fits = text.split(separator: "\n").allSatisfy { displayWidth(withoutEscapes(String($0))) <= output.width }
+        output.write(fits ? text : reflow(text, width: output.width))
+    }
 }
 
 /// `text` without ANSI escape sequences.
