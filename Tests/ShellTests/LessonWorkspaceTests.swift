@@ -46,7 +46,7 @@ private func line(after prefix: String, in text: String) -> String? {
         let session = shell.session
         _ = wide(shell, ["lesson hello", "back", "leave"])
         let resumedAtOne = wide(shell, ["lesson hello"])
-        #expect(resumedAtOne.contains("hello 1/19> corpus hello # not run again; type it to run it"))
+        #expect(resumedAtOne.contains("hello 1/19> corpus hello   # not run again; type it to run it"))
         #expect(session.stepping.position == 1)  // `corpus hello` would have reset the cursor
         _ = wide(shell, ["next", "skip", "leave"])  // step 2 asks a question
         let resumedAtTwo = wide(shell, ["lesson hello"])
