@@ -16,6 +16,7 @@
 //   renderers import no model, lessons are data); the Shell is where they meet.
 //   Each test target tests the target of its name; TestSupport (snapshots, temporary directories,
 //   running the built `charrnn`) is shared by all of them and depends on no target of the package.
+import Foundation
 import PackageDescription
 
 /// The engine is numeric code: a debug build is 10–100× slower. It is optimised in every
@@ -24,7 +25,13 @@ import PackageDescription
 /// them; measured 1.2–2.4× over the baseline x86-64 target) with fused multiply-add kernels
 /// (`CHARRNN_FMA`). charrnn is built from source on the machine that runs it, so this is safe;
 /// remove both flags to build a binary for another machine. See README "Performance".
-let engineFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "native", "-D", "CHARRNN_FMA"])]
+/// With `native`, the kernels' tile also follows the host: a machine with AVX-512 (32 registers of
+/// 512 bits) gets the 8 × 32 tile (`CHARRNN_AVX512`), any other the 6 × 16 tile that fits 16
+/// registers of 256 bits (Kernels+Products.swift, "Tiles"). Both give the same bits.
+let hostHasAVX512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
+let engineFlags: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-target-cpu", "native", "-D", "CHARRNN_FMA"] + (hostHasAVX512 ? ["-D", "CHARRNN_AVX512"] : []))
+]
 
 let package = Package(
     name: "charrnn",

@@ -241,9 +241,12 @@ extension Model {
 
     /// One LSTM step for rows 0 ..< M with the cell's equations in the recurrent product's epilogue:
     ///   W_hh h_{t-1} (M, 4·H) = h_{t-1} (M, H) · W_hhᵀ, written to `recurrent` (= s.recurrentProjection)
-    /// a tile at a time — 8 rows (then 4, then 1) × the four gates of 16 units, from two panels of
-    /// `Kernels.packGatePairs` (i f, then g o) —, and as soon as a tile is done, `LSTMEquations.forward`
-    /// for its rows and units, while its W_hh h_{t-1} is still in L1 (no second pass over the step).
+    /// a tile at a time — the four gates of 16 units, from two panels of `Kernels.packGatePairs` (i f,
+    /// then g o), × a row tile (`Kernels.forEachRowTile`) —, and as soon as a tile is done,
+    /// `LSTMEquations.forward` for its rows and units, while its W_hh h_{t-1} is still in L1 (no second
+    /// pass over the step). Units outside, rows inside: the two panels (K × 64 floats) are read from
+    /// memory once a step and stay in cache for every row tile (W_hh, 1 MB at H = 256, 4 MB at 512,
+    /// does not fit a core's L2).
     /// The same tiles, the same order of summation (k in blocks of `Kernels.kBlock`) and the same
     /// equations as `Kernels.multiplyPacked` then `cellStep`: the same bits.
     /// With `columns` (the first layer: Wᵀ (V, 4·H) and the step's characters x, one per row), the
@@ -251,14 +254,12 @@ extension Model {
     /// read it, four gates × 16 units at a time, rather than by a pass of its own.
     static func lstmStep(
         rows M: Int, _ s: CellStep, recurrent: UnsafeMutablePointer<Float>, packedGatePairs P: UnsafePointer<Float>,
-        columns: (Wt: UnsafePointer<Float>, x: UnsafePointer<Int>)? = nil
+        columns: (Wt: UnsafePointer<Float>, x: UnsafePointer<Int>)? = nil, shape: Kernels.TileShape = .host
     ) {
         let H = s.H, GH = 4 * H, K = H, w = Kernels.width
         debugCheck(UnsafePointer(recurrent) == s.recurrentProjection, "the step's W_hh h_{t-1} is written to `recurrent`")
-        var m = 0
-        while m < M {
-            let r = m + 8 <= M ? 8 : m + 4 <= M ? 4 : 1  // the product's tile for row m (`multiplyAddPanel`)
-            for u in 0..<(H / w) {  // units j = 16u ..< 16u + 16
+        for u in 0..<(H / w) {  // units j = 16u ..< 16u + 16: their two panels stay in cache for every row
+            Kernels.forEachRowTile(0, M, M, shape) { m, r in  // the product's tiles (`multiplyAddPanel`)
                 for pair in 0..<2 {  // gates i f, then g o: one 32-column panel each
                     let panel = P + (2 * u + pair) * 2 * w * K
                     let c = recurrent + m * GH + 2 * pair * H + w * u  // gate 2·pair's block; the other H further
@@ -266,11 +267,7 @@ extension Model {
                     while k0 < K {  // Σ_k h_{t-1}[m, k] · W_hh[gate unit, k], k in blocks
                         let kc = min(Kernels.kBlock, K - k0), add = k0 > 0
                         let a = s.hPrev + m * H + k0, b = panel + k0 * 2 * w
-                        switch r {
-                        case 8: Kernels.tile8x32(kc, a, H, 1, b, 2 * w, c, GH, add, second: H)
-                        case 4: Kernels.tile4x32(kc, a, H, 1, b, 2 * w, c, GH, add, second: H)
-                        default: Kernels.tile1x32(kc, a, 1, b, 2 * w, c, add, second: H)
-                        }
+                        Kernels.panelTile(r, shape, kc, a, H, 1, b, 2 * w, c, GH, add, second: H)
                         k0 += kc
                     }
                 }
@@ -286,7 +283,6 @@ extension Model {
                 // a_t, the gates, c_t and h_t of these rows and units: the legend's equations
                 for b in m..<(m + r) { LSTMEquations.forward(Kernels.Vector.self, s, row: b, unit: w * u) }
             }
-            m += r
         }
     }
 

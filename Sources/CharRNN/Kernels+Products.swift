@@ -12,7 +12,9 @@ extension Kernels {
     // each step loading two vectors of B's row k and broadcasting eight entries of A's column k:
     //   C[m, n..n+32] += A[m, k] · B[k, n..n+32]      for m in the tile's 8 rows, k = 0 ..< K
     // (sixteen independent fused multiply-adds per k hide the FMA latency; rows past a multiple of
-    // 8 take a 4-row tile, then single rows).
+    // 8 take a 4-row tile, then single rows). That tile is for 32 registers of 512 bits (AVX-512);
+    // with 16 registers of 256 bits (AVX2) its sixteen accumulators would spill every step, so
+    // there each panel is done as two halves of 16 columns in tiles of 6 rows (see "Tiles" below).
     // A is read through strides (element (m, k) at A[m·rowStride + k·columnStride]), so A and Aᵀ
     // are the same kernel. B is first packed into 32-column panels read sequentially (`pack`);
     // Bᵀ (the forward products, B stored (N, K)) is transposed while packing — once per chunk for
@@ -255,12 +257,13 @@ extension Kernels {
     static let kBlock = 256
 
     /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
-    /// stay in cache), each 32-column panel, each 4-row tile. B is (K, N) row-major, or packed.
+    /// stay in cache), each 32-column panel, each row tile (`forEachRowTile`). B is (K, N)
+    /// row-major, or packed.
     /// With `accumulate: false` the first block of k writes C instead of adding to it.
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
         _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>,
-        accumulate: Bool = true
+        accumulate: Bool = true, shape: TileShape = .host
     ) {
         var k0 = 0
         while k0 < K {
@@ -274,18 +277,8 @@ extension Kernels {
                 let b = packed ? B + n * K + k0 * w : B + k0 * N + n
                 let ldb = packed ? w : N
                 if w == 2 * width {
-                    var m = 0
-                    while m + 8 <= M {
-                        tile8x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
-                        m += 8
-                    }
-                    if m + 4 <= M {
-                        tile4x32(kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
-                        m += 4
-                    }
-                    while m < M {
-                        tile1x32(kc, Ak + m * rs, cs, b, ldb, C + m * N + n, add)
-                        m += 1
+                    forEachRowTile(0, M, M, shape) { m, r in
+                        panelTile(r, shape, kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
                     }
                 } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
                     for m in 0..<M { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n, add) }
@@ -431,6 +424,151 @@ extension Kernels {
         }
         update(c, c0 + d0, add)
         update(c + second, c1 + d1, add)
+    }
+
+    // MARK: - Tiles
+    //
+    // Which tiles cover a panel's rows depends on the registers the machine has; the sums do not.
+    // Every row of C but the last M mod 4 sums k in order in its own lanes, from zero, whatever tile
+    // it falls in (and the last M mod 4 rows are single rows in every shape), so both shapes give
+    // the same bits — `TileShapeTests` multiplies with each and compares.
+
+    /// The products' register tiles.
+    public enum TileShape: Sendable, CaseIterable {
+        /// 8 rows × 32 columns: sixteen accumulators of 16 floats, for 32 registers of 512 bits
+        /// (AVX-512).
+        case wide
+        /// A 32-column panel as two halves of 16 columns, each in tiles of 6 rows: twelve registers
+        /// of accumulators where a 16-float vector takes two registers of 256 bits (AVX2, with 16
+        /// registers) or four of 128 (NEON, with 32). The wide tile there needs 32 or 64 registers of
+        /// accumulators and spills them to memory at every k (on a 2-core Zen 3 without AVX-512:
+        /// 56 GFLOP/s for a 2048² product with the wide tile).
+        case narrow
+
+        /// The shape the engine was built for: wide where the build machine has AVX-512 (the engine
+        /// is built with `-target-cpu native`; Package.swift sets `CHARRNN_AVX512` from the CPU's
+        /// flags), narrow otherwise.
+        public static let host: TileShape = {
+            #if CHARRNN_AVX512
+                return .wide
+            #else
+                return .narrow
+            #endif
+        }()
+    }
+
+    /// The row tiles of rows m0 ..< m1 of a product of M rows (m0 a multiple of 8, and m1 too unless
+    /// it is M): `body(m, r)` for each tile of r rows, in order. The first M & ~3 rows sum k in
+    /// order — wide: 8-row tiles, then a 4-row one; narrow: 6-row tiles, then none, one or two
+    /// 4-row ones (their count is a multiple of 4) —; the last M mod 4 rows are single rows (r = 1),
+    /// whose sums keep even and odd k apart (`tile1x32`).
+    @inline(__always)
+    static func forEachRowTile(_ m0: Int, _ m1: Int, _ M: Int, _ shape: TileShape, _ body: (Int, Int) -> Void) {
+        var m = m0
+        let inOrder = max(m0, min(m1, M & ~3))  // the end of the rows that sum k in order
+        switch shape {
+        case .wide:
+            while m + 8 <= inOrder {
+                body(m, 8)
+                m += 8
+            }
+            if m + 4 <= inOrder {
+                body(m, 4)
+                m += 4
+            }
+        case .narrow:
+            // 6-row tiles, then 4-row ones for what 6 does not divide: a remainder of 4 (one), or of
+            // 2 (8 rows as two 4s: 8 = 6 + 2 would leave two rows without a tile).
+            let count = inOrder - m, fours = count % 6 == 4 ? 1 : count % 6 == 2 ? 2 : 0
+            let sixesEnd = inOrder - 4 * fours
+            while m + 6 <= sixesEnd {
+                body(m, 6)
+                m += 6
+            }
+            while m + 4 <= inOrder {
+                body(m, 4)
+                m += 4
+            }
+        }
+        while m < m1 {
+            body(m, 1)
+            m += 1
+        }
+    }
+
+    /// One row tile of a 32-column panel: C[r rows, 32 columns] (+)= Σ_k A[m, k] · B[k, 0 ..< 32],
+    /// the second 16 columns at c + `second` (as in `tile8x32`), r and the shape from `forEachRowTile`.
+    @inline(__always)
+    static func panelTile(
+        _ r: Int, _ shape: TileShape, _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int,
+        _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool,
+        second: Int = width
+    ) {
+        switch r {
+        case 8: tile8x32(K, a, rs, cs, b, ldb, c, ldc, add, second: second)
+        case 6:
+            tile6x16(K, a, rs, cs, b, ldb, c, ldc, add)
+            tile6x16(K, a, rs, cs, b + width, ldb, c + second, ldc, add)
+        case 4 where shape == .wide: tile4x32(K, a, rs, cs, b, ldb, c, ldc, add, second: second)
+        case 4:
+            tile4x16(K, a, rs, cs, b, ldb, c, ldc, add)
+            tile4x16(K, a, rs, cs, b + width, ldb, c + second, ldc, add)
+        default: tile1x32(K, a, cs, b, ldb, c, add, second: second)
+        }
+    }
+
+    /// The narrow micro-kernel: C[6 rows, 16 columns] += Σ_k A[m, k] · B[k, 0..<16], six
+    /// accumulators (twelve registers of 256 bits; `add` false: C = Σ_k …, C not read).
+    @inline(__always)
+    static func tile6x16(
+        _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool
+    ) {
+        var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
+        var pa = a, pb = b
+        let a3 = a + 3 * rs
+        var pa3 = a3
+        for _ in 0..<K {
+            let bk = load(pb)
+            multiplyAccumulate(&c0, Vector(repeating: pa[0]), bk)
+            multiplyAccumulate(&c1, Vector(repeating: pa[rs]), bk)
+            multiplyAccumulate(&c2, Vector(repeating: pa[2 * rs]), bk)
+            multiplyAccumulate(&c3, Vector(repeating: pa3[0]), bk)
+            multiplyAccumulate(&c4, Vector(repeating: pa3[rs]), bk)
+            multiplyAccumulate(&c5, Vector(repeating: pa3[2 * rs]), bk)
+            pa += cs
+            pa3 += cs
+            pb += ldb
+        }
+        update(c, c0, add)
+        update(c + ldc, c1, add)
+        update(c + 2 * ldc, c2, add)
+        update(c + 3 * ldc, c3, add)
+        update(c + 4 * ldc, c4, add)
+        update(c + 5 * ldc, c5, add)
+    }
+
+    /// C[4 rows, 16 columns] += Σ_k A[m, k] · B[k, 0..<16]: the narrow shape's 4-row tile.
+    @inline(__always)
+    static func tile4x16(
+        _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool
+    ) {
+        var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector()
+        var pa = a, pb = b
+        for _ in 0..<K {
+            let bk = load(pb)
+            multiplyAccumulate(&c0, Vector(repeating: pa[0]), bk)
+            multiplyAccumulate(&c1, Vector(repeating: pa[rs]), bk)
+            multiplyAccumulate(&c2, Vector(repeating: pa[2 * rs]), bk)
+            multiplyAccumulate(&c3, Vector(repeating: pa[3 * rs]), bk)
+            pa += cs
+            pb += ldb
+        }
+        update(c, c0, add)
+        update(c + ldc, c1, add)
+        update(c + 2 * ldc, c2, add)
+        update(c + 3 * ldc, c3, add)
     }
 
     /// c[0 ..< 16] += v, or with `add` false c[0 ..< 16] = v: a tile's result into C.

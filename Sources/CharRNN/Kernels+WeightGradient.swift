@@ -4,8 +4,8 @@
 // and, read on the way, the bias gradient db += Σ_t da_t (`sums`).
 //
 // Same micro-kernels and the same order of summation as `multiplyAddRows` (k in blocks of
-// `kBlock`, each block summed in registers then added to C; 8-row tiles, a 4-row tile, single
-// rows; the same tile for the same row), so the same bits — only the memory traffic differs:
+// `kBlock`, each block summed in registers then added to C; the row tiles of `forEachRowTile`),
+// so the same bits — only the memory traffic differs:
 // - A, whose columns the tiles read (element (m, k) at A[k·M + m]: 8 floats from each of kc rows,
 //   4 KB apart for the LSTM's G·H = 1024), is read in place once, by the first panel's tile, which
 //   copies it into a contiguous (kc, 8) strip that stays in L1 for every other panel;
@@ -21,7 +21,7 @@ extension Kernels {
     public static func multiplyAddTransposedA(
         _ M: Int, _ N: Int, _ K: Int,
         _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>, _ C: UnsafeMutablePointer<Float>,
-        sums: UnsafeMutablePointer<Float>? = nil
+        sums: UnsafeMutablePointer<Float>? = nil, shape: TileShape = .host
     ) {
         guard M > 0, K > 0 else { return }
         guard N > 0 else {
@@ -37,27 +37,26 @@ extension Kernels {
             Kernels.parallel((M + rowsPerChunk - 1) / rowsPerChunk) { chunk in
                 let m0 = chunk * rowsPerChunk, m1 = min(M, m0 + rowsPerChunk)
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 8) { strip in
-                    multiplyAddTransposedARows(m0, m1, M, N, K, A, P, C, sums, strip: strip.baseAddress!)
+                    multiplyAddTransposedARows(m0, m1, M, N, K, A, P, C, sums, strip: strip.baseAddress!, shape: shape)
                 }
             }
         }
     }
 
     /// Rows m0 ..< m1 of `multiplyAddTransposedA` (m0 a multiple of 8), B packed. For each block
-    /// of k, each strip of 8 rows (then 4, then 1 past the last multiple of 8 of m1): the first panel's
-    /// tile reads A's strip in place and copies it into `strip` (kc, r) (adding it into `sums`) — the
-    /// copy's loads overlap the tile's arithmetic —, then every other panel reads the copy from L1.
+    /// of k, each row tile (`forEachRowTile`): A's strip of r rows is copied into `strip` (kc, r)
+    /// (and added into `sums`) — with the wide shape by the first panel's 8-row tile as it reads A
+    /// in place, its loads overlapping the arithmetic —, then every panel reads the copy from L1.
     static func multiplyAddTransposedARows(
         _ m0: Int, _ m1: Int, _ M: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>, _ P: UnsafePointer<Float>,
-        _ C: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>?, strip: UnsafeMutablePointer<Float>
+        _ C: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>?, strip: UnsafeMutablePointer<Float>,
+        shape: TileShape
     ) {
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)
             let Ak = A + k0 * M
-            var m = m0
-            while m < m1 {
-                let r = m + 8 <= m1 ? 8 : m + 4 <= m1 ? 4 : 1  // the serial kernel's tile for row m
+            forEachRowTile(m0, m1, M, shape) { m, r in  // the serial kernel's tiles
                 var n = 0
                 if r == 8 && N >= 2 * width {  // the first panel, copying A's strip as it goes
                     tile8x32(kc, Ak + m, 1, M, P + k0 * 2 * width, 2 * width, C + m * N, N, copy: strip, sums: sums.map { $0 + m })
@@ -70,17 +69,12 @@ extension Kernels {
                     let b = P + n * K + k0 * w  // row k0 of this panel; its rows are w apart
                     let c = C + m * N + n
                     if w == 2 * width {
-                        switch r {
-                        case 8: tile8x32(kc, strip, 1, 8, b, w, c, N)
-                        case 4: tile4x32(kc, strip, 1, 4, b, w, c, N)
-                        default: tile1x32(kc, strip, 1, b, w, c)
-                        }
+                        panelTile(r, shape, kc, strip, 1, r, b, w, c, N, true)
                     } else {  // the last columns (fewer than 32): one row at a time
                         for i in 0..<r { rowTail(kc, strip + i, r, b, w, w, c + i * N) }
                     }
                     n += w
                 }
-                m += r
             }
             k0 += kc
         }

@@ -14,11 +14,14 @@ import Testing
 
     /// One LSTM step of M rows, H units: by `Kernels.multiplyPacked` then `Model.cellStep`, and by
     /// `Model.lstmStep` from the gate-paired panels — the same a, gates, c, h and W_hh h_{t-1}, bit for
-    /// bit. M covers the 8-row, 4-row and single-row tiles; H = 272 sums k in two blocks of `kBlock`;
-    /// with `gather`, the first layer's input columns are copied inside the step.
-    @Test(arguments: [(1, 16), (4, 48), (5, 32), (13, 64), (16, 272)], [false, true])
-    func fusedStepEqualsProductThenCell(shape: (Int, Int), gather: Bool) {
-        let (M, H) = shape, GH = 4 * H, V = 7
+    /// bit. M covers the 8-row, 6-row, 4-row and single-row tiles; H = 272 sums k in two blocks of
+    /// `kBlock`; with `gather`, the first layer's input columns are copied inside the step. The fused
+    /// step runs with each tile shape (`Kernels.TileShape`); the plain path with the host's.
+    @Test(arguments: [(1, 16), (4, 48), (5, 32), (13, 64), (16, 272), (32, 32)], [
+        (false, Kernels.TileShape.wide), (true, .wide), (false, .narrow), (true, .narrow),
+    ])
+    func fusedStepEqualsProductThenCell(size: (Int, Int), variant: (gather: Bool, tiles: Kernels.TileShape)) {
+        let (M, H) = size, GH = 4 * H, V = 7, gather = variant.gather
         var g = SplitMix64(seed: UInt64(M * 1000 + H))
         let Whh = Self.random(GH * H, &g, scale: 0.2), hPrev = Self.random(M * H, &g), cPrev = Self.random(M * H, &g)
         let bih = Self.random(GH, &g), bhh = Self.random(GH, &g), Wt = Self.random(V * GH, &g)
@@ -43,7 +46,7 @@ import Testing
                     x.withUnsafeBufferPointer { x in
                         Model.lstmStep(
                             rows: M, step, recurrent: w[1].baseAddress!, packedGatePairs: w[6].baseAddress!,
-                            columns: gather ? (r[5].baseAddress!, x.baseAddress!) : nil)
+                            columns: gather ? (r[5].baseAddress!, x.baseAddress!) : nil, shape: variant.tiles)
                     }
                 } else {
                     Kernels.pack(H, GH, r[0].baseAddress!, transposed: true, into: w[6].baseAddress!)
