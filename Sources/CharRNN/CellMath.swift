@@ -254,11 +254,12 @@ extension Model {
     /// read it, four gates × 16 units at a time, rather than by a pass of its own.
     static func lstmStep(
         rows M: Int, _ s: CellStep, recurrent: UnsafeMutablePointer<Float>, packedGatePairs P: UnsafePointer<Float>,
-        columns: (Wt: UnsafePointer<Float>, x: UnsafePointer<Int>)? = nil, shape: Kernels.TileShape = .host
+        columns: (Wt: UnsafePointer<Float>, x: UnsafePointer<Int>)? = nil, units: Range<Int>? = nil,
+        shape: Kernels.TileShape = .host
     ) {
         let H = s.H, GH = 4 * H, K = H, w = Kernels.width
         debugCheck(UnsafePointer(recurrent) == s.recurrentProjection, "the step's W_hh h_{t-1} is written to `recurrent`")
-        for u in 0..<(H / w) {  // units j = 16u ..< 16u + 16: their two panels stay in cache for every row
+        for u in units ?? 0..<(H / w) {  // units j = 16u ..< 16u + 16: their two panels stay in cache for every row
             Kernels.forEachRowTile(0, M, M, shape) { m, r in  // the product's tiles (`multiplyAddPanel`)
                 for pair in 0..<2 {  // gates i f, then g o: one 32-column panel each
                     let panel = P + (2 * u + pair) * 2 * w * K

@@ -17,10 +17,15 @@ import Testing
     /// bit. M covers the 8-row, 6-row, 4-row and single-row tiles; H = 272 sums k in two blocks of
     /// `kBlock`; with `gather`, the first layer's input columns are copied inside the step. The fused
     /// step runs with each tile shape (`Kernels.TileShape`); the plain path with the host's.
+    /// With `splitUnits`, the step is run as two calls on halves of the unit blocks, as the cores
+    /// share it for a batch of one part (`Model.splitsUnits`).
     @Test(arguments: [(1, 16), (4, 48), (5, 32), (13, 64), (16, 272), (32, 32)], [
-        (false, Kernels.TileShape.wide), (true, .wide), (false, .narrow), (true, .narrow),
+        (false, Kernels.TileShape.wide, false), (true, .wide, false), (false, .narrow, false), (true, .narrow, false),
+        (true, .narrow, true), (false, .wide, true),
     ])
-    func fusedStepEqualsProductThenCell(size: (Int, Int), variant: (gather: Bool, tiles: Kernels.TileShape)) {
+    func fusedStepEqualsProductThenCell(
+        size: (Int, Int), variant: (gather: Bool, tiles: Kernels.TileShape, splitUnits: Bool)
+    ) {
         let (M, H) = size, GH = 4 * H, V = 7, gather = variant.gather
         var g = SplitMix64(seed: UInt64(M * 1000 + H))
         let Whh = Self.random(GH * H, &g, scale: 0.2), hPrev = Self.random(M * H, &g), cPrev = Self.random(M * H, &g)
@@ -43,10 +48,15 @@ import Testing
                     gates: w[3].baseAddress!, h: w[4].baseAddress!, c: w[5].baseAddress!)
                 if fused {
                     Kernels.packGatePairs(H, H, r[0].baseAddress!, into: w[6].baseAddress!)
+                    let blocks = H / Kernels.width, half = (blocks + 1) / 2
+                    let calls = variant.splitUnits ? [0..<half, half..<blocks] : [0..<blocks]
                     x.withUnsafeBufferPointer { x in
-                        Model.lstmStep(
-                            rows: M, step, recurrent: w[1].baseAddress!, packedGatePairs: w[6].baseAddress!,
-                            columns: gather ? (r[5].baseAddress!, x.baseAddress!) : nil, shape: variant.tiles)
+                        for units in calls {
+                            Model.lstmStep(
+                                rows: M, step, recurrent: w[1].baseAddress!, packedGatePairs: w[6].baseAddress!,
+                                columns: gather ? (r[5].baseAddress!, x.baseAddress!) : nil, units: units,
+                                shape: variant.tiles)
+                        }
                     }
                 } else {
                     Kernels.pack(H, GH, r[0].baseAddress!, transposed: true, into: w[6].baseAddress!)
@@ -73,6 +83,14 @@ import Testing
             }
         }
         #expect(worst < 1e-4)
+    }
+
+    /// The cores share a step's units only when the batch is one part and the step is large enough
+    /// to be worth a hand-off; from 16 streams each core keeps its own rows.
+    @Test func unitsAreSharedForABatchOfOnePartOnly() {
+        #expect(Model.splitsUnits(B: 8, H: 256) && Model.splitsUnits(B: 1, H: 256) && Model.splitsUnits(B: 4, H: 64))
+        #expect(!Model.splitsUnits(B: 16, H: 256) && !Model.splitsUnits(B: 32, H: 512))
+        #expect(!Model.splitsUnits(B: 1, H: 64) && !Model.splitsUnits(B: 8, H: 16))  // too small, one block
     }
 
     /// A model's parameters and gradients large enough (> 2¹⁶ entries) for the split over both cores,
