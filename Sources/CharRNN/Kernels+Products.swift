@@ -256,9 +256,14 @@ extension Kernels {
     /// block by block (the rows of B in use stay in cache). Part of the order of summation.
     static let kBlock = 256
 
+    /// The block of rows of A the products keep in a core's L2 cache while every panel of B passes
+    /// (96 rows × a block of k: 96 KB): a multiple of both shapes' tiles, 8 and 6 rows.
+    static let rowBlock = 96
+
     /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
-    /// stay in cache), each 32-column panel, each row tile (`forEachRowTile`). B is (K, N)
-    /// row-major, or packed.
+    /// stay in cache), each block of `rowBlock` rows (A's slice stays in L2), each 32-column panel,
+    /// each row tile (`forEachRowTile`). B is (K, N) row-major, or packed. The blocks change only
+    /// the order in which tiles are done, not any sum.
     /// With `accumulate: false` the first block of k writes C instead of adding to it.
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
@@ -270,20 +275,25 @@ extension Kernels {
             let kc = min(kBlock, K - k0)
             let add = accumulate || k0 > 0
             let Ak = A + k0 * cs
-            var n = n0
-            while n < n1 {
-                let w = min(2 * width, n1 - n)
-                // Row k0 of this panel, and the distance between its rows.
-                let b = packed ? B + n * K + k0 * w : B + k0 * N + n
-                let ldb = packed ? w : N
-                if w == 2 * width {
-                    forEachRowTile(0, M, M, shape) { m, r in
-                        panelTile(r, shape, kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
+            var m0 = 0
+            while m0 < M {
+                let m1 = M - m0 <= rowBlock ? M : m0 + rowBlock  // a multiple of 8, or the end
+                var n = n0
+                while n < n1 {
+                    let w = min(2 * width, n1 - n)
+                    // Row k0 of this panel, and the distance between its rows.
+                    let b = packed ? B + n * K + k0 * w : B + k0 * N + n
+                    let ldb = packed ? w : N
+                    if w == 2 * width {
+                        forEachRowTile(m0, m1, M, shape) { m, r in
+                            panelTile(r, shape, kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
+                        }
+                    } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
+                        for m in m0..<m1 { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n, add) }
                     }
-                } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
-                    for m in 0..<M { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n, add) }
+                    n += w
                 }
-                n += w
+                m0 = m1
             }
             k0 += kc
         }

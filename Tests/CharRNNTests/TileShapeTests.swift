@@ -49,7 +49,11 @@ import Testing
     /// C (+)= A · B (A read through strides, both ways; B in place or packed; writing or adding)
     /// and C += Aᵀ · B with the bias sums: the same bits in both shapes, for row counts that give
     /// every tile, k past a block of `kBlock`, and columns past a whole panel.
-    @Test(arguments: [(1, 32, 5), (4, 64, 9), (6, 32, 17), (8, 70, 33), (13, 96, 300), (16, 256, 64), (32, 64, 40), (37, 33, 260)])
+    /// 203 rows pass two blocks of `Kernels.rowBlock` and end in single rows.
+    @Test(arguments: [
+        (1, 32, 5), (4, 64, 9), (6, 32, 17), (8, 70, 33), (13, 96, 300), (16, 256, 64), (32, 64, 40), (37, 33, 260),
+        (203, 40, 270),
+    ])
     func bothShapesGiveTheSameBits(M: Int, N: Int, K: Int) {
         var g = SplitMix64(seed: UInt64(M * 10_000 + N * 100 + K))
         let a = Self.random(M * K, &g), b = Self.random(K * N, &g), c0 = Self.random(M * N, &g)
@@ -81,6 +85,11 @@ import Testing
                     #expect(
                         wide.map(\.bitPattern) == narrow.map(\.bitPattern),
                         "M \(M) N \(N) K \(K), Aᵀ \(transposedA), packed \(packed), accumulate \(accumulate)")
+                    if !transposedA && accumulate {  // and right: against plain sums, to rounding
+                        var plain = c0
+                        Kernels.Reference.multiplyAdd(M, N, K, a, b, &plain)
+                        #expect(maxAbsoluteDifference(narrow, plain) < 1e-4, "M \(M) N \(N) K \(K)")
+                    }
                 }
             }
         }
