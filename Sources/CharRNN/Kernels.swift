@@ -11,7 +11,8 @@ import Foundation
 
 /// The engine's fast kernels.
 public enum Kernels {
-    /// The SIMD width used by the kernels (16 floats: 512 bits).
+    /// The SIMD width used by the kernels (16 floats: 512 bits; two registers with AVX2, four
+    /// with NEON — the products' tiles are sized for the registers, `TileShape`).
     typealias Vector = SIMD16<Float>
     static let width = Vector.scalarCount
 

@@ -60,12 +60,13 @@ struct BenchCommand: ParsableCommand {
                             result.trainGigaflopsPerSecond))
             }
         }
-        if ceiling {  // one more line, in the same form as the rest
+        if ceiling {  // one more line, in the same form as the rest, with the tiles this build uses
             let gigaflops = Benchmark.matrixProductGigaflops()
+            let tiles = Kernels.TileShape.host == .wide ? "8 × 32" : "6 × 16"
             StandardStreams.line(
                 json
-                    ? "{\"config\": \"matrix-product-2048\", \"gflops_per_second\": \(String(format: "%.2f", gigaflops))}"
-                    : "matrix product 2048² (both cores)".padding(toLength: 61, withPad: " ", startingAt: 0)
+                    ? "{\"config\": \"matrix-product-2048\", \"tiles\": \"\(tiles)\", \"gflops_per_second\": \(String(format: "%.2f", gigaflops))}"
+                    : "matrix product 2048² (both cores, \(tiles) tiles)".padding(toLength: 61, withPad: " ", startingAt: 0)
                         + String(format: "%7.1f", gigaflops))
         }
     }
