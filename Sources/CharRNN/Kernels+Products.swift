@@ -475,35 +475,26 @@ extension Kernels {
     @inline(__always)
     static func forEachRowTile(_ m0: Int, _ m1: Int, _ M: Int, _ shape: TileShape, _ body: (Int, Int) -> Void) {
         var m = m0
+        /// Tiles of r rows from m while they fit before `end`.
+        @inline(__always) func tiles(of r: Int, until end: Int) {
+            while m + r <= end {
+                body(m, r)
+                m += r
+            }
+        }
         let inOrder = max(m0, min(m1, M & ~3))  // the end of the rows that sum k in order
         switch shape {
         case .wide:
-            while m + 8 <= inOrder {
-                body(m, 8)
-                m += 8
-            }
-            if m + 4 <= inOrder {
-                body(m, 4)
-                m += 4
-            }
+            tiles(of: 8, until: inOrder)
+            tiles(of: 4, until: inOrder)  // fewer than 8 rows were left: at most one
         case .narrow:
             // 6-row tiles, then 4-row ones for what 6 does not divide: a remainder of 4 (one), or of
             // 2 (8 rows as two 4s: 8 = 6 + 2 would leave two rows without a tile).
             let count = inOrder - m, fours = count % 6 == 4 ? 1 : count % 6 == 2 ? 2 : 0
-            let sixesEnd = inOrder - 4 * fours
-            while m + 6 <= sixesEnd {
-                body(m, 6)
-                m += 6
-            }
-            while m + 4 <= inOrder {
-                body(m, 4)
-                m += 4
-            }
+            tiles(of: 6, until: inOrder - 4 * fours)
+            tiles(of: 4, until: inOrder)
         }
-        while m < m1 {
-            body(m, 1)
-            m += 1
-        }
+        tiles(of: 1, until: m1)
     }
 
     /// One row tile of a 32-column panel: C[r rows, 32 columns] (+)= Σ_k A[m, k] · B[k, 0 ..< 32],
