@@ -354,8 +354,9 @@ extension Model {
         return [(0, middle), (middle, rows)]
     }
 
-    /// Whether the fused LSTM step shares each step's units between the cores (every row on both)
-    /// instead: when the batch is one part (fewer than 16 streams) and a step's product (B·4H·H
+    /// Whether the fused LSTM step shares each step's units between the cores, every row on both,
+    /// rather than leaving one core idle: when the batch is one part (fewer than 16 streams,
+    /// `batchParts`) and a step's product (B·4H·H
     /// multiply-adds) is large enough to split. One hand-off a step; measured on 2 cores, batch
     /// 8 and 4 × 128, H = 256: 1.24× and 1.31× the training speed of one core's step. (From 16
     /// streams each core's own rows are faster: the same units split measured 0.95×.)
