@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real terminal: drives the charrnn binary in tmux as a learner would and asserts on the screen.
 #   Tab completes `sa` to `sample` and `set l` to `set lr`; Ctrl-C at the prompt clears the line;
-#   Ctrl-C during a long `train` returns to the prompt with the model intact; `quit` leaves.
+#   Ctrl-C during a long `train` returns to the prompt with the model intact; `quit` asks about the
+#   unsaved model and `save` saves it and leaves.
 # Usage: bash .ci/tmux-check.sh [PATH-TO-CHARRNN]   (default .build/release/charrnn)
 set -u
 cd "$(dirname "$0")/.."
@@ -47,9 +48,15 @@ tt_type $s 'status'; tt_send $s Enter
 tt_wait $s 'iteration|trained' 5
 tt_refute $s 'nan|NaN|inf' "the model is intact after Ctrl-C (status)"
 
-# quit leaves with status 0.
+# quit asks about the trained, unsaved model; `save` saves it under ~/.charrnn/saved/ and leaves with status 0.
 tt_type $s 'quit'; tt_send $s Enter
+tt_wait $s 'Quit\? \[y/n/save\]' 5
+tt_assert $s 'Your model is not saved since iteration 0' "quit asks before unsaved training is lost"
+tt_type $s 'save'; tt_send $s Enter
 tt_wait $s 'EXITED rc=0' 10
+tt_assert $s 'saved the model at iteration [0-9]+' "save at the quit question saves the model"
+if ls "$scratch"/.charrnn/saved/hello-iteration-*.safetensors >/dev/null 2>&1; then echo "ok: the file is under ~/.charrnn/saved/"; else
+    echo "FAIL: no file under ~/.charrnn/saved/" >&2; tt_fail_count=$((tt_fail_count + 1)); fi
 
 if [ "$tt_fail_count" -eq 0 ]; then
     echo "tmux check: all passed"

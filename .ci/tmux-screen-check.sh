@@ -71,6 +71,9 @@ printf '%s\n' "$history" | grep -q '(s)' && { echo "FAIL: '(s)' is back" >&2; tt
 expect_no_wrap "train --seconds 4"
 
 tt_type $s 'quit'; tt_send $s Enter
+tt_wait $s 'Quit\? \[y/n/save\]' 5
+expect_no_wrap "the quit question"
+tt_type $s 'y'; tt_send $s Enter
 tt_wait $s 'EXITED rc=0' 10
 echo "tmux screen check: $tt_fail_count failure(s)"
 [ "$tt_fail_count" -eq 0 ]

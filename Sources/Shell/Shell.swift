@@ -144,8 +144,8 @@ public final class Shell {
             let line: String
             switch console.readInput(prompt: Shell.prompt(style: style, lesson: label)) {
             case .end:
-                // Background training is asked about (at a terminal) or saved, never lost silently.
-                if session.leaveBackgroundTraining() { break reading }
+                // Training is asked about (at a terminal) or saved, never lost silently.
+                if session.mayLeave() { break reading }
                 continue reading
             case .refused(let message, let endsInput):
                 // A pipe goes on after an over-long line unless nothing more can be read (or strict).

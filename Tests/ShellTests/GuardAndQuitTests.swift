@@ -145,7 +145,7 @@ import TestSupport
         #expect(Self.savedFiles(otherHome).count == 1 && ended.output.contains("saved to \(otherHome)/saved/"))
     }
 
-    /// Without background training `quit` asks nothing.
+    /// Without training `quit` asks nothing.
     @Test func quitWithoutTrainingAsksNothing() {
         let (shell, home) = Self.shellInTemporaryHome()
         let console = ScriptedConsole(lines: ["quit", "step"], interactive: true, width: 10_000)
@@ -153,6 +153,71 @@ import TestSupport
         #expect(!console.output.contains("[y/n/save]") && !console.output.contains("Training is running"))
         #expect(shell.session.stepping.position == 0)
         #expect(Self.savedFiles(home).isEmpty)
+    }
+
+    /// Foreground training in free play, never saved: at a terminal `quit` asks; `n` stays, `save`
+    /// saves it with its training state under ~/.charrnn/saved/ and quits.
+    @Test func quitAsksAboutAnUnsavedModel() throws {
+        let (shell, home) = Self.shellInTemporaryHome()
+        let console = ScriptedConsole(
+            lines: ["train 20", "quit", "n", "step", "quit", "save"], interactive: true, width: 10_000)
+        #expect(shell.run(console: console) == 0)
+        let text = console.output
+        #expect(text.contains("Your model is not saved since iteration 0 (now at iteration 20, loss "), "\(text)")
+        #expect(console.prompts.filter { $0.hasSuffix("[y/n/save] ") }.count == 2)
+        #expect(text.contains("still here: `save FILE` keeps the model"))
+        #expect(shell.session.stepping.position == 1)  // `step` ran after `n`
+        let saved = Self.savedFiles(home)
+        let path = try #require(saved.first)
+        #expect(saved.count == 1 && path.contains("/saved/hello-iteration-20-"))
+        #expect(text.contains("saved the model at iteration 20, loss ") && text.contains(" to \(path) (`load \(path)`"))
+        let checkpoint = try Checkpoint.read(path: path)
+        #expect(checkpoint.model == shell.session.workspace.trainer.model)
+        #expect(checkpoint.training?.trainer.iteration == 20)
+        #expect(checkpoint.extra["charrnn.corpus"] == "hello")
+    }
+
+    /// A model saved (or loaded) since its last iteration is not asked about; training after the
+    /// save is, from that iteration on; `y` quits without a file.
+    @Test func quitAsksOnlyAboutTrainingAfterTheLastFile() {
+        let (shell, home) = Self.shellInTemporaryHome()
+        let path = home + "/mine.safetensors"
+        let saved = ScriptedConsole(lines: ["train 10", "save \(path)", "quit"], interactive: true, width: 10_000)
+        _ = shell.run(console: saved)
+        #expect(!saved.output.contains("[y/n/save]") && !saved.output.contains("not saved since"), "\(saved.output)")
+
+        let (again, againHome) = Self.shellInTemporaryHome()
+        let later = ScriptedConsole(
+            lines: ["train 10", "save \(path)", "train 5", "quit", "y"], interactive: true, width: 10_000)
+        _ = again.run(console: later)
+        #expect(later.output.contains("Your model is not saved since iteration 10 (now at iteration 15"), "\(later.output)")
+        #expect(Self.savedFiles(againHome).isEmpty)
+
+        let (loaded, _) = Self.shellInTemporaryHome()
+        let back = ScriptedConsole(lines: ["train 3", "load \(path)", "quit"], interactive: true, width: 10_000)
+        _ = loaded.run(console: back)
+        #expect(loaded.session.workspace.trainer.iteration == 10)
+        #expect(!back.output.contains("[y/n/save]"), "\(back.output)")
+    }
+
+    /// A script or a pipe ends as written: no question and no file, even with unsaved training.
+    @Test func aPipeWithUnsavedTrainingEndsWithoutAQuestion() {
+        let (shell, home) = Self.shellInTemporaryHome()
+        let console = ScriptedConsole(lines: ["train 10", "quit"], width: 10_000)
+        #expect(shell.run(console: console) == 0)
+        #expect(!console.output.contains("[y/n/save]") && !console.output.contains("not saved since"))
+        #expect(Self.savedFiles(home).isEmpty)
+    }
+
+    /// Inside a lesson, the learner's own model (set aside) is the one asked about and saved; the
+    /// input ending at the question saves it.
+    @Test func quitInALessonAsksAboutTheLearnersOwnModel() throws {
+        let (shell, home) = Self.shellInTemporaryHome()
+        let console = ScriptedConsole(lines: ["train 7", "lesson hello", "quit"], interactive: true, width: 10_000)
+        _ = shell.run(console: console)
+        #expect(console.output.contains("Your model is not saved since iteration 0 (now at iteration 7"), "\(console.output)")
+        let path = try #require(Self.savedFiles(home).first)
+        #expect(try Checkpoint.read(path: path).training?.trainer.iteration == 7)
     }
 
     /// `goto` to the last step says that the text ends there.

@@ -96,8 +96,9 @@ extension Session {
     }
 
     /// What a checkpoint stores besides the model and training state: the corpus name and every
-    /// setting (`load` restores them).
-    func checkpointMetadata() -> [String: String] {
+    /// setting (`load` restores them). Of the session's workspace unless another is given.
+    func checkpointMetadata(of other: Workspace? = nil) -> [String: String] {
+        let workspace = other ?? self.workspace
         var extra: [String: String] = ["charrnn.corpus": workspace.corpus.name]
         for spec in SettingSpec.all where spec.name != "memory-budget" {  // the machine's, not the model's
             extra["charrnn.setting.\(spec.name)"] = spec.value(workspace.settings)
@@ -162,6 +163,7 @@ extension Session {
         workspace.settings = new
         workspace.corpus = newCorpus
         workspace.trainer = newTrainer
+        workspace.keptIteration = newTrainer.iteration
         if let g = checkpoint.training?.generator { workspace.generator = g }
         training.history = []
         stepping.position = 0

@@ -422,16 +422,18 @@ extension Commands {
     struct Quit: ArgumentlessCommand {
         static let name = "quit"
         static let aliases = ["exit"]
-        static let summary = "leave the shell (asks first while training runs in the background)"
+        static let summary = "leave the shell (asks first when training would be lost)"
         static let help = """
             While training runs in the background, quit (and Ctrl-D) asks at a terminal: y quits without
             saving, n keeps training, save saves the model and its training state under ~/.charrnn/saved/
             and quits. Without a terminal (a script, a pipe) the training is stopped and saved there, and
-            the file is named.
+            the file is named. When your own model has trained since it was made, loaded or saved, quit
+            asks the same at a terminal (n stays in the shell); a script or a pipe just ends. A lesson's
+            model is saved with the lesson.
             """
 
         func run(in session: Session) throws {
-            guard session.leaveBackgroundTraining() else { return }  // Session+Quitting.swift
+            guard session.mayLeave() else { return }  // Session+Quitting.swift
             session.quitRequested = true
         }
     }

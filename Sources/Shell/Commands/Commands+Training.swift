@@ -185,6 +185,8 @@ extension Session {
                 to: room)
         }
         var done = 0
+        /// The iteration of the last checkpoint file written (`set checkpoint-every`), if any.
+        var checkpointedIteration = -1
         let learningRate = workspace.settings.learningRate
         let outcome = run.run(
             learningRate: { learningRate },
@@ -220,6 +222,7 @@ extension Session {
                             let note = checkpoints.write(loop)
                             output.note(note)
                             if note.hasPrefix("checkpoint: wrote") {
+                                checkpointedIteration = loop.trainer.iteration
                                 training.guardMemory.checkpointWritten(
                                     path: checkpoints.path, iteration: loop.trainer.iteration, loss: step.report.loss,
                                     vocabularySize: loop.trainer.model.shape.vocabularySize, key: guardKey)
@@ -240,6 +243,7 @@ extension Session {
         }
         workspace.trainer = run.trainer
         workspace.generator = run.generator
+        if checkpointedIteration == run.trainer.iteration { workspace.keptIteration = checkpointedIteration }
         training.history += points.filter { $0.iteration <= run.trainer.iteration }
         lastLoss = training.history.last?.loss ?? lastLoss
         report(.trained(iterations: done, seconds: Date().timeIntervalSince(start)))

@@ -118,6 +118,7 @@ public final class Session {
         self.workspace.settings = settings
         self.workspace.corpus = corpus
         self.workspace.trainer = newTrainer
+        self.workspace.keptIteration = newTrainer.iteration
         training.history = []
         stepping.position = 0
         modelChanged()

@@ -24,6 +24,8 @@ enum ShellMessage: String, CaseIterable, Sendable {
     // Quitting while training runs in the background.
     case quitWhileTraining, atIteration, lossIs, quitQuestion, quitStopped, quitKeepsTraining, quitTypeAnswer
     case backgroundSaved, backgroundNotSaved
+    // Quitting with a model whose training is not saved.
+    case quitUnsaved, quitStays, unsavedSaved, unsavedNotSaved
     // Durations (`about 1m 05s here`).
     case seconds, minutesSeconds, hoursMinutes
 }
@@ -126,6 +128,12 @@ struct ShellWords: Sendable, Equatable {
         .quitTypeAnswer: "type y, n or save",
         .backgroundSaved: "background training stopped at iteration %1%2; saved to %3 (`load %3` goes on from there)",
         .backgroundNotSaved: "background training stopped at iteration %1, but it could not be saved to %2: %3",
+        .quitUnsaved:
+            "Your model is not saved since iteration %1 (now at %2). y: quit without saving; "
+            + "n: stay; save: save it under ~/.charrnn/saved/ and quit.",
+        .quitStays: "still here: `save FILE` keeps the model",
+        .unsavedSaved: "saved the model at iteration %1%2 to %3 (`load %3` goes on from there)",
+        .unsavedNotSaved: "the model could not be saved to %1: %2; still here (`save FILE` to try elsewhere)",
         .seconds: "%1s",
         .minutesSeconds: "%1m %2s",
         .hoursMinutes: "%1h %2m",
@@ -189,6 +197,12 @@ struct ShellWords: Sendable, Equatable {
         .quitTypeAnswer: "y, n, save 가운데 하나를 입력하세요",
         .backgroundSaved: "백그라운드 학습을 멈췄습니다(반복 %1%2). 저장한 파일: %3 (`load %3` 명령으로 이어서 학습할 수 있습니다)",
         .backgroundNotSaved: "백그라운드 학습을 반복 %1에서 멈췄지만 %2에 저장하지 못했습니다: %3",
+        .quitUnsaved:
+            "모델이 반복 %1 이후로 저장되지 않았습니다(현재 %2). y: 저장하지 않고 종료, n: 셸에 머무르기, "
+            + "save: ~/.charrnn/saved/에 저장한 뒤 종료.",
+        .quitStays: "셸에 그대로 있습니다. `save FILE`로 모델을 저장할 수 있습니다",
+        .unsavedSaved: "반복 %1%2의 모델을 %3에 저장했습니다 (`load %3` 명령으로 이어서 학습할 수 있습니다)",
+        .unsavedNotSaved: "모델을 %1에 저장하지 못했습니다: %2. 셸에 그대로 있습니다(`save FILE`로 다른 곳에 저장해 보세요)",
         .seconds: "%1초",
         .minutesSeconds: "%1분 %2초",
         .hoursMinutes: "%1시간 %2분",

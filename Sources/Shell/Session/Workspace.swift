@@ -12,6 +12,9 @@ struct Workspace {
     var trainer: Trainer
     /// Draws samples; seeded by the `seed` setting.
     var generator: SplitMix64
+    /// The trainer's iteration when this model was last made, loaded or saved to a file: training
+    /// past it is not in any file, and `quit` asks before it is lost (Session+Quitting.swift).
+    var keptIteration = 0
 }
 
 extension Workspace {

@@ -55,6 +55,7 @@ extension Session {
 
     /// Tells the guard's memory about a checkpoint of the current model just written to `path`.
     func checkpointWritten(path: String, trainer: Trainer) {
+        workspace.keptIteration = trainer.iteration  // what `quit` asks about starts after it
         training.guardMemory.checkpointWritten(
             path: path, iteration: trainer.iteration, loss: currentHistory.last { $0.iteration <= trainer.iteration }?.loss,
             vocabularySize: trainer.model.shape.vocabularySize, key: guardKey)
