@@ -259,6 +259,11 @@ extension Model {
     ) {
         let H = s.H, GH = 4 * H, K = H, w = Kernels.width
         debugCheck(UnsafePointer(recurrent) == s.recurrentProjection, "the step's W_hh h_{t-1} is written to `recurrent`")
+        // h_{t-1} copied tile by tile, its rows side by side for each k (`Kernels.copyRowTiles`): the
+        // tiles read it at fixed offsets, for every unit block.
+        let hTiles = UnsafeMutablePointer<Float>.allocate(capacity: M * K)
+        defer { hTiles.deallocate() }
+        Kernels.copyRowTiles(0, M, M, shape, K, s.hPrev, H, 1, into: hTiles)
         for u in units ?? 0..<(H / w) {  // units j = 16u ..< 16u + 16: their two panels stay in cache for every row
             Kernels.forEachRowTile(0, M, M, shape) { m, r in  // the product's tiles (`multiplyAddPanel`)
                 for pair in 0..<2 {  // gates i f, then g o: one 32-column panel each
@@ -267,8 +272,8 @@ extension Model {
                     var k0 = 0
                     while k0 < K {  // Σ_k h_{t-1}[m, k] · W_hh[gate unit, k], k in blocks
                         let kc = min(Kernels.kBlock, K - k0), add = k0 > 0
-                        let a = s.hPrev + m * H + k0, b = panel + k0 * 2 * w
-                        Kernels.panelTile(r, shape, kc, a, H, 1, b, 2 * w, c, GH, add, second: H)
+                        let a = hTiles + m * K + k0 * r, b = panel + k0 * 2 * w  // the tile's (K, r) block, from k0
+                        Kernels.copiedTile(r, shape, kc, a, b, 2 * w, c, GH, add, second: H)
                         k0 += kc
                     }
                 }

@@ -270,6 +270,13 @@ extension Kernels {
         _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>,
         accumulate: Bool = true, shape: TileShape = .host
     ) {
+        // A's block (rows m0 ..< m1, k0 ..< k0 + kc) is copied tile by tile into `tiles` when two
+        // panels or more pass over it: a tile of r rows as (kc, r), its rows side by side for each k,
+        // so the micro-kernel reads A at fixed offsets from one pointer (rows of A far apart cost a
+        // register and an add each per k, and alias in the L1 cache). A copy: the same sums.
+        let copiesA = n1 - n0 >= 4 * width && M >= 4
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowBlock * kBlock : 0)
+        defer { tiles.deallocate() }
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)
@@ -278,6 +285,7 @@ extension Kernels {
             var m0 = 0
             while m0 < M {
                 let m1 = M - m0 <= rowBlock ? M : m0 + rowBlock  // a multiple of 8, or the end
+                if copiesA { copyRowTiles(m0, m1, M, shape, kc, Ak, rs, cs, into: tiles) }
                 var n = n0
                 while n < n1 {
                     let w = min(2 * width, n1 - n)
@@ -285,8 +293,14 @@ extension Kernels {
                     let b = packed ? B + n * K + k0 * w : B + k0 * N + n
                     let ldb = packed ? w : N
                     if w == 2 * width {
-                        forEachRowTile(m0, m1, M, shape) { m, r in
-                            panelTile(r, shape, kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
+                        if copiesA {
+                            forEachRowTile(m0, m1, M, shape) { m, r in
+                                copiedTile(r, shape, kc, tiles + (m - m0) * kc, b, ldb, C + m * N + n, N, add)
+                            }
+                        } else {
+                            forEachRowTile(m0, m1, M, shape) { m, r in
+                                panelTile(r, shape, kc, Ak + m * rs, rs, cs, b, ldb, C + m * N + n, N, add)
+                            }
                         }
                     } else {  // the last columns (fewer than 32): one row at a time, vector then scalar
                         for m in m0..<m1 { rowTail(kc, Ak + m * rs, cs, b, ldb, w, C + m * N + n, add) }
@@ -515,6 +529,42 @@ extension Kernels {
             tile4x16(K, a, rs, cs, b, ldb, c, ldc, add)
             tile4x16(K, a, rs, cs, b + width, ldb, c + second, ldc, add)
         default: tile1x32(K, a, cs, b, ldb, c, add, second: second)
+        }
+    }
+
+    /// Copies rows m0 ..< m1 of A (element (m, k) at A[m·rs + k·cs]), k < kc, tile by tile
+    /// (`forEachRowTile`) into `destination`: the tile of r rows at m as a (kc, r) block at
+    /// destination + (m − m0)·kc, its rows side by side for each k — what `copiedTile` reads.
+    @inline(__always)
+    static func copyRowTiles(
+        _ m0: Int, _ m1: Int, _ M: Int, _ shape: TileShape, _ kc: Int, _ A: UnsafePointer<Float>, _ rs: Int, _ cs: Int,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
+        forEachRowTile(m0, m1, M, shape) { m, r in
+            let rows = A + m * rs, tile = destination + (m - m0) * kc
+            for k in 0..<kc {
+                for i in 0..<r { tile[k &* r &+ i] = rows[i &* rs &+ k &* cs] }
+            }
+        }
+    }
+
+    /// `panelTile` for A's rows copied side by side (a tile of r rows as (K, r), `copyRowTiles`):
+    /// the strides are constants, so the micro-kernel reads A at fixed offsets from one pointer.
+    @inline(never)
+    static func copiedTile(
+        _ r: Int, _ shape: TileShape, _ K: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool, second: Int = width
+    ) {
+        switch r {
+        case 8: tile8x32(K, a, 1, 8, b, ldb, c, ldc, add, second: second)
+        case 6:
+            tile6x16(K, a, 1, 6, b, ldb, c, ldc, add)
+            tile6x16(K, a, 1, 6, b + width, ldb, c + second, ldc, add)
+        case 4 where shape == .wide: tile4x32(K, a, 1, 4, b, ldb, c, ldc, add, second: second)
+        case 4:
+            tile4x16(K, a, 1, 4, b, ldb, c, ldc, add)
+            tile4x16(K, a, 1, 4, b + width, ldb, c + second, ldc, add)
+        default: tile1x32(K, a, 1, b, ldb, c, add, second: second)
         }
     }
 

@@ -117,6 +117,41 @@ import Testing
         #expect(maxAbsoluteDifference(narrow.c, plain) < 1e-4)
     }
 
+    /// Copying A's rows tile by tile (`Kernels.copyRowTiles`, when four panels or more pass over them)
+    /// changes no bit: the whole product against the same product a panel at a time (too few
+    /// panels to copy), in both shapes, A in rows or transposed, past two row blocks and a k block.
+    @Test(arguments: [(203, 160, 270), (16, 128, 64), (37, 200, 33)])
+    func copyingATilesChangesNoBit(M: Int, N: Int, K: Int) {
+        var g = SplitMix64(seed: UInt64(M * 7 + N * 3 + K))
+        let a = Self.random(M * K, &g), b = Self.random(K * N, &g), c0 = Self.random(M * N, &g)
+        for shape in Kernels.TileShape.allCases {
+            for transposedA in [false, true] {
+                func product(panelAtATime: Bool) -> [Float] {
+                    var c = c0
+                    a.withUnsafeBufferPointer { A in
+                        b.withUnsafeBufferPointer { B in
+                            c.withUnsafeMutableBufferPointer { C in
+                                let (rs, cs) = transposedA ? (1, M) : (K, 1)
+                                let ranges = panelAtATime ? stride(from: 0, to: N, by: 32).map { ($0, min(N, $0 + 32)) } : [(0, N)]
+                                for (n0, n1) in ranges {
+                                    Kernels.multiplyAddPanel(
+                                        M, n0, n1, N, K, A.baseAddress!, rs, cs, B.baseAddress!, packed: false, C.baseAddress!,
+                                        shape: shape)
+                                }
+                            }
+                        }
+                    }
+                    return c
+                }
+                let copied = product(panelAtATime: false), inPlace = product(panelAtATime: true)
+                #expect(copied.map(\.bitPattern) == inPlace.map(\.bitPattern), "\(shape), Aᵀ \(transposedA), M \(M) N \(N) K \(K)")
+                var plain = c0  // and right, to rounding
+                if !transposedA { Kernels.Reference.multiplyAdd(M, N, K, a, b, &plain) }
+                #expect(transposedA || maxAbsoluteDifference(copied, plain) < 1e-4)
+            }
+        }
+    }
+
     /// The check has teeth: a tile that sums even and odd k apart (the single rows' order) where the
     /// 6-row tile sums k in order gives other bits — so the test above would see a shape that
     /// regrouped the sums.
