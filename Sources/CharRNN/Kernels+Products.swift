@@ -274,7 +274,7 @@ extension Kernels {
         // panels or more pass over it: a tile of r rows as (kc, r), its rows side by side for each k,
         // so the micro-kernel reads A at fixed offsets from one pointer (rows of A far apart cost a
         // register and an add each per k, and alias in the L1 cache). A copy: the same sums.
-        let copiesA = n1 - n0 >= 4 * width && M >= 4
+        let copiesA = n1 - n0 >= 2 * (2 * width) && M >= 4  // two 32-column panels or more, four rows or more
         let tiles = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowBlock * kBlock : 0)
         defer { tiles.deallocate() }
         var k0 = 0

@@ -117,7 +117,7 @@ import Testing
         #expect(maxAbsoluteDifference(narrow.c, plain) < 1e-4)
     }
 
-    /// Copying A's rows tile by tile (`Kernels.copyRowTiles`, when four panels or more pass over them)
+    /// Copying A's rows tile by tile (`Kernels.copyRowTiles`, when two panels or more pass over them)
     /// changes no bit: the whole product against the same product a panel at a time (too few
     /// panels to copy), in both shapes, A in rows or transposed, past two row blocks and a k block.
     @Test(arguments: [(203, 160, 270), (16, 128, 64), (37, 200, 33)])
