@@ -220,6 +220,27 @@ import TestSupport
         #expect(try Checkpoint.read(path: path).training?.trainer.iteration == 7)
     }
 
+    /// When ~/.charrnn/saved/ cannot be made, `save` at the question says so in one line and the
+    /// learner stays (the next `quit` asks again); when the input has ended there, the shell ends
+    /// and says the model was not saved — never "still here".
+    @Test func aSaveAtTheQuestionThatFailsKeepsTheLearnerInTheShell() throws {
+        let (shell, home) = Self.shellInTemporaryHome()
+        try Data().write(to: URL(fileURLWithPath: home + "/saved"))  // the folder for saved training is a file
+        let console = ScriptedConsole(lines: ["train 5", "quit", "save", "step", "quit", "y"], interactive: true, width: 10_000)
+        #expect(shell.run(console: console) == 0)
+        #expect(console.output.contains("error: the model could not be saved to \(home)/saved/hello-iteration-5-"), "\(console.output)")
+        #expect(console.output.contains("; still here (`save FILE` to try elsewhere)"))
+        #expect(shell.session.stepping.position == 1)  // `step` ran: the shell stayed
+        #expect(console.prompts.filter { $0.hasSuffix("[y/n/save] ") }.count == 2)  // asked again after `step`
+
+        let (ended, endedHome) = Self.shellInTemporaryHome()
+        try Data().write(to: URL(fileURLWithPath: endedHome + "/saved"))
+        let last = ScriptedConsole(lines: ["train 5", "quit"], interactive: true, width: 10_000)
+        #expect(ended.run(console: last) == 0)
+        #expect(last.output.contains("the input has ended, so the shell ends without it"), "\(last.output)")
+        #expect(!last.output.contains("still here"))
+    }
+
     /// `goto` to the last step says that the text ends there.
     @Test func gotoTheLastStepSaysTheTextEnds() {
         let shell = makeShell()

@@ -25,7 +25,7 @@ enum ShellMessage: String, CaseIterable, Sendable {
     case quitWhileTraining, atIteration, lossIs, quitQuestion, quitStopped, quitKeepsTraining, quitTypeAnswer
     case backgroundSaved, backgroundNotSaved
     // Quitting with a model whose training is not saved.
-    case quitUnsaved, quitStays, unsavedSaved, unsavedNotSaved
+    case quitUnsaved, quitStays, unsavedSaved, unsavedNotSaved, unsavedLost
     // Durations (`about 1m 05s here`).
     case seconds, minutesSeconds, hoursMinutes
 }
@@ -134,6 +134,7 @@ struct ShellWords: Sendable, Equatable {
         .quitStays: "still here: `save FILE` keeps the model",
         .unsavedSaved: "saved the model at iteration %1%2 to %3 (`load %3` goes on from there)",
         .unsavedNotSaved: "the model could not be saved to %1: %2; still here (`save FILE` to try elsewhere)",
+        .unsavedLost: "the model could not be saved to %1: %2; the input has ended, so the shell ends without it",
         .seconds: "%1s",
         .minutesSeconds: "%1m %2s",
         .hoursMinutes: "%1h %2m",
@@ -203,6 +204,7 @@ struct ShellWords: Sendable, Equatable {
         .quitStays: "셸에 그대로 있습니다. `save FILE`로 모델을 저장할 수 있습니다",
         .unsavedSaved: "반복 %1%2의 모델을 %3에 저장했습니다 (`load %3` 명령으로 이어서 학습할 수 있습니다)",
         .unsavedNotSaved: "모델을 %1에 저장하지 못했습니다: %2. 셸에 그대로 있습니다(`save FILE`로 다른 곳에 저장해 보세요)",
+        .unsavedLost: "모델을 %1에 저장하지 못했습니다: %2. 입력이 끝나서 저장하지 못한 채 셸을 종료합니다",
         .seconds: "%1초",
         .minutesSeconds: "%1분 %2초",
         .hoursMinutes: "%1시간 %2분",

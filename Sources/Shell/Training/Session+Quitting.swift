@@ -69,7 +69,7 @@ extension Session {
         job.stopRequested.store(true, ordering: .relaxed)
         adopt(job)
         let iteration = workspace.trainer.iteration
-        let loss = training.history.last.map { shellWords(.lossIs, String(format: "%.4f", $0.loss)) } ?? ""
+        let loss = lossPhrase(training.history)
         switch saveUnderSaved(workspace) {
         case .success(let path):
             workspace.keptIteration = iteration
@@ -89,7 +89,7 @@ extension Session {
         let ownWorkspace = own?.workspace ?? workspace
         guard ownWorkspace.trainer.iteration > ownWorkspace.keptIteration else { return true }
         let words = shellWords
-        let lastLoss = (own?.history ?? training.history).last.map { words(.lossIs, String(format: "%.4f", $0.loss)) } ?? ""
+        let lastLoss = lossPhrase(own?.history ?? training.history)
         let iteration = String(ownWorkspace.trainer.iteration)
         output.line(words(.quitUnsaved, String(ownWorkspace.keptIteration), words(.atIteration, iteration) + lastLoss))
         while true {
@@ -102,22 +102,25 @@ extension Session {
                 return false
             case "s", "save", nil:  // nil: the input ended at the question; nobody is left to answer
                 switch saveUnderSaved(ownWorkspace) {
-                case .success(let path):
-                    if own != nil {
-                        lessonContext.lessonWorkspace?.learner.workspace.keptIteration = ownWorkspace.trainer.iteration
-                    } else {
-                        workspace.keptIteration = ownWorkspace.trainer.iteration
-                    }
+                case .success(let path):  // the shell ends: nothing is left to mark as saved
                     output.line(words(.unsavedSaved, iteration, lastLoss, path))
+                    return true
+                case .failure(let problem) where reply == nil:  // the input has ended: the shell cannot stay
+                    output.error(words(.unsavedLost, problem.path, problem.reason))
                     return true
                 case .failure(let problem):
                     output.error(words(.unsavedNotSaved, problem.path, problem.reason))
-                    return reply == nil  // the input has ended: the shell cannot stay
+                    return false
                 }
             default:
                 output.line(words(.quitTypeAnswer))
             }
         }
+    }
+
+    /// `, loss 1.2345` for the last point of `history`, or nothing before the first iteration.
+    private func lossPhrase(_ history: [LossPoint]) -> String {
+        history.last.map { shellWords(.lossIs, String(format: "%.4f", $0.loss)) } ?? ""
     }
 
     /// Why a file under `~/.charrnn/saved/` could not be written.
