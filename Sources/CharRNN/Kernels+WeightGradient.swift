@@ -62,7 +62,7 @@ extension Kernels {
                     tile8x32(kc, Ak + m, 1, M, P + k0 * 2 * width, 2 * width, C + m * N, N, copy: strip, sums: sums.map { $0 + m })
                     n = 2 * width
                 } else {
-                    copyStrip(kc, r, Ak + m, M, into: strip, sums: sums.map { $0 + m })
+                    copyStrip(kc, r, Ak + m, M, columnsAfter: M - m - r, into: strip, sums: sums.map { $0 + m })
                 }
                 while n < N {
                     let w = min(2 * width, N - n)
@@ -81,15 +81,42 @@ extension Kernels {
     }
 
     /// strip[k·r + i] = a[k·M + i] for k < kc, i < r: r columns of A as a contiguous (kc, r) block;
-    /// with `sums`, also sums[i] += a[k·M + i], k in order.
+    /// with `sums`, also sums[i] += a[k·M + i], k in order. `columnsAfter` is how many columns of A
+    /// follow these r in each row (M − m − r).
+    /// With 8 columns readable from here (r ≤ 8 ≤ r + columnsAfter), each k moves 8 floats at once:
+    /// a row's 8 floats stored at strip[k·r] (the r − 8 past the tile are overwritten by the next k,
+    /// or left past the strip's kc·r; `strip` holds kBlock·8 floats) and added into 8 lanes of
+    /// sums, of which the first r are kept — in every lane the same additions in the same order as
+    /// one at a time, so the same bits.
     static func copyStrip(
-        _ kc: Int, _ r: Int, _ a: UnsafePointer<Float>, _ M: Int, into strip: UnsafeMutablePointer<Float>,
-        sums: UnsafeMutablePointer<Float>?
+        _ kc: Int, _ r: Int, _ a: UnsafePointer<Float>, _ M: Int, columnsAfter: Int,
+        into strip: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>?
     ) {
-        for k in 0..<kc {
+        typealias Eight = SIMD8<Float>
+        if r + columnsAfter >= 8 && r <= 8 {
+            let from = UnsafeRawPointer(a), to = UnsafeMutableRawPointer(strip)
+            let rowBytes = M &* MemoryLayout<Float>.stride, tileBytes = r &* MemoryLayout<Float>.stride
+            if let sums {
+                var total = Eight()
+                for i in 0..<r { total[i] = sums[i] }
+                for k in 0..<kc {
+                    let row = from.loadUnaligned(fromByteOffset: k &* rowBytes, as: Eight.self)
+                    to.storeBytes(of: row, toByteOffset: k &* tileBytes, as: Eight.self)
+                    total += row
+                }
+                for i in 0..<r { sums[i] = total[i] }
+            } else {
+                for k in 0..<kc {
+                    let row = from.loadUnaligned(fromByteOffset: k &* rowBytes, as: Eight.self)
+                    to.storeBytes(of: row, toByteOffset: k &* tileBytes, as: Eight.self)
+                }
+            }
+            return
+        }
+        for k in 0..<kc {  // the last columns of A: one at a time
             for i in 0..<r {
-                strip[k * r + i] = a[k * M + i]
-                if let sums { sums[i] += a[k * M + i] }
+                strip[k &* r &+ i] = a[k &* M &+ i]
+                if let sums { sums[i] += a[k &* M &+ i] }
             }
         }
     }
