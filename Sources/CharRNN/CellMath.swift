@@ -266,6 +266,17 @@ extension Model {
         Kernels.copyRowTiles(0, M, M, shape, K, s.hPrev, H, 1, into: hTiles)
         for u in units ?? 0..<(H / w) {  // units j = 16u ..< 16u + 16: their two panels stay in cache for every row
             Kernels.forEachRowTile(0, M, M, shape) { m, r in  // the product's tiles (`multiplyAddPanel`)
+                // The lines this tile's rows and units will write, and read after the product, asked
+                // for now (`Kernels.prefetchRows`): the step's arrays are fresh memory every step.
+                for q in 0..<4 {
+                    let k = m * GH + q * H + w * u
+                    Kernels.prefetchRows(recurrent + k, r, columns: w, GH)
+                    Kernels.prefetchRows(s.a + k, r, columns: w, GH)
+                    if let gates = s.gates { Kernels.prefetchRows(gates + k, r, columns: w, GH) }
+                    if columns == nil { Kernels.prefetchRows(UnsafeMutablePointer(mutating: s.inputProjection) + k, r, columns: w, GH) }
+                }
+                Kernels.prefetchRows(s.h + m * H + w * u, r, columns: w, H)
+                if let c = s.c { Kernels.prefetchRows(c + m * H + w * u, r, columns: w, H) }
                 for pair in 0..<2 {  // gates i f, then g o: one 32-column panel each
                     let panel = P + (2 * u + pair) * 2 * w * K
                     let c = recurrent + m * GH + 2 * pair * H + w * u  // gate 2·pair's block; the other H further

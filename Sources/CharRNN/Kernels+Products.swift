@@ -261,9 +261,10 @@ extension Kernels {
     static let rowBlock = 96
 
     /// Columns n0 ..< n1 of C (M, N) += A · B, blocked: for each block of k (the rows of B in use
-    /// stay in cache), each block of `rowBlock` rows (A's slice stays in L2), each 32-column panel,
-    /// each row tile (`forEachRowTile`). B is (K, N) row-major, or packed. The blocks change only
-    /// the order in which tiles are done, not any sum.
+    /// stay in cache), each block of `rowBlock` rows (A's slice stays in L2), each 32-column panel
+    /// (in the narrow shape with A copied, each half of one), each row tile (`forEachRowTile`), its
+    /// lines of C prefetched. B is (K, N) row-major, or packed. The blocks change only the order in
+    /// which tiles are done, not any sum.
     /// With `accumulate: false` the first block of k writes C instead of adding to it.
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
@@ -293,8 +294,24 @@ extension Kernels {
                     let b = packed ? B + n * K + k0 * w : B + k0 * N + n
                     let ldb = packed ? w : N
                     if w == 2 * width {
-                        if copiesA {
+                        if copiesA && shape == .narrow {
+                            // Half by half: each 16-column half of the panel (kc × 16 floats, 16 KB
+                            // at kc = 256) stays in L1 while every row tile of the block passes
+                            // (a whole panel is the L1 cache's size). The same tiles in another order.
+                            for half in 0..<2 {
+                                forEachRowTile(m0, m1, M, shape) { m, r in
+                                    let a = tiles + (m - m0) * kc, c = C + m * N + n
+                                    if r > 1 {
+                                        prefetchRows(c + half * width, r, columns: width, N)
+                                        copiedHalfTile(r, kc, a, b + half * width, ldb, c + half * width, N, add)
+                                    } else if half == 0 {  // a single row: both halves at once (`tile1x32`)
+                                        copiedTile(r, shape, kc, a, b, ldb, c, N, add)
+                                    }
+                                }
+                            }
+                        } else if copiesA {
                             forEachRowTile(m0, m1, M, shape) { m, r in
+                                prefetchRows(C + m * N + n, r, columns: 2 * width, N)
                                 copiedTile(r, shape, kc, tiles + (m - m0) * kc, b, ldb, C + m * N + n, N, add)
                             }
                         } else {
@@ -565,6 +582,21 @@ extension Kernels {
             tile4x16(K, a, 1, 4, b, ldb, c, ldc, add)
             tile4x16(K, a, 1, 4, b + width, ldb, c + second, ldc, add)
         default: tile1x32(K, a, 1, b, ldb, c, add, second: second)
+        }
+    }
+
+    /// One half (16 columns) of the narrow shape's row tile of r = 6 or 4 rows, A's rows copied side by
+    /// side as in `copiedTile`: C[r rows, 16 columns] (+)= Σ_k A[m, k] · B[k, 0 ..< 16].
+    @inline(never)
+    static func copiedHalfTile(
+        _ r: Int, _ K: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool
+    ) {
+        if r == 6 {
+            tile6x16(K, a, 1, 6, b, ldb, c, ldc, add)
+        } else {
+            debugCheck(r == 4, "the narrow shape's row tiles have 6, 4 or 1 rows")
+            tile4x16(K, a, 1, 4, b, ldb, c, ldc, add)
         }
     }
 

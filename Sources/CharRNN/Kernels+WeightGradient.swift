@@ -69,6 +69,7 @@ extension Kernels {
                     let b = P + n * K + k0 * w  // row k0 of this panel; its rows are w apart
                     let c = C + m * N + n
                     if w == 2 * width {
+                        prefetchRows(c, r, columns: w, N)
                         copiedTile(r, shape, kc, strip, b, w, c, N, true)
                     } else {  // the last columns (fewer than 32): one row at a time
                         for i in 0..<r { rowTail(kc, strip + i, r, b, w, w, c + i * N) }

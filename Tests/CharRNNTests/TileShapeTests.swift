@@ -118,8 +118,10 @@ import Testing
     }
 
     /// Copying A's rows tile by tile (`Kernels.copyRowTiles`, when two panels or more pass over them)
-    /// changes no bit: the whole product against the same product a panel at a time (too few
-    /// panels to copy), in both shapes, A in rows or transposed, past two row blocks and a k block.
+    /// changes no bit, nor does the narrow shape's order that then does a panel half by half over
+    /// every row tile (with the lines of C prefetched): the whole product against the same product a
+    /// panel at a time (too few panels to copy), in both shapes, A in rows or transposed, past two
+    /// row blocks and a k block, with single-row tiles and a column tail.
     @Test(arguments: [(203, 160, 270), (16, 128, 64), (37, 200, 33)])
     func copyingATilesChangesNoBit(M: Int, N: Int, K: Int) {
         var g = SplitMix64(seed: UInt64(M * 7 + N * 3 + K))
