@@ -273,7 +273,7 @@ extension Model {
                     Kernels.prefetchRows(recurrent + k, r, columns: w, GH)
                     Kernels.prefetchRows(s.a + k, r, columns: w, GH)
                     if let gates = s.gates { Kernels.prefetchRows(gates + k, r, columns: w, GH) }
-                    if columns == nil { Kernels.prefetchRows(UnsafeMutablePointer(mutating: s.inputProjection) + k, r, columns: w, GH) }
+                    if columns == nil { Kernels.prefetchRows(s.inputProjection + k, r, columns: w, GH) }
                 }
                 Kernels.prefetchRows(s.h + m * H + w * u, r, columns: w, H)
                 if let c = s.c { Kernels.prefetchRows(c + m * H + w * u, r, columns: w, H) }

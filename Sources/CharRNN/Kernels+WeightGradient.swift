@@ -85,7 +85,7 @@ extension Kernels {
     /// with `sums`, also sums[i] += a[k·M + i], k in order. `columnsAfter` is how many columns of A
     /// follow these r in each row (M − m − r).
     /// With 8 columns readable from here (r ≤ 8 ≤ r + columnsAfter), each k moves 8 floats at once:
-    /// a row's 8 floats stored at strip[k·r] (the r − 8 past the tile are overwritten by the next k,
+    /// a row's 8 floats stored at strip[k·r] (the 8 − r past the tile are overwritten by the next k,
     /// or left past the strip's kc·r; `strip` holds kBlock·8 floats) and added into 8 lanes of
     /// sums, of which the first r are kept — in every lane the same additions in the same order as
     /// one at a time, so the same bits.

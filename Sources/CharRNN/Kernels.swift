@@ -68,7 +68,7 @@ public enum Kernels {
     /// last step (C is megabytes in the large products: out of L2, and out of L1 in all of them).
     /// A hint: it changes no value.
     @inline(__always)
-    static func prefetchRows(_ c: UnsafeMutablePointer<Float>, _ r: Int, columns: Int, _ ldc: Int) {
+    static func prefetchRows(_ c: UnsafePointer<Float>, _ r: Int, columns: Int, _ ldc: Int) {
         for i in 0..<r {
             let row = UnsafeRawPointer(c + i &* ldc)
             var offset = 0
