@@ -265,11 +265,13 @@ extension Kernels {
     /// (in the narrow shape with A copied, each half of one), each row tile (`forEachRowTile`), its
     /// lines of C prefetched. B is (K, N) row-major, or packed. The blocks change only the order in
     /// which tiles are done, not any sum.
-    /// With `accumulate: false` the first block of k writes C instead of adding to it.
+    /// With `accumulate: false` the first block of k writes C instead of adding to it. With `sums`
+    /// (M), also sums[m] += Σ_k A[m, k], k in order (the weight gradient's bias sums, added as A's
+    /// block is copied, or by `addSums` when it is not).
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
         _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>,
-        accumulate: Bool = true, shape: TileShape = .host
+        accumulate: Bool = true, sums: UnsafeMutablePointer<Float>? = nil, shape: TileShape = .host
     ) {
         // A's block (rows m0 ..< m1, k0 ..< k0 + kc) is copied tile by tile into `tiles` when two
         // panels or more pass over it: a tile of r rows as (kc, r), its rows side by side for each k,
@@ -278,6 +280,7 @@ extension Kernels {
         let copiesA = n1 - n0 >= 2 * (2 * width) && M >= 4  // two 32-column panels or more, four rows or more
         let tiles = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowBlock * kBlock : 0)
         defer { tiles.deallocate() }
+        if let sums, !copiesA { addSums(M, K, A, rs, cs, into: sums) }
         var k0 = 0
         while k0 < K {
             let kc = min(kBlock, K - k0)
@@ -286,7 +289,7 @@ extension Kernels {
             var m0 = 0
             while m0 < M {
                 let m1 = M - m0 <= rowBlock ? M : m0 + rowBlock  // a multiple of 8, or the end
-                if copiesA { copyRowTiles(m0, m1, M, shape, kc, Ak, rs, cs, into: tiles) }
+                if copiesA { copyRowTiles(m0, m1, M, shape, kc, Ak, rs, cs, into: tiles, sums: sums) }
                 var n = n0
                 while n < n1 {
                     let w = min(2 * width, n1 - n)
@@ -333,14 +336,11 @@ extension Kernels {
     /// The micro-kernel: C[8 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], sixteen accumulators
     /// (`add` false: C = Σ_k …, C not read — as every tile below). The tile's second 16 columns go to
     /// C[m, second ..< second + 16] (`second` 16: beside the first; the fused LSTM step puts another
-    /// gate's block there, `Model.lstmStep` in CellMath.swift). With `copy` (A's rows contiguous,
-    /// rs = 1), it also copies A's 8 × K entries into copy (K, 8) and adds them into `sums` (8), k in
-    /// order: the weight-gradient product's first panel (Kernels+WeightGradient.swift).
+    /// gate's block there, `Model.lstmStep` in CellMath.swift).
     @inline(__always)
     static func tile8x32(
         _ K: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true, second: Int = width,
-        copy: UnsafeMutablePointer<Float>? = nil, sums: UnsafeMutablePointer<Float>? = nil
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool = true, second: Int = width
     ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -349,15 +349,7 @@ extension Kernels {
         var pa = a, pb = b
         let a4 = a + 4 * rs
         var pa4 = a4
-        var pc = copy, total = SIMD8<Float>()  // the copy's next row and A's column sums
-        if let sums { total = UnsafeRawPointer(sums).loadUnaligned(as: SIMD8<Float>.self) }
         for _ in 0..<K {
-            if let p = pc {
-                let row = UnsafeRawPointer(pa).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(p).storeBytes(of: row, as: SIMD8<Float>.self)
-                total += row
-                pc = p + 8
-            }
             let b0 = load(pb), b1 = load(pb + width)
             var x = Vector(repeating: pa[0])
             multiplyAccumulate(&c00, x, b0)
@@ -399,7 +391,6 @@ extension Kernels {
         write(c50, c51, c + 5 * ldc)
         write(c60, c61, c + 6 * ldc)
         write(c70, c71, c + 7 * ldc)
-        if let sums { UnsafeMutableRawPointer(sums).storeBytes(of: total, as: SIMD8<Float>.self) }
     }
 
     /// A 4-row tile: C[4 rows, 32 columns] += Σ_k A[m, k] · B[k, 0..<32], eight accumulators
@@ -551,17 +542,37 @@ extension Kernels {
 
     /// Copies rows m0 ..< m1 of A (element (m, k) at A[m·rs + k·cs]), k < kc, tile by tile
     /// (`forEachRowTile`) into `destination`: the tile of r rows at m as a (kc, r) block at
-    /// destination + (m − m0)·kc, its rows side by side for each k — what `copiedTile` reads.
+    /// destination + (m − m0)·kc, its rows side by side for each k — what `copiedTile` reads. With
+    /// `sums` (indexed by row, like A), also sums[m] += A[m, k] for these k, in order.
+    /// A stored transposed (rs = 1: the weight gradient's Aᵀ, K rows of M) is copied by `copyStrip`,
+    /// 8 floats a k; the rows of A (the LSTM step's h_{t-1}) one float at a time.
     @inline(__always)
     static func copyRowTiles(
         _ m0: Int, _ m1: Int, _ M: Int, _ shape: TileShape, _ kc: Int, _ A: UnsafePointer<Float>, _ rs: Int, _ cs: Int,
-        into destination: UnsafeMutablePointer<Float>
+        into destination: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>? = nil
     ) {
         forEachRowTile(m0, m1, M, shape) { m, r in
-            let rows = A + m * rs, tile = destination + (m - m0) * kc
+            let tile = destination + (m - m0) * kc
+            if rs == 1 {  // A's r rows are r adjacent floats of each of its kc stored rows
+                copyStrip(kc, r, A + m, cs, columnsAfter: M - m - r, into: tile, sums: sums.map { $0 + m })
+                return
+            }
+            let rows = A + m * rs
             for k in 0..<kc {
                 for i in 0..<r { tile[k &* r &+ i] = rows[i &* rs &+ k &* cs] }
             }
+            if let sums { addSums(r, kc, rows, rs, cs, into: sums + m) }
+        }
+    }
+
+    /// sums[m] += Σ_k A[m, k] for m < M, k < K, k in order (element (m, k) at A[m·rs + k·cs]).
+    static func addSums(
+        _ M: Int, _ K: Int, _ A: UnsafePointer<Float>, _ rs: Int, _ cs: Int, into sums: UnsafeMutablePointer<Float>
+    ) {
+        for m in 0..<M {
+            var total = sums[m]
+            for k in 0..<K { total += A[m &* rs &+ k &* cs] }
+            sums[m] = total
         }
     }
 

@@ -10,7 +10,7 @@ import Testing
         (0..<count).map { _ in Float(generator.nextUnitDouble() * 2 - 1) }
     }
 
-    /// Aᵀ · B through L1 strips and a row split equals the strided kernel bit for bit, and its
+    /// Aᵀ · B through copied strips and a row split equals the strided kernel bit for bit, and its
     /// sums equal `addRowSums` bit for bit — on shapes with 4-row and 1-row tiles, a column tail,
     /// several k blocks, and both a split and a serial product.
     @Test(arguments: [(1024, 256, 700), (65, 256, 300), (37, 97, 301), (13, 65, 33), (8, 40, 9), (3, 5, 7)])
