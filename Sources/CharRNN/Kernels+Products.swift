@@ -267,7 +267,8 @@ extension Kernels {
     /// which tiles are done, not any sum.
     /// With `accumulate: false` the first block of k writes C instead of adding to it. With `sums`
     /// (M), also sums[m] += Σ_k A[m, k], k in order (the weight gradient's bias sums, added as A's
-    /// block is copied, or by `addSums` when it is not).
+    /// block is copied, or by `addSums` when it is not) — only in a call over all of C's columns,
+    /// which adds each of A's entries once.
     static func multiplyAddPanel(
         _ M: Int, _ n0: Int, _ n1: Int, _ N: Int, _ K: Int, _ A: UnsafePointer<Float>,
         _ rs: Int, _ cs: Int, _ B: UnsafePointer<Float>, packed: Bool, _ C: UnsafeMutablePointer<Float>,
@@ -280,6 +281,7 @@ extension Kernels {
         let copiesA = n1 - n0 >= 2 * (2 * width) && M >= 4  // two 32-column panels or more, four rows or more
         let tiles = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowBlock * kBlock : 0)
         defer { tiles.deallocate() }
+        debugCheck(sums == nil || (n0 == 0 && n1 == N), "the sums of A's rows need all of C's columns in one call")
         if let sums, !copiesA { addSums(M, K, A, rs, cs, into: sums) }
         var k0 = 0
         while k0 < K {
