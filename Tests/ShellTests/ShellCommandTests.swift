@@ -30,6 +30,30 @@ import Testing
         #expect(empty.integer("N") == nil && !empty.flag("fast"))
     }
 
+    /// `~/` in a path is the home folder, as the shell's own messages write it (`~/.charrnn/saved/`,
+    /// which Tab also completes): for file arguments, for `load`, `corpus` and `--text` files, and
+    /// for checkpoint-file. A `~` anywhere else, or `~user`, is taken as it is.
+    @Test func aPathTypedWithATildeIsInTheHomeFolder() throws {
+        #expect(expandingHome("~/saved/a.safetensors", home: "/home/ada") == "/home/ada/saved/a.safetensors")
+        #expect(expandingHome("~", home: "/home/ada") == "/home/ada")
+        for unchanged in ["~ada/x", "a/~/b", "/abs/x", "x~", "", "~x"] {
+            #expect(expandingHome(unchanged, home: "/home/ada") == unchanged)
+        }
+        #expect(expandingHome("~/x", home: nil) == "~/x" && expandingHome("~/x", home: "") == "~/x")
+
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
+        let parsed = try ParsedArguments(["--text", "~/corpus.txt"], declared: Self.declared, usage: "x")
+        #expect(parsed.text("text") == (home.isEmpty ? "~/corpus.txt" : home + "/corpus.txt"))
+        // Through the shell: the error names the file under the home folder, not a folder called ~.
+        let missing = "charrnn-no-such-file-\(UInt32.random(in: 0...UInt32.max)).safetensors"
+        let shell = makeShell()
+        if !home.isEmpty {
+            #expect(output(of: "load ~/\(missing)", in: shell).text.contains(home + "/" + missing))
+            _ = output(of: "set checkpoint-file ~/\(missing)", in: shell)
+            #expect(shell.session.workspace.settings.checkpointFile == home + "/" + missing)
+        }
+    }
+
     @Test func badWordsAreOneLineErrors() {
         func message(_ words: [String], _ declared: [Argument] = Self.declared) -> String {
             do {

@@ -56,7 +56,8 @@ extension Commands {
             characters are missing and which text the model was trained on). The cursor goes back to
             t = 0 with h_0 = 0. A checkpoint with training state continues training exactly.
             A relative path that is not found here is looked for in the lessons directory too
-            (`load checkpoints/shakespeare.safetensors` finds the lessons' checkpoints).
+            (`load checkpoints/shakespeare.safetensors` finds the lessons' checkpoints). `~/` is your
+            home folder: `load ~/.charrnn/saved/` and Tab list the models saved when you quit.
             """
         static let arguments: [Argument] = [.positional("FILE", .path)]
         /// The checkpoint's path as typed.
@@ -106,9 +107,11 @@ extension Session {
         return extra
     }
 
-    /// `path` as given when it exists (or is absolute); else, when the lessons directory holds it,
-    /// the path there: lessons name their checkpoints relative to `lessons/`.
-    func resolvedInputPath(_ path: String) -> String {
+    /// `path` as given (`~/` for the home folder, `expandingHome`) when it exists (or is absolute);
+    /// else, when the lessons directory holds it, the path there: lessons name their checkpoints
+    /// relative to `lessons/`.
+    func resolvedInputPath(_ typed: String) -> String {
+        let path = expandingHome(typed)
         guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path),
             let directory = lessonContext.directory
         else { return path }

@@ -232,7 +232,8 @@ struct ParsedArguments {
         case .choice(let words):
             guard words.contains(word) else { throw CommandError.usage(usage) }
             texts[argument.name] = word
-        case .text, .path, .lesson: texts[argument.name] = word
+        case .path: texts[argument.name] = expandingHome(word)
+        case .text, .lesson: texts[argument.name] = word
         }
     }
 

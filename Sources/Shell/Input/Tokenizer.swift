@@ -143,6 +143,14 @@ func formatPlain(_ x: Double) -> String {
     return text.count <= 10 ? text : String(format: "%.4g", x)
 }
 
+/// A path as the learner types it, with a leading `~` or `~/` standing for their home folder (as
+/// in a shell, and as the shell's own messages write `~/.charrnn/saved/`): `$HOME` put in its place.
+/// Any other path, `~user` included, is returned as it is, as is every path when `home` is unknown.
+func expandingHome(_ path: String, home: String? = ProcessInfo.processInfo.environment["HOME"]) -> String {
+    guard path == "~" || path.hasPrefix("~/"), let home, !home.isEmpty else { return path }
+    return home + path.dropFirst()
+}
+
 /// A word as it can be shown in a one-line error: control characters made visible, cut to 40.
 func shown(_ word: String) -> String {
     var out = ""

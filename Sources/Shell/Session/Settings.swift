@@ -195,7 +195,7 @@ struct SettingSpec: Sendable {
                 guard !text.isEmpty, !text.hasSuffix("/") else {
                     throw CommandError("checkpoint-file must be a file path, not '\(shown(text))'")
                 }
-                s.checkpointFile = text
+                s.checkpointFile = expandingHome(text)
             },
             value: { $0.checkpointFile }),
         SettingSpec(

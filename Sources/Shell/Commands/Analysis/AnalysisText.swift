@@ -81,7 +81,7 @@ extension Session {
             text = "hello"
             name = "hello"
         } else {
-            let path = library.path(of: option) ?? option
+            let path = library.path(of: option) ?? expandingHome(option)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CommandError("--text: no file or corpus '\(shown(option))' (give corpus, a corpus name or a file)")
             }

@@ -77,7 +77,7 @@ extension Commands {
                     )
                 } else {
                     let checkpoint: Checkpoint
-                    do { checkpoint = try Checkpoint.read(path: compare) } catch {
+                    do { checkpoint = try Checkpoint.read(path: expandingHome(compare)) } catch {
                         throw CommandError("--compare: \(String(describing: error)) (give lstm or a checkpoint file)")
                     }
                     guard checkpoint.model.vocabulary.unit == model.vocabulary.unit else {
