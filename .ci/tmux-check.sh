@@ -2,7 +2,8 @@
 # A real terminal: drives the charrnn binary in tmux as a learner would and asserts on the screen.
 #   Tab completes `sa` to `sample` and `set l` to `set lr`; Ctrl-C at the prompt clears the line;
 #   Ctrl-C during a long `train` returns to the prompt with the model intact; `quit` asks about the
-#   unsaved model and `save` saves it and leaves.
+#   unsaved model and `save` saves it and leaves; the next session finds it with `load
+#   ~/.charrnn/saved/` and Tab, and loads it.
 # Usage: bash .ci/tmux-check.sh [PATH-TO-CHARRNN]   (default .build/release/charrnn)
 set -u
 cd "$(dirname "$0")/.."
@@ -57,6 +58,17 @@ tt_wait $s 'EXITED rc=0' 10
 tt_assert $s 'saved the model at iteration [0-9]+' "save at the quit question saves the model"
 if ls "$scratch"/.charrnn/saved/hello-iteration-*.safetensors >/dev/null 2>&1; then echo "ok: the file is under ~/.charrnn/saved/"; else
     echo "FAIL: no file under ~/.charrnn/saved/" >&2; tt_fail_count=$((tt_fail_count + 1)); fi
+
+# The next day: `load ~/.charrnn/saved/` and Tab complete the file's name, and it loads.
+tt_start $s "cd $PWD && HOME=$scratch TERM=xterm-256color $binary" 110 40
+tt_wait $s 'charrnn>' 20 || exit 1
+tt_type $s 'load ~/.charrnn/saved/'; tt_send $s Tab
+tt_assert $s 'charrnn> load ~/\.charrnn/saved/hello-iteration-[0-9]+-[0-9-]+\.safetensors' "Tab completes the saved model under ~/"
+tt_send $s Enter
+tt_wait $s 'loaded .*hello-iteration' 5
+tt_assert $s 'loaded .*/\.charrnn/saved/hello-iteration-[0-9]+-[0-9-]+\.safetensors: rnn' "load ~/.charrnn/saved/… loads the model saved at quit"
+tt_type $s 'quit'; tt_send $s Enter
+tt_wait $s 'EXITED rc=0' 10
 
 if [ "$tt_fail_count" -eq 0 ]; then
     echo "tmux check: all passed"
