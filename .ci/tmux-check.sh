@@ -69,6 +69,7 @@ tt_wait $s 'loaded .*hello-iteration' 5
 tt_assert $s 'loaded .*/\.charrnn/saved/hello-iteration-[0-9]+-[0-9-]+\.safetensors: rnn' "load ~/.charrnn/saved/… loads the model saved at quit"
 tt_type $s 'quit'; tt_send $s Enter
 tt_wait $s 'EXITED rc=0' 10
+tt_assert $s 'EXITED rc=0' "the loaded model, not trained since, quits without a question"
 
 if [ "$tt_fail_count" -eq 0 ]; then
     echo "tmux check: all passed"
