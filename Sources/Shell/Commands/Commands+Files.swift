@@ -108,15 +108,19 @@ extension Session {
     }
 
     /// `path` as given (`~/` for the home folder, `expandingHome`) when it exists (or is absolute);
-    /// else, when the lessons directory holds it, the path there: lessons name their checkpoints
-    /// relative to `lessons/`.
+    /// else, during a lesson, the path in that lesson's work folder, where its own commands saved
+    /// (`save rnn.safetensors` in a lesson writes there, so the learner can type the same name
+    /// back); else, when the lessons directory holds it, the path there: lessons name their
+    /// checkpoints relative to `lessons/`. Only for reading: nothing is written by this lookup.
     func resolvedInputPath(_ typed: String) -> String {
         let path = expandingHome(typed)
-        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path),
-            let directory = lessonContext.directory
-        else { return path }
-        let candidate = directory + "/" + path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : path
+        guard !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path) else { return path }
+        let workFolder = lessonContext.player?.lesson.map { lessonSandbox(for: $0.file).workFolder }
+        for folder in [workFolder, lessonContext.directory].compactMap({ $0 }) {
+            let candidate = folder + "/" + path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return path
     }
 
     /// `load FILE`: everything is checked before anything changes.

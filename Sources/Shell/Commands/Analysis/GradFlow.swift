@@ -77,7 +77,7 @@ extension Commands {
                     )
                 } else {
                     let checkpoint: Checkpoint
-                    do { checkpoint = try Checkpoint.read(path: expandingHome(compare)) } catch {
+                    do { checkpoint = try Checkpoint.read(path: session.resolvedInputPath(compare)) } catch {
                         throw CommandError("--compare: \(String(describing: error)) (give lstm or a checkpoint file)")
                     }
                     guard checkpoint.model.vocabulary.unit == model.vocabulary.unit else {
@@ -109,7 +109,7 @@ extension Commands {
             let iteration = session.currentTrainer.iteration
             session.output.line(
                 "  \(model.shape.cell.rawValue)  the session's model, H = \(model.shape.hiddenSize), "
-                    + (iteration == 0 ? "not trained in this session" : "after \(iteration) iterations")
+                    + (iteration == 0 ? "not trained in this session" : "after \(iteration) iteration\(iteration == 1 ? "" : "s")")
                     + ": L_T = \(String(format: "%.4f", main.loss))" + session.recurrentNormsPhrase(model))
             flows.append((model.shape.cell.rawValue, main))
             if session.interrupted() { return }
