@@ -55,6 +55,16 @@ import Testing
         }
     }
 
+    /// `gate: trained until N` waits for the iteration (a `train --until N` stopped by Ctrl-C does
+    /// not pass it); under test, where training is cut short, it holds.
+    @Test func trainedUntilWaitsForTheIterationAndHoldsUnderTest() throws {
+        let (shell, _) = trainedShell(3)
+        #expect(try shell.session.check("trained until 3"))
+        #expect(try !shell.session.check("trained until 4"))
+        shell.session.lessonContext.trainingUntil = 3
+        #expect(try shell.session.check("trained until 4"))
+    }
+
     @Test func aMisspeltOrIncompleteClaimIsAnErrorEvenWhenSkipped() {
         let (shell, _) = trainedShell(3)
         shell.session.lessonContext.trainingSeconds = 0.3

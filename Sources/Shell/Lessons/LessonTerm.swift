@@ -102,6 +102,13 @@ extension LessonTerm {
                 session, arguments throws(LessonTermError) in
                 session.currentTrainer.iteration >= (try lessonInteger(arguments[0], "N"))
             },
+            .condition(
+                "trained until N", .one,
+                "the model has reached iteration N, as `train --until N` leaves it (a Ctrl-C before does not count): "
+                    + "a gate for a long `train`; under test, where a lesson's training is cut short, it holds"
+            ) { session, arguments throws(LessonTermError) in
+                session.currentTrainer.iteration >= (try lessonInteger(arguments[0], "N")) || session.lessonTrainingIsLimited
+            },
             .condition("stepped N", .one, "the step cursor is at t ≥ N") { session, arguments throws(LessonTermError) in
                 session.stepping.position >= (try lessonInteger(arguments[0], "N"))
             },
