@@ -13,6 +13,8 @@
 ///   `? `, `→ `) starts a new paragraph whose later lines hang under its text.
 /// - Lines indented four or more spaces, or inside a ```` ``` ```` fence, are verbatim: kept as they
 ///   are, and cut with `›` when wider than `width` (``cut(_:to:marker:)``).
+/// - A heading (`# `, `## ` … at the start of a line) is a paragraph of its own: the text after
+///   it starts a new one.
 /// - A word wider than `width` (a long path) is broken across lines; nothing else is.
 public func reflow(_ text: String, width: Int) -> String {
     let width = max(width, 10)
@@ -21,7 +23,8 @@ public func reflow(_ text: String, width: Int) -> String {
     var firstIndent = "", hangingIndent = ""
     func flush() {
         guard !paragraph.isEmpty else { return }
-        output += wrapWords(paragraph, firstIndent: firstIndent, hangingIndent: hangingIndent, width: width)
+        output += wrapWords(
+            keepingCodeSpans(paragraph), firstIndent: firstIndent, hangingIndent: hangingIndent, width: width)
         paragraph = []
     }
     var inFence = false
@@ -46,6 +49,11 @@ public func reflow(_ text: String, width: Int) -> String {
             output.append("")
             continue
         }
+        if isHeading(trimmed) {  // a title (`# Hello, RNN`) stands on its own lines
+            flush()
+            output += wrapWords(words(of: line), firstIndent: "", hangingIndent: "", width: width)
+            continue
+        }
         let marker = listMarker(trimmed)
         if paragraph.isEmpty || marker != nil || (indent > 0 && indent != displayWidth(hangingIndent)) {
             flush()
@@ -56,6 +64,12 @@ public func reflow(_ text: String, width: Int) -> String {
     }
     flush()
     return output.joined(separator: "\n")
+}
+
+/// Whether `line` (its indent removed) is a Markdown heading: one to six `#` and a space.
+func isHeading(_ line: Substring) -> Bool {
+    let hashes = line.prefix { $0 == "#" }.count
+    return (1...6).contains(hashes) && line.dropFirst(hashes).first == " "
 }
 
 /// `text` with every line fitted to `width` display cells, line by line (no two lines are ever
@@ -187,6 +201,37 @@ private func split(_ word: String, at width: Int) -> (String, String) {
 /// The words of a line, split at spaces.
 func words(of line: String) -> [String] {
     line.split(separator: " ").map(String.init)
+}
+
+/// `words` with each short code span (`` `set lr 0.5` ``: a backtick opens it, the next closes it)
+/// joined into one word, so that a command is not broken across two lines. A span wider than
+/// `codeSpanWidth` (a long path) stays words: it is wrapped like prose.
+func keepingCodeSpans(_ words: [String], codeSpanWidth: Int = 32) -> [String] {
+    var result: [String] = []
+    var index = 0
+    while index < words.count {
+        let word = words[index]
+        index += 1
+        guard word.filter({ $0 == "`" }).count % 2 == 1 else {
+            result.append(word)
+            continue
+        }
+        // An open span: look for the word that closes it.
+        var span = word, end = index
+        while end < words.count, displayWidth(span) <= codeSpanWidth {
+            span += " " + words[end]
+            end += 1
+            if words[end - 1].filter({ $0 == "`" }).count % 2 == 1 { break }
+        }
+        let closed = end > index && words[end - 1].filter({ $0 == "`" }).count % 2 == 1
+        if closed && displayWidth(span) <= codeSpanWidth {
+            result.append(span)
+            index = end
+        } else {
+            result.append(word)
+        }
+    }
+    return result
 }
 
 /// The width of a list marker at the start of `text` (`- `, `* `, `• `, `? `, `→ `, `a) `, `12. `),

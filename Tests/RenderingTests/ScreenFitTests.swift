@@ -38,6 +38,24 @@ import Testing
         #expect(lines(fenced)[1] == "let x = 1 + 2 + 3 +›")
     }
 
+    @Test func reflowKeepsAHeadingOnItsOwnLine() {
+        let text = reflow("# Hello, RNN\nThe lecture's first example.\n## A step\nIts text", width: 40)
+        #expect(text == "# Hello, RNN\nThe lecture's first example.\n## A step\nIts text")
+        #expect(reflow("#hashtag and\nmore", width: 40) == "#hashtag and more")  // not a heading: no space
+    }
+
+    @Test func reflowKeepsAShortCommandInBackticksOnOneLine() {
+        // Without the span, `set lr` would end the first line and 0.5` start the second.
+        let text = reflow("Try a bigger learning rate (`set lr 0.5`) and see.", width: 34)
+        #expect(text == "Try a bigger learning rate\n(`set lr 0.5`) and see.")
+        // Two spans on one line, and a span over two source lines.
+        #expect(reflow("Type `train\n100` or `step 1`.", width: 80) == "Type `train 100` or `step 1`.")
+        // A span too long to keep whole, and a lone backtick, wrap as words.
+        let long = reflow("See `a b c d e f g h i j k l m n o p q r s t` now", width: 20)
+        #expect(long.split(separator: "\n").allSatisfy { displayWidth(String($0)) <= 20 })
+        #expect(reflow("a ` b c d e f g h", width: 10) == "a ` b c d\ne f g h")
+    }
+
     @Test func reflowHangsListItemsAndCountsWideCharacters() {
         let text = reflow("? How many training examples does the five-letter text give?", width: 30)
         #expect(lines(text) == ["? How many training examples", "  does the five-letter text", "  give?"])
