@@ -40,13 +40,33 @@ public struct ArithmeticExpression: Sendable, Equatable {
         public let description: String
     }
 
-    /// Reads `text` as a number or an arithmetic expression. A leading `≈`, `~` or `=` is ignored.
+    /// Words of approximation a learner may put before a number (`about 1.39`, `약 1.39`): ignored,
+    /// as `≈` is.
+    static let approximately = ["about", "approximately", "approx.", "approx", "around", "roughly", "nearly", "ca.", "약"]
+
+    /// The unit of the lessons' losses, which a learner may write after a number (`1.39 nats`,
+    /// `4.17 nats per character`): ignored. Other units (`bits`) are not, so they read as wrong.
+    static let lossUnits = [
+        "nats per character", "nats per char", "nats/character", "nats/char", "nat per character", "nats", "nat",
+    ]
+
+    /// Reads `text` as a number or an arithmetic expression. A leading `≈`, `~`, `=` or word of
+    /// approximation (`about`) and a trailing `nats` are ignored.
     public static func evaluate(_ text: String) -> Result<ArithmeticExpression, Failure> {
         var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        for word in approximately where trimmed.lowercased().hasPrefix(word + " ") {
+            trimmed = String(trimmed.dropFirst(word.count)).trimmingCharacters(in: .whitespaces)
+        }
         for prefix in ["≈", "~", "="] where trimmed.hasPrefix(prefix) {
             trimmed = String(trimmed.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
         }
         while trimmed.count > 1, trimmed.hasSuffix(".") { trimmed.removeLast() }  // a sentence's full stop: `1.39.`
+        for unit in lossUnits where trimmed.count > unit.count && trimmed.lowercased().hasSuffix(unit) {
+            let before = trimmed.dropLast(unit.count)
+            guard before.last?.isWhitespace == true || before.last?.isNumber == true else { continue }
+            trimmed = before.trimmingCharacters(in: .whitespaces)
+            break
+        }
         guard !trimmed.isEmpty else { return .failure(Failure(description: "nothing was typed")) }
         guard trimmed.count <= maximumLength else {
             return .failure(Failure(description: "longer than \(maximumLength) characters"))

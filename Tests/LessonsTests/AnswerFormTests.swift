@@ -16,9 +16,13 @@ import Testing
         ("1e-3", 0.001), ("2.5E4", 25000), ("1e−3", 0.001), ("-2^2", -4), ("2^3^2", 512), ("2^-1", 0.5), ("50%", 0.5),
         ("(1 + 2) * 3", 9), ("1 - 2 - 3", -4), ("8/2/2", 2), ("≈ 1.39", 1.39), ("0.95^24", pow(0.95, 24)), ("3²", 9),
         ("ln 2^3", log(8)), ("e^(24 · ln 0.95)", pow(0.95, 24)), (".5", 0.5), ("+3", 3),
+        // With words of approximation and the losses' unit:
+        ("about 1.39", 1.39), ("About ≈ 1.39", 1.39), ("roughly ln 4", log(4)), ("약 4.2", 4.2), ("1.39 nats", 1.39),
+        ("ln 4 nats", log(4)), ("4.17 nats per character", 4.17), ("4.17nats.", 4.17), ("about 4.2 nats", 4.2),
         // Not numbers:
         ("", nil), ("abc", nil), ("1,5", nil), ("2 3", nil), ("ln", nil), ("(1", nil), ("1)", nil), ("10^400", nil),
-        ("ln(-1)", nil), ("1/0", nil), ("nan", nil), ("inf", nil), ("*3", nil), ("ln 4 nats", nil), ("a", nil),
+        ("ln(-1)", nil), ("1/0", nil), ("nan", nil), ("inf", nil), ("*3", nil), ("a", nil),
+        ("1.39 bits", nil), ("about", nil), ("nats", nil), ("aboutness 3", nil), ("1.39 gnats", nil),
     ]
 
     @Test(arguments: forms) func readsForm(_ form: String, _ expected: Double?) {
