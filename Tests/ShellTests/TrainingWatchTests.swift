@@ -37,6 +37,11 @@ import Testing
         #expect(output(of: "show settings", in: shell).text.contains("3,5"))
         #expect(output(of: "set sample-at none", in: shell).text == "sample-at = none\n")
         #expect(!output(of: "set sample-at 5,x", in: shell).ok)
+        // A list a checkpoint could carry by the million is refused by its length, at once.
+        let many = (1...101).map(String.init).joined(separator: ",")
+        let refused = output(of: "set sample-at " + many, in: shell)
+        #expect(!refused.ok && refused.text.contains("at most 100"), "\(refused.text)")
+        #expect(output(of: "set sample-at " + (1...100).map(String.init).joined(separator: ","), in: shell).ok)
     }
 
     @Test func theLastIterationIsValidatedAtTheEnd() {

@@ -222,10 +222,17 @@ where E.RawValue == String {
     throw CommandError("\(what) must be one of \(names.joined(separator: ", ")), not '\(shown(text))'")
 }
 
+/// The most iterations `set sample-at` may list (each prints a sample during training).
+let maximumIterationListCount = 100
+
 /// `100,300,500` (sorted, repeats dropped), or `none`/`off`/`0` for no iterations.
 func parseIterationList(_ text: String, _ what: String) throws(CommandError) -> [Int] {
     let lower = text.lowercased()
     if lower == "none" || lower == "off" || lower == "0" { return [] }
+    // Counted before anything is split or kept: a checkpoint's setting may list millions.
+    guard lower.utf8.count(where: { $0 == UInt8(ascii: ",") }) < maximumIterationListCount else {
+        throw CommandError("\(what) lists at most \(maximumIterationListCount) iterations")
+    }
     var result: [Int] = []
     for part in lower.split(separator: ",", omittingEmptySubsequences: false) {
         let word = part.trimmingCharacters(in: .whitespaces)
