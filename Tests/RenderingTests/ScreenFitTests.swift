@@ -44,6 +44,19 @@ import Testing
         #expect(reflow("#hashtag and\nmore", width: 40) == "#hashtag and more")  // not a heading: no space
     }
 
+    /// A word as long as a lesson file may be is broken in one pass (each break used to copy and
+    /// measure the rest of the word: 27 s for 200,000 characters in a release build).
+    @Test func aVeryLongWordIsBrokenInLinearTime() {
+        let word = String(repeating: "abcdefghij", count: 20_000)
+        let clock = ContinuousClock()
+        var text = ""
+        let elapsed = clock.measure { text = reflow("see " + word + " end", width: 80) }
+        let lines = text.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        #expect(lines.joined() == "see" + word + "end")  // nothing lost: only the spaces between lines
+        #expect(elapsed < .seconds(5), "\(elapsed)")
+    }
+
     @Test func reflowKeepsAShortCommandInBackticksOnOneLine() {
         // Without the span, `set lr` would end the first line and 0.5` start the second.
         let text = reflow("Try a bigger learning rate (`set lr 0.5`) and see.", width: 34)
