@@ -157,4 +157,23 @@ import Testing
             schedule: TrainingSchedule(iterations: 3, validateEvery: 7, sampleEvery: 5, checkpointEvery: 3))
         #expect(loop.run(learningRate: { 0.01 }, shouldStop: { false }) { _, _ in } == .finished)
     }
+
+    /// A checkpoint's counters are read up to 2^40; training stops there, so that what it saves
+    /// can be loaded again (a file at 2^40 − 2 trained 3 iterations used to save 2^40 + 1, which
+    /// no command would then read).
+    @Test func trainingStopsAtTheLargestIterationACheckpointHolds() throws {
+        var (trainer, corpus) = try Self.setUp()
+        let limit = SettingRanges.counter.upperBound
+        trainer.iteration = limit - 2
+        var loop = TrainingLoop(
+            trainer: trainer, data: corpus.training, validation: corpus.validation,
+            schedule: TrainingSchedule(iterations: 3, validateEvery: 7, sampleEvery: 5, checkpointEvery: 3))
+        var seen: [Int] = []
+        let outcome = loop.run(learningRate: { 0.01 }, shouldStop: { false }) { event, _ in
+            if case .iteration(let step) = event { seen.append(step.report.iteration) }
+        }
+        #expect(outcome == .finished)
+        #expect(seen == [limit - 1, limit])
+        #expect(loop.trainer.iteration == limit)
+    }
 }

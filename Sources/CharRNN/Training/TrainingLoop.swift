@@ -194,7 +194,7 @@ public enum TrainingStop: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// How a run of ``TrainingLoop/run(learningRate:shouldStop:observe:)`` ended.
 public enum TrainingOutcome: Sendable, Equatable {
-    /// The iteration count or the time budget was reached.
+    /// The iteration count or the time budget was reached (or the iteration counter's limit, 2^40).
     case finished
     /// The stop flag was raised (Ctrl-C, SIGTERM, `stop`).
     case stopped
@@ -337,6 +337,9 @@ public struct TrainingLoop: Sendable {
             if let iterations = schedule.iterations, completed - first >= iterations { return .finished }
             if let seconds = schedule.seconds, Date().timeIntervalSince(start) >= seconds { return .finished }
             if shouldStop() { return .stopped }
+            // The counters a checkpoint may hold end at 2^40 (`SettingRanges.counter`): a model
+            // loaded near it trains up to it and no further, so what it saves still loads.
+            if trainer.iteration >= SettingRanges.counter.upperBound { return .finished }
             do throws(TrainingStop) {
                 let step = try iterate(learningRate: learningRate())
                 observe(.iteration(step), self)
