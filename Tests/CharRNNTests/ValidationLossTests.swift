@@ -31,4 +31,13 @@ import Testing
         // It is not the mean over 8 streams that each start from h_0 = 0 inside the text.
         #expect(abs(model.validationLoss(data) - model.evaluate(data, batchSize: 8)) > 1e-6)
     }
+
+    /// A huge vocabulary is read in short chunks, so the logits of a chunk stay at 2^24 floats.
+    @Test func aHugeVocabularyIsEvaluatedInShortChunks() {
+        #expect(Model.evaluationChunk(256, batchSize: 1, vocabularySize: 65) == 256)
+        #expect(Model.evaluationChunk(256, batchSize: 1, vocabularySize: 65_536) == 256)
+        #expect(Model.evaluationChunk(256, batchSize: 32, vocabularySize: 2_048) == 256)
+        #expect(Model.evaluationChunk(256, batchSize: 1, vocabularySize: 1_000_000) == 16)
+        #expect(Model.evaluationChunk(256, batchSize: 32, vocabularySize: 2_000_000) == 1)
+    }
 }

@@ -209,6 +209,7 @@ extension Model {
     ) -> Double where Data.Index == Int {
         var B = batchSize
         while B > 1 && data.count / B < 2 { B -= 1 }
+        let sequenceLength = Model.evaluationChunk(sequenceLength, batchSize: B, vocabularySize: shape.vocabularySize)
         let streamLength = min(data.count / B, limit)
         guard streamLength >= 2 else { return .nan }
         var state = RecurrentState.zero(shape, batchSize: B)
@@ -236,6 +237,15 @@ extension Model {
 }
 
 extension Model {
+    /// The steps `evaluate` reads at a time: `sequenceLength`, or fewer so that a chunk holds at
+    /// most 2^22 logits (16 MB; the cache holds them and their softmax) — a model with a vocabulary
+    /// of a million characters read 256 steps at a time took 2 GB. Every vocabulary of up to
+    /// 16,384 characters keeps 256 steps at batch 1. The chunks change where the losses are summed,
+    /// not the state carried from step to step.
+    static func evaluationChunk(_ sequenceLength: Int, batchSize B: Int, vocabularySize V: Int) -> Int {
+        min(sequenceLength, max(1, (1 << 24) / max(1, B * V)))
+    }
+
     /// The validation loss as charrnn reports it everywhere (`charrnn train`, the shell's `val`,
     /// the lessons' `eval loss`): the mean loss per character over the held-out text read as one
     /// stream from its start, from h_0 = 0, in chunks of 100 steps with the state carried through —
