@@ -120,6 +120,24 @@ private let refusals: [(Int, String)] = [
         #expect(text.contains("your settings again: checkpoint-file \(checkpointBefore)"))
     }
 
+    /// A file the lesson saved in its work folder can be typed back by its name while the lesson
+    /// runs (the learner's own commands read the current folder first, then the work folder).
+    @Test func aFileTheLessonSavedIsReadByItsNameDuringTheLesson() throws {
+        let fixture = SandboxFixture { _ in
+            "# Keep\nA lesson that saves a model.\n\n## Save\n$ corpus hello\n$ save kept.safetensors\n"
+                + "do: load kept.safetensors\nhint: Type `load kept.safetensors`.\n"
+        }
+        let shell = fixture.shell()
+        let text = wideTranscript(shell, ["lesson evil", "load kept.safetensors", "gradflow --compare kept.safetensors"])
+        #expect(FileManager.default.fileExists(atPath: fixture.work + "/kept.safetensors"))
+        #expect(!FileManager.default.fileExists(atPath: "kept.safetensors"))
+        #expect(!text.contains("cannot read"), "\(text)")
+        #expect(text.contains("loaded"), "\(text)")
+        // Outside the lesson the name means the current folder again.
+        let after = wideTranscript(shell, ["leave", "load kept.safetensors"])
+        #expect(after.contains("cannot read"), "\(after)")
+    }
+
     @Test func aDemoOfAnEscapeFailsAtItsLine() {
         let fixture = SandboxFixture(evilLesson)
         let console = ScriptedConsole(lines: [], width: 10_000)
