@@ -15,7 +15,8 @@ struct TrainCommand: ParsableCommand {
             The loss printed is the mean in nats per character of that iteration's batch, before its update.
 
             Ctrl-C, SIGTERM and SIGHUP stop after the current iteration and still save (after SIGTERM or \
-            SIGHUP the exit status is 128 + the signal's number). The divergence guard stops a run whose loss \
+            SIGHUP the exit status is 128 + the signal's number); stopped before the first iteration, it \
+            writes nothing. The divergence guard stops a run whose loss \
             becomes NaN or explodes, restores the last good weights, saves them and exits with status 1.
 
             Numbers are checked with the shell's ranges (`set` in the shell); --save is checked before the run.
@@ -282,6 +283,11 @@ struct TrainCommand: ParsableCommand {
         let signal = terminationSignal.load(ordering: .relaxed)
         if outcome == .stopped, !writeFailed {
             let why = signal == SIGTERM ? "terminated (SIGTERM)" : signal == SIGHUP ? "hung up (SIGHUP)" : "interrupted"
+            guard iterationsDone > 0 else {  // nothing was learned: an existing --save file stays as it was
+                StandardStreams.error("\(why) before the first iteration: nothing trained, \(save) not written")
+                if signal == SIGTERM || signal == SIGHUP { throw ExitCode(128 + signal) }
+                return
+            }
             StandardStreams.error("\(why): saving after iteration \(trainer.iteration)")
         }
         // The end: validation once more, and the speed over the whole run (unless the guard took
@@ -306,7 +312,10 @@ struct TrainCommand: ParsableCommand {
                     : "error: the guard stopped training; the last good weights were saved to \(save)")
             throw ExitCode.failure
         }
-        if outcome == .stopped, signal == SIGTERM || signal == SIGHUP { throw ExitCode(128 + signal) }
+        // A SIGTERM or SIGHUP that came while the last checkpoint was written (the file is whole)
+        // still ends with its status.
+        let last = terminationSignal.load(ordering: .relaxed)
+        if last == SIGTERM || last == SIGHUP { throw ExitCode(128 + last) }
     }
 
     /// Refuses a model and batch whose training would need more memory than `budget`.
