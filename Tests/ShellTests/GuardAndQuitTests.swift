@@ -215,7 +215,10 @@ import TestSupport
         let (shell, home) = Self.shellInTemporaryHome()
         let console = ScriptedConsole(lines: ["train 7", "lesson hello", "quit"], interactive: true, width: 10_000)
         _ = shell.run(console: console)
-        #expect(console.output.contains("Your model is not saved since iteration 0 (now at iteration 7"), "\(console.output)")
+        #expect(
+            console.output.contains(
+                "Your own model, set aside while lesson hello runs, is not saved since iteration 0 (now at iteration 7"),
+            "\(console.output)")
         let path = try #require(Self.savedFiles(home).first)
         #expect(try Checkpoint.read(path: path).training?.trainer.iteration == 7)
     }

@@ -159,6 +159,21 @@ import Testing
         #expect(console.prompts.filter { $0 == words(.quitQuestion) }.count == 3, "\(console.prompts)")
     }
 
+    /// In a lesson, stopping background training at quit keeps the model with the lesson, and the
+    /// question and the answer say so (they said "quit without saving", "not saved").
+    @Test(arguments: LessonLanguage.allCases)
+    func quittingWhileTrainingInALessonSaysTheLessonKeepsIt(language: LessonLanguage) {
+        let shell = Self.shell(language)
+        let console = ScriptedConsole(
+            lines: ["lesson hello", "train --background", "quit", "y"], interactive: true, width: 10_000)
+        _ = shell.run(console: console)
+        for message in [ShellMessage.quitWhileTrainingInLesson, .quitStoppedInLesson] {
+            #expect(console.output.contains(Self.fragment(message, language)), "\(message): \(console.output)")
+        }
+        let notSaved = ShellWords.table(language)[.quitStopped]!.components(separatedBy: "%1").last!  // "; not saved"
+        #expect(!console.output.contains(notSaved), "\(console.output)")
+    }
+
     @Test(arguments: LessonLanguage.allCases)
     func backgroundTrainingThatCannotBeSavedIsSaid(language: LessonLanguage) throws {
         let home = temporaryDirectory("words")

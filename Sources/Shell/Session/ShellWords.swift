@@ -26,6 +26,8 @@ enum ShellMessage: String, CaseIterable, Sendable {
     case backgroundSaved, backgroundNotSaved
     // Quitting with a model whose training is not saved.
     case quitUnsaved, quitStays, unsavedSaved, unsavedNotSaved, unsavedLost
+    // The same in a lesson: its model is kept with the lesson; the learner's own waits set aside.
+    case quitWhileTrainingInLesson, quitStoppedInLesson, quitUnsavedOwn
     // Durations (`about 1m 05s here`).
     case seconds, minutesSeconds, hoursMinutes
 }
@@ -124,6 +126,13 @@ struct ShellWords: Sendable, Equatable {
         .lossIs: ", loss %1",
         .quitQuestion: "Quit? [y/n/save] ",
         .quitStopped: "stopped training at iteration %1; not saved",
+        .quitWhileTrainingInLesson:
+            "Training is running in the background (%1). y: stop it and quit (lesson %2 keeps the model); "
+            + "n: keep training; save: stop, also save it under ~/.charrnn/saved/ and quit.",
+        .quitStoppedInLesson: "stopped training at iteration %1; lesson %2 keeps the model (`lesson %2` goes on from there)",
+        .quitUnsavedOwn:
+            "Your own model, set aside while lesson %3 runs, is not saved since iteration %1 (now at %2). "
+            + "y: quit without saving it; n: stay; save: save it under ~/.charrnn/saved/ and quit.",
         .quitKeepsTraining: "training goes on in the background: `stop` ends it, `save FILE` keeps the weights so far",
         .quitTypeAnswer: "type y, n or save",
         .backgroundSaved: "background training stopped at iteration %1%2; saved to %3 (`load %3` goes on from there)",
@@ -194,6 +203,13 @@ struct ShellWords: Sendable, Equatable {
         .lossIs: ", 손실 %1",
         .quitQuestion: "종료할까요? [y/n/save] ",
         .quitStopped: "반복 %1에서 학습을 멈췄습니다. 저장하지 않았습니다",
+        .quitWhileTrainingInLesson:
+            "백그라운드에서 학습이 진행 중입니다(%1). y: 멈춘 뒤 종료(모델은 %2 레슨에 남습니다), n: 학습 계속, "
+            + "save: 멈추고 ~/.charrnn/saved/에도 저장한 뒤 종료.",
+        .quitStoppedInLesson: "반복 %1에서 학습을 멈췄습니다. 모델은 %2 레슨에 남습니다(`lesson %2` 명령으로 거기서 이어 갑니다)",
+        .quitUnsavedOwn:
+            "%3 레슨 동안 옆에 둔 여러분의 모델이 반복 %1 이후로 저장되지 않았습니다(현재 %2). "
+            + "y: 저장하지 않고 종료, n: 셸에 머무르기, save: ~/.charrnn/saved/에 저장한 뒤 종료.",
         .quitKeepsTraining: "백그라운드 학습을 계속합니다. `stop`으로 끝내고, `save FILE`로 지금까지의 가중치를 저장할 수 있습니다",
         .quitTypeAnswer: "y, n, save 가운데 하나를 입력하세요",
         .backgroundSaved: "백그라운드 학습을 멈췄습니다(반복 %1%2). 저장한 파일: %3 (`load %3` 명령으로 이어서 학습할 수 있습니다)",

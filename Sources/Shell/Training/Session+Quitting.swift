@@ -37,7 +37,8 @@ extension Session {
         let position =
             words(.atIteration, String(job.startIteration + status.iterations))
             + (status.loss.isFinite ? words(.lossIs, String(format: "%.4f", status.loss)) : "")
-        output.line(words(.quitWhileTraining, position))
+        let lesson = lessonContext.lessonWorkspace?.name
+        output.line(lesson.map { words(.quitWhileTrainingInLesson, position, $0) } ?? words(.quitWhileTraining, position))
         let question = words(.quitQuestion)
         while true {
             guard let reply = output.console.readLine(prompt: question) else {
@@ -49,7 +50,8 @@ extension Session {
             case "y", "yes":
                 job.stopRequested.store(true, ordering: .relaxed)
                 adopt(job)
-                output.line(words(.quitStopped, String(workspace.trainer.iteration)))
+                let iteration = String(workspace.trainer.iteration)
+                output.line(lesson.map { words(.quitStoppedInLesson, iteration, $0) } ?? words(.quitStopped, iteration))
                 return true
             case "n", "no":
                 output.line(words(.quitKeepsTraining))
@@ -91,7 +93,9 @@ extension Session {
         let words = shellWords
         let lastLoss = lossPhrase(own?.history ?? training.history)
         let iteration = String(ownWorkspace.trainer.iteration)
-        output.line(words(.quitUnsaved, String(ownWorkspace.keptIteration), words(.atIteration, iteration) + lastLoss))
+        let kept = String(ownWorkspace.keptIteration), now = words(.atIteration, iteration) + lastLoss
+        output.line(
+            lessonContext.lessonWorkspace.map { words(.quitUnsavedOwn, kept, now, $0.name) } ?? words(.quitUnsaved, kept, now))
         while true {
             let reply = output.console.readLine(prompt: words(.quitQuestion))
             switch reply?.trimmingCharacters(in: .whitespaces).lowercased() {
