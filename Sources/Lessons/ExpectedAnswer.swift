@@ -87,7 +87,8 @@ public enum ExpectedAnswer: Sendable, Equatable {
         }
     }
 
-    /// The letter a learner picked: `b`, `B`, `b)`, `(b)`, or the full text of a choice.
+    /// The letter a learner picked: `b`, `B`, `b)`, `(b)`, the full text of a choice, or both
+    /// (`b) W_hh`; a letter with another choice's text is no choice).
     static func choiceLetter(in text: String, choices: [Choice]) -> Character? {
         var letters = ExpectedAnswer.normalized(text)
         if letters.hasPrefix("(") { letters.removeFirst() }
@@ -101,7 +102,13 @@ public enum ExpectedAnswer: Sendable, Equatable {
             return letter
         }
         let given = ExpectedAnswer.normalized(text)
-        return choices.first { ExpectedAnswer.normalized($0.text) == given }?.letter
+        if let choice = choices.first(where: { ExpectedAnswer.normalized($0.text) == given }) { return choice.letter }
+        // The letter and the choice's text together, as printed: `b) W_hh`, `(b) W_hh`, `b. W_hh`.
+        var rest = Substring(given)
+        if rest.hasPrefix("(") { rest = rest.dropFirst() }
+        guard let letter = rest.first, rest.dropFirst().first == ")" || rest.dropFirst().first == "." else { return nil }
+        rest = rest.dropFirst(2)
+        return choices.first { $0.letter == letter && ExpectedAnswer.normalized($0.text) == String(rest) }?.letter
     }
 
     /// A number without trailing zeros: `1.386`, `4`, `0.05`.

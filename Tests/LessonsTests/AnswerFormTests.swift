@@ -70,6 +70,12 @@ import Testing
         #expect(ExpectedAnswer.choice("b").accepts("b)", choices: choices))
         #expect(ExpectedAnswer.choice("b").accepts("W_hh", choices: choices))
         #expect(!ExpectedAnswer.choice("b").accepts("a", choices: choices))
+        // The letter and its text, as the choice is printed; a letter with the other text is no answer.
+        for form in ["b) W_hh", "(b) W_hh", "B) w_hh", "b. W_hh"] {
+            #expect(ExpectedAnswer.choice("b").accepts(form, choices: choices), "\(form)")
+        }
+        #expect(!ExpectedAnswer.choice("b").accepts("b) W_xh", choices: choices))
+        #expect(!ExpectedAnswer.choice("a").accepts("b) W_xh", choices: choices))
         #expect(ExpectedAnswer.text(["ln 4", "log 4"]).accepts("LN 4"))
         #expect(!ExpectedAnswer.text(["ln 4"]).accepts("1.386"))
     }
