@@ -464,3 +464,22 @@ extension Result {
     let error = try #require(load(bytes).failure)
     #expect(expectOneLine(error).contains("more than 1000000 values"), "\(error)")
 }
+
+/// An optimizer's sums of squares (Adam's v, Adagrad's and RMSprop's memory) cannot be negative:
+/// such a file is refused at load, where it used to load and make the first update blame the
+/// learning rate. Adam's m can be negative and still loads.
+@Test func negativeSumsOfSquaresAreRefusedAtLoad() throws {
+    let (file, _) = try smallTrainingCheckpoint()
+    func withNegative(_ prefix: String) -> SafetensorsFile {
+        var copy = file
+        let index = copy.tensors.firstIndex { $0.name.hasPrefix(prefix) }!
+        copy.tensors[index].values[0] = -1
+        return copy
+    }
+    let refused = load(withNegative("optimizer.second.").encoded())
+    guard case .failure(let error) = refused else { Issue.record("a negative v loaded"); return }
+    #expect(expectOneLine(error).contains("holds negative values"))
+    if case .failure(let error) = load(withNegative("optimizer.first.").encoded()) {
+        Issue.record("a negative m was refused: \(error)")
+    }
+}

@@ -206,13 +206,22 @@ public struct Checkpoint: Sendable, Equatable {
         let configuration = plan.configuration
         var optimizer = Optimizer(kind: configuration.optimizer, parameters: parameters)
         optimizer.step = plan.optimizerStep
+        // Adagrad's and RMSprop's memory and Adam's v are sums or means of squares: a negative
+        // entry is a damaged file (its first update would divide by the root of a negative number).
+        let firstIsSquares = configuration.optimizer == .adagrad || configuration.optimizer == .rmsprop
         for i in optimizer.first.indices {
-            optimizer.first[i] = try Checkpoint.tensor(
-                file, "optimizer.first.\(parameters[i].name)", shape: parameters[i].shape, fail)
+            let name = "optimizer.first.\(parameters[i].name)"
+            optimizer.first[i] = try Checkpoint.tensor(file, name, shape: parameters[i].shape, fail)
+            if firstIsSquares, optimizer.first[i].contains(where: { $0 < 0 }) {
+                throw fail("tensor \(name) holds negative values (a sum of squares cannot be negative)")
+            }
         }
         for i in optimizer.second.indices {
-            optimizer.second[i] = try Checkpoint.tensor(
-                file, "optimizer.second.\(parameters[i].name)", shape: parameters[i].shape, fail)
+            let name = "optimizer.second.\(parameters[i].name)"
+            optimizer.second[i] = try Checkpoint.tensor(file, name, shape: parameters[i].shape, fail)
+            if optimizer.second[i].contains(where: { $0 < 0 }) {
+                throw fail("tensor \(name) holds negative values (a mean of squares cannot be negative)")
+            }
         }
         let B = configuration.batchSize
         var state = RecurrentState.zero(shape, batchSize: B)
