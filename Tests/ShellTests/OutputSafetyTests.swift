@@ -28,6 +28,15 @@ import Testing
     }
 
     /// `sample --prime` with characters outside the vocabulary: the error comes first and alone.
+    /// An error that echoes a huge word (a 60 KB path) keeps a few lines: its start and its reason.
+    @Test func anErrorEchoingAHugePathStaysShort() {
+        let path = "/tmp/" + String(repeating: "a", count: 60_000) + ".safetensors"
+        let (ok, text) = output(of: "load " + path, in: makeShell(), width: 80)
+        #expect(!ok)
+        #expect(text.split(separator: "\n").count <= 8, "\(text.split(separator: "\n").count) lines")
+        #expect(text.hasPrefix("error:") && text.contains("…") && text.contains("cannot read"), "\(text.prefix(300))")
+    }
+
     @Test func primeOutsideTheVocabularyFailsBeforePrinting() {
         let (ok, written) = output(of: "sample 5 --prime 日本", in: makeShell())
         #expect(!ok)

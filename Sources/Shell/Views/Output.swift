@@ -24,7 +24,17 @@ final class Output {
     /// characters in the message are neutralised (``safeText(_:)``): an error never sends an escape
     /// sequence to the terminal.
     func error(_ message: String) {
-        console.write(fitLines(style.red("error:") + " " + safeText(message), width: width) + "\n")
+        console.write(fitLines(style.red("error:") + " " + safeText(Output.shortened(message)), width: width) + "\n")
+    }
+
+    /// The longest error message shown whole, in characters; a longer one (a 60 KB path echoed in
+    /// "cannot read …" took 750 lines) keeps its start and its end, where the reason is.
+    static let longestError = 400
+
+    /// `message`, or its first 300 and last 90 characters around " … " when it is longer than `longestError`.
+    static func shortened(_ message: String) -> String {
+        guard message.count > longestError else { return message }
+        return String(message.prefix(300)) + " … " + String(message.suffix(90))
     }
 
     /// Writes a line of text that came from a file (a name, a lesson's prose, a sample), with its
