@@ -238,10 +238,10 @@ extension Model {
 
 extension Model {
     /// The steps `evaluate` reads at a time: `sequenceLength`, or fewer so that a chunk holds at
-    /// most 2^22 logits (16 MB; the cache holds them and their softmax) — a model with a vocabulary
-    /// of a million characters read 256 steps at a time took 2 GB. Every vocabulary of up to
-    /// 16,384 characters keeps 256 steps at batch 1. The chunks change where the losses are summed,
-    /// not the state carried from step to step.
+    /// most 2^24 logits (64 MB; the cache holds them and their softmax) — a model with a vocabulary
+    /// of a million characters read 256 steps at a time took 2 GB. Every vocabulary of up to 65,536
+    /// characters keeps 256 steps at batch 1, and of up to 2,048 at batch 32. The chunks change
+    /// where the losses are summed, not the state carried from step to step.
     static func evaluationChunk(_ sequenceLength: Int, batchSize B: Int, vocabularySize V: Int) -> Int {
         min(sequenceLength, max(1, (1 << 24) / max(1, B * V)))
     }

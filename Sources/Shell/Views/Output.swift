@@ -27,14 +27,15 @@ final class Output {
         console.write(fitLines(style.red("error:") + " " + safeText(Output.shortened(message)), width: width) + "\n")
     }
 
-    /// The longest error message shown whole, in characters; a longer one (a 60 KB path echoed in
-    /// "cannot read …" took 750 lines) keeps its start and its end, where the reason is.
-    static let longestError = 400
+    /// The longest error message shown whole, in characters (eight lines at 80 columns); a longer
+    /// one (a 60 KB path echoed in "cannot read …" took 750 lines) keeps its start and its end,
+    /// where the reason is.
+    static let longestError = 600
 
-    /// `message`, or its first 300 and last 90 characters around " … " when it is longer than `longestError`.
+    /// `message`, or its first 440 and last 120 characters around " … " when it is longer than `longestError`.
     static func shortened(_ message: String) -> String {
         guard message.count > longestError else { return message }
-        return String(message.prefix(300)) + " … " + String(message.suffix(90))
+        return String(message.prefix(440)) + " … " + String(message.suffix(120))
     }
 
     /// Writes a line of text that came from a file (a name, a lesson's prose, a sample), with its
