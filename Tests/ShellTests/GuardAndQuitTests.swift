@@ -223,6 +223,19 @@ import TestSupport
         #expect(try Checkpoint.read(path: path).training?.trainer.iteration == 7)
     }
 
+    /// With the lesson's model training in the background, quitting answers for it first, then
+    /// asks about the learner's own model, set aside (it used to end without asking).
+    @Test func quitInALessonWithBackgroundTrainingStillAsksAboutTheOwnModel() throws {
+        let (shell, home) = Self.shellInTemporaryHome()
+        let console = ScriptedConsole(
+            lines: ["train 7", "lesson hello", "train --background", "quit", "y", "save"], interactive: true, width: 10_000)
+        _ = shell.run(console: console)
+        #expect(console.output.contains("lesson hello keeps the model"), "\(console.output)")
+        #expect(console.output.contains("Your own model, set aside while lesson hello runs"), "\(console.output)")
+        let path = try #require(Self.savedFiles(home).first)
+        #expect(try Checkpoint.read(path: path).training?.trainer.iteration == 7)
+    }
+
     /// When ~/.charrnn/saved/ cannot be made, `save` at the question says so in one line and the
     /// learner stays (the next `quit` asks again); when the input has ended there, the shell ends
     /// and says the model was not saved — never "still here".

@@ -21,7 +21,12 @@ extension Session {
     /// asked about (at a terminal). False when the learner chose to stay.
     func mayLeave() -> Bool {
         collectFinishedJob()
-        if let job = training.job { return leaveBackgroundTraining(job) }
+        if let job = training.job {
+            guard leaveBackgroundTraining(job) else { return false }
+            // Outside a lesson the job trained the learner's own model, now answered for; in a
+            // lesson it trained the lesson's, and the learner's own (set aside) is asked about next.
+            if lessonContext.lessonWorkspace == nil { return true }
+        }
         return leaveUnsavedModel()
     }
 
