@@ -48,6 +48,7 @@ import Testing
         ("backward", "no steps yet"), ("backstep", "nothing to walk"), ("update", "no steps yet"),
         ("show", "usage: show"), ("show q", "nothing called 'q'"), ("show h", "no steps yet"), ("show grads", "no gradients yet"),
         ("set lr 0", "lr must be from"), ("set lr nan", "lr must be a number"), ("set lr inf", "lr must be a number"),
+        ("set lr 0x10", "lr must be a number"),
         ("set optimizer adamw", "optimizer must be one of"), ("set clip -1", "clip must be from"),
         ("set clip norm:x", "clipping norm"),
         ("set hidden 99999999999999999999", "whole number"), ("set layers 4", "layers must be from 1 to 3"),

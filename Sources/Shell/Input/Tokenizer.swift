@@ -123,7 +123,8 @@ func parseInteger(_ text: String, _ what: String, in range: ClosedRange<Int>) th
 
 /// A finite number in `range`, or an error naming `what`.
 func parseNumber(_ text: String, _ what: String, in range: ClosedRange<Double>) throws(CommandError) -> Double {
-    guard let value = Double(text), value.isFinite else {
+    // Decimal only: Swift's Double("0x10") is 16 (a hexadecimal float), which nobody types for a rate.
+    guard text.allSatisfy({ "0123456789.eE+-".contains($0) }), let value = Double(text), value.isFinite else {
         throw CommandError {
             $0(.numberRange, what, formatPlain(range.lowerBound), formatPlain(range.upperBound), shown(text))
         }
