@@ -202,7 +202,7 @@ extension Session {
             lines.append(
                 small
                     ? vector("h_\(n)", h, note: hNote, columnWidth: cw)
-                    : heat("h_\(n)", h, note: hNote + " (\(H) units, " + heatKey + ")"))
+                    : heat("h_\(n)", h, note: hNote + " (\(H) unit\(H == 1 ? "" : "s"), " + heatKey + ")"))
         }
         let y = cache.slice(cache.logits, step: t, width: V)
         let p = cache.slice(cache.probabilities, step: t, width: V)

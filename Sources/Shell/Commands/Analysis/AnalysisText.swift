@@ -172,7 +172,7 @@ extension Session {
         let shape = model.shape
         let perLayer = shape.cell == .lstm ? 2 * shape.hiddenSize : shape.hiddenSize
         return "\(shape.cell.rawValue) H = \(shape.hiddenSize)" + (shape.layers > 1 ? " × \(shape.layers) layers" : "")
-            + ": \(perLayer * shape.layers) units (" + (shape.cell == .lstm ? "h and c" : "h") + ")"
+            + ": \(perLayer * shape.layers) unit\(perLayer * shape.layers == 1 ? "" : "s") (" + (shape.cell == .lstm ? "h and c" : "h") + ")"
     }
 
     /// `hidden state h of layer 0` / `cell state c of an lstm`.
